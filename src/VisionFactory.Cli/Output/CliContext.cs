@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using VisionFactory.Factory;
+using VisionFactory.Storage;
+
+namespace VisionFactory.Cli.Output;
+
+/// <summary>
+/// What every command needs: where to write, whether to write JSON, whether to draw progress bars, and the
+/// platform's services on the chosen data directory.
+/// </summary>
+public sealed class CliContext(TextWriter output, TextWriter error, bool json, bool interactive, DataDirectory data)
+{
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    /// <summary>Print one JSON document and nothing else on standard output.</summary>
+    public bool Json { get; } = json;
+
+    /// <summary>Standard output is a terminal and not in JSON mode: draw progress bars.</summary>
+    public bool Interactive { get; } = interactive && !json;
+
+    public DataDirectory Data { get; } = data;
+
+    public IAnsiConsole Console { get; } = CreateConsole(output, interactive);
+
+    public async Task<ServiceProvider> OpenServicesAsync(CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection().AddVisionFactory(Data).BuildServiceProvider();
+        await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return services;
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter output, bool interactive)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+
+        // Redirected output goes to files and pipes, where wrapping at 80 columns only breaks lines apart.
+        if (!interactive)
+        {
+            console.Profile.Width = 200;
+        }
+
+        return console;
+    }
+
+    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, CliJson.Options));
+}

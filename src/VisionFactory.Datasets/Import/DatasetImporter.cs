@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Datasets;
+using VisionFactory.Imaging.Caching;
+using VisionFactory.Imaging.Decoding;
+using VisionFactory.Storage.Blobs;
+using VisionFactory.Storage.Database;
+
+namespace VisionFactory.Datasets.Import;
+
+/// <summary>
+/// Imports an ImageFolder-layout folder or archive into a new dataset version. Every file is decoded once
+/// (header limits first); unusable files are reported and skipped; identical files are stored once. The decode
+/// also fills the pixel cache at the default training size, so the first training run does not decode again.
+/// Nothing is written to the database unless the whole import succeeds.
+/// </summary>
+public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
+{
+    /// <summary>The image side the pixel cache is filled for during import.</summary>
+    public const int WarmCacheSize = 224;
+
+    public async Task<DatasetVersion> ImportAsync(
+        string datasetName,
+        string sourcePath,
+        ImportOptions options,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        if (DatasetName.Validate(datasetName) is { } nameProblem)
+        {
+            throw ProblemException.Invalid(nameProblem);
+        }
+
+        if (options.Split.Validate() is { } splitProblem)
+        {
+            throw ProblemException.Invalid(splitProblem);
+        }
+
+        using var source = ImportSource.Open(sourcePath);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
+        var previous = dataset is null
+            ? null
+            : await db.DatasetVersions.Include(v => v.Items)
+                .Where(v => v.DatasetId == dataset.Id)
+                .OrderByDescending(v => v.Number)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+
+        var decoded = await DecodeAllAsync(source, options, progress, cancellationToken).ConfigureAwait(false);
+        var classes = ClassesOf(source, decoded.Accepted, previous);
+
+        var report = new ImportReport
+        {
+            FilesSeen = source.Files.Count,
+            Imported = decoded.Accepted.Count,
+            Skipped = decoded.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
+            Duplicates = decoded.Duplicates,
+        };
+
+        var isNew = dataset is null;
+        dataset ??= new Dataset { Name = datasetName };
+        var version = new DatasetVersion
+        {
+            DatasetId = dataset.Id,
+            Number = (previous?.Number ?? 0) + 1,
+            Classes = classes,
+            Source = source.Description,
+            Split = options.Split,
+            Import = report,
+        };
+
+        var items = BuildItems(version, decoded.Accepted, previous, classes, options.Split);
+        CheckClasses(classes, items);
+        version.Items.AddRange(items);
+
+        if (isNew)
+        {
+            db.Datasets.Add(dataset);
+        }
+
+        db.DatasetVersions.Add(version);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return version;
+    }
+
+    private async Task<DecodeResult> DecodeAllAsync(
+        ImportSource source, ImportOptions options, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var accepted = new ConcurrentDictionary<string, AcceptedFile>(StringComparer.Ordinal);
+        var skipped = new ConcurrentBag<SkippedFile>();
+        var done = 0;
+        var total = source.Files.Count;
+
+        await Parallel.ForEachAsync(
+            source.Files,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            async (file, ct) =>
+            {
+                var outcome = await DecodeOneAsync(source, file, options.Limits, ct).ConfigureAwait(false);
+                if (outcome.Skip is { } skip)
+                {
+                    skipped.Add(skip);
+                }
+                else
+                {
+                    accepted[file.RelativePath] = outcome.File!;
+                }
+
+                var n = Interlocked.Increment(ref done);
+                progress?.Report(new ImportProgress(n, total, skipped.Count, file.RelativePath));
+            }).ConfigureAwait(false);
+
+        // Identical bytes are kept once: the first path in ordinal order wins, the rest are reported.
+        var byHash = accepted.Values.GroupBy(a => a.Sha256).ToList();
+        var duplicates = byHash
+            .Where(g => g.Count() > 1)
+            .Select(g =>
+            {
+                var paths = g.Select(a => a.Path).Order(StringComparer.Ordinal).ToList();
+                var crosses = g.Select(a => a.Class).Distinct(StringComparer.Ordinal).Count() > 1;
+                return new DuplicateGroup(g.Key, paths, crosses);
+            })
+            .OrderBy(d => d.Paths[0], StringComparer.Ordinal)
+            .ToList();
+        var unique = byHash
+            .Select(g => g.OrderBy(a => a.Path, StringComparer.Ordinal).First())
+            .OrderBy(a => a.Path, StringComparer.Ordinal)
+            .ToList();
+        return new DecodeResult(unique, skipped.ToList(), duplicates);
+    }
+
+    private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
+        ImportSource source, SourceFile file, ImageLimits limits, CancellationToken cancellationToken)
+    {
+        var className = ImportSource.ClassOf(file.RelativePath);
+        if (className is null)
+        {
+            return (null, new SkippedFile(file.RelativePath, "not inside a class folder (expected <class>/<image>)"));
+        }
+
+        if (Path.GetFileName(file.RelativePath).StartsWith('.'))
+        {
+            return (null, new SkippedFile(file.RelativePath, "hidden file"));
+        }
+
+        try
+        {
+            var bytes = await source.ReadAsync(file, limits.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+            var sha = BlobStore.Sha256Of(bytes);
+            var (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
+            blobs.Put(bytes);
+            pixels.Write(sha, WarmCacheSize, rgb);
+            return (new AcceptedFile(file.RelativePath, className, sha, header, bytes.LongLength), null);
+        }
+        catch (ImageRejectedException e)
+        {
+            return (null, new SkippedFile(file.RelativePath, e.Message));
+        }
+        catch (FileTooLargeException e)
+        {
+            return (null, new SkippedFile(file.RelativePath, e.Message));
+        }
+        catch (IOException e)
+        {
+            return (null, new SkippedFile(file.RelativePath, "could not be read: " + e.Message));
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, new SkippedFile(file.RelativePath, "damaged archive entry: " + e.Message));
+        }
+    }
+
+    private static List<string> ClassesOf(ImportSource source, List<AcceptedFile> accepted, DatasetVersion? previous)
+    {
+        var names = new SortedSet<string>(source.ClassFolders, StringComparer.Ordinal);
+        names.UnionWith(accepted.Select(a => a.Class));
+        if (previous is null)
+        {
+            return names.ToList();
+        }
+
+        // Earlier classes keep their label index; new ones are appended.
+        var classes = new List<string>(previous.Classes);
+        classes.AddRange(names.Where(n => !classes.Contains(n)));
+        return classes;
+    }
+
+    private static List<ImageItem> BuildItems(
+        DatasetVersion version, List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, SplitPlan plan)
+    {
+        var items = new List<ImageItem>();
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var old in previous?.Items ?? [])
+        {
+            known.Add(old.Sha256);
+            items.Add(new ImageItem
+            {
+                DatasetVersionId = version.Id,
+                Sha256 = old.Sha256,
+                SourcePath = old.SourcePath,
+                ClassIndex = old.ClassIndex,
+                Width = old.Width,
+                Height = old.Height,
+                Bytes = old.Bytes,
+                Format = old.Format,
+                Split = old.Split,
+            });
+        }
+
+        var fresh = accepted.Where(a => known.Add(a.Sha256)).ToList();
+        var splits = StratifiedSplitter.Assign(fresh.Select(a => (a.Path, classes.IndexOf(a.Class))), plan);
+        items.AddRange(fresh.Select(a => new ImageItem
+        {
+            DatasetVersionId = version.Id,
+            Sha256 = a.Sha256,
+            SourcePath = a.Path,
+            ClassIndex = classes.IndexOf(a.Class),
+            Width = a.Header.Width,
+            Height = a.Header.Height,
+            Bytes = a.Bytes,
+            Format = a.Header.Format,
+            Split = splits[a.Path],
+        }));
+        return items;
+    }
+
+    private static void CheckClasses(List<string> classes, List<ImageItem> items)
+    {
+        if (classes.Count == 0)
+        {
+            throw ProblemException.Invalid("no class folders found: put the images in one sub-folder per class (e.g. cats/, dogs/)");
+        }
+
+        var counts = items.GroupBy(i => i.ClassIndex).ToDictionary(g => g.Key, g => g.Count());
+        var empty = classes.Where((_, i) => !counts.ContainsKey(i)).ToList();
+        if (empty.Count > 0)
+        {
+            throw ProblemException.Invalid(
+                $"class folder{(empty.Count > 1 ? "s" : "")} {string.Join(", ", empty.Select(e => $"'{e}'"))} " +
+                "contain no usable images: add images or remove the folder");
+        }
+
+        if (classes.Count < 2)
+        {
+            throw ProblemException.Invalid(
+                $"only one class ('{classes[0]}') was found: a classifier needs at least two class folders");
+        }
+    }
+
+    private sealed record AcceptedFile(string Path, string Class, string Sha256, ImageHeader Header, long Bytes);
+
+    private sealed record DecodeResult(List<AcceptedFile> Accepted, List<SkippedFile> Skipped, List<DuplicateGroup> Duplicates);
+}

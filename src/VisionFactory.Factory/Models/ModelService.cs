@@ -1,0 +1,129 @@
+using Microsoft.EntityFrameworkCore;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Models;
+using VisionFactory.Factory.Training;
+using VisionFactory.Imaging.Decoding;
+using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Artifacts;
+using VisionFactory.Learning.Inference;
+using VisionFactory.Storage.Blobs;
+using VisionFactory.Storage.Database;
+
+namespace VisionFactory.Factory.Models;
+
+/// <summary>Finds trained models, evaluates them and classifies new images with them.</summary>
+public sealed class ModelService(
+    VisionFactoryDb db, BlobStore blobs, ArchitectureCatalog architectures, ModelEvaluator evaluator, ImageLimits limits)
+{
+    public Task<List<ModelVersion>> ListAsync(CancellationToken cancellationToken) =>
+        db.Models.AsNoTracking().Include(m => m.DatasetVersion).ThenInclude(v => v!.Dataset)
+            .OrderByDescending(m => m.CreatedAt)
+            .ToListAsync(cancellationToken);
+
+    public async Task<ModelVersion> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var model = await db.Models.AsNoTracking().Include(m => m.DatasetVersion).ThenInclude(v => v!.Dataset)
+            .SingleOrDefaultAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
+        if (model is not null)
+        {
+            return model;
+        }
+
+        var count = await db.Models.CountAsync(cancellationToken).ConfigureAwait(false);
+        throw ProblemException.NotFound(count == 0
+            ? $"model '{id}' does not exist; no models have been trained yet: run 'vf train <dataset>'"
+            : $"model '{id}' does not exist; 'vf models' lists the {count} trained model{(count == 1 ? "" : "s")}");
+    }
+
+    /// <summary>The evaluation on the held-out test split: the stored one, computed again when asked or absent.</summary>
+    public async Task<EvaluationReport> EvaluateAsync(string id, bool recompute, CancellationToken cancellationToken)
+    {
+        var model = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (model.Evaluation is { } stored && !recompute)
+        {
+            return stored;
+        }
+
+        var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Items)
+            .SingleAsync(v => v.Id == model.DatasetVersionId, cancellationToken).ConfigureAwait(false);
+        var data = TrainingService.DataOf(version);
+        using var network = Load(model);
+        var report = await Task.Run(
+            () => evaluator.Evaluate(network, backboneFrozen: false, data.Test, model.Classes, "test", model.Spec.BatchSize, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+        var tracked = await db.Models.SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
+        tracked.Evaluation = report;
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>Classifies each image; an unreadable image gets an error instead of a label, and the rest go on.</summary>
+    public async Task<List<Prediction>> PredictAsync(
+        string id, IReadOnlyList<(string Name, byte[] Bytes)> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var model = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        return await Task.Run(
+            () =>
+            {
+                using var network = Load(model);
+                var decoded = images.AsParallel().AsOrdered().Select(image =>
+                {
+                    try
+                    {
+                        return (image.Name, Rgb: ImageDecoder.DecodeSquare(image.Bytes, network.ImageSize, limits).Rgb, Error: (string?)null);
+                    }
+                    catch (ImageRejectedException e)
+                    {
+                        return (image.Name, Rgb: Array.Empty<byte>(), Error: (string?)e.Message);
+                    }
+                }).ToList();
+
+                var usable = decoded.Where(d => d.Error is null).ToList();
+                var probabilities = ImageClassifier.Probabilities(network, usable.Select(u => u.Rgb).ToList(), 32, cancellationToken);
+                var byName = new Queue<float[]>(probabilities);
+                return decoded.Select(d => d.Error is { } error
+                    ? new Prediction(d.Name, null, null, null, error)
+                    : Prediction.From(d.Name, model.Classes, byName.Dequeue())).ToList();
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private ClassifierNetwork Load(ModelVersion model)
+    {
+        byte[] artifact;
+        try
+        {
+            artifact = blobs.ReadAllBytes(model.ArtifactSha256);
+        }
+        catch (BlobNotFoundException e)
+        {
+            throw ProblemException.Damaged($"the artifact of model {model.Id} is missing from the store ({e.Message})", e);
+        }
+
+        if (BlobStore.Sha256Of(artifact) != model.ArtifactSha256)
+        {
+            throw ProblemException.Damaged($"the artifact of model {model.Id} is damaged: its content no longer matches its sha256");
+        }
+
+        return ModelArtifact.Read(artifact, model.Id, architectures).Network;
+    }
+}
+
+/// <summary>One image's result: the label with its confidence and every class's probability, or why it failed.</summary>
+public sealed record Prediction(string File, string? Label, double? Confidence, Dictionary<string, double>? Probabilities, string? Error)
+{
+    public static Prediction From(string file, IReadOnlyList<string> classes, float[] probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var best = ClassificationMetrics.ArgMax(probabilities);
+        return new Prediction(
+            file,
+            classes[best],
+            probabilities[best],
+            classes.Select((c, i) => (c, p: (double)probabilities[i])).ToDictionary(x => x.c, x => x.p, StringComparer.Ordinal),
+            null);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using VisionFactory.Datasets.Catalog;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Datasets;
+using VisionFactory.Domain.Models;
+using VisionFactory.Learning.Artifacts;
+using VisionFactory.Learning.Data;
+using VisionFactory.Learning.Training;
+using VisionFactory.Storage.Blobs;
+using VisionFactory.Storage.Database;
+
+namespace VisionFactory.Factory.Training;
+
+/// <summary>
+/// Runs one training job from a dataset name to a stored model version: trains, evaluates on the held-out test
+/// split, stores the artifact and the record together.
+/// </summary>
+public sealed class TrainingService(
+    VisionFactoryDb db,
+    DatasetCatalog datasets,
+    BlobStore blobs,
+    ClassifierTrainer trainer,
+    ModelEvaluator evaluator)
+{
+    public async Task<ModelVersion> TrainAsync(
+        string datasetName, TrainingSpec spec, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var problems = spec.Validate();
+        if (problems.Count > 0)
+        {
+            throw ProblemException.Invalid(string.Join("; ", problems));
+        }
+
+        var version = await datasets.GetVersionAsync(datasetName, null, withItems: true, cancellationToken).ConfigureAwait(false);
+        var data = DataOf(version);
+        CheckTrainable(version, data);
+
+        var clock = Stopwatch.StartNew();
+        var modelId = ModelVersion.NewId();
+        var (outcomeHistory, artifact, evaluation) = await Task.Run(
+            () =>
+            {
+                using var outcome = trainer.Train(spec, data, progress, cancellationToken);
+                progress?.Report(new TrainingProgress(TrainingPhase.Evaluating, 0, 0, 0, data.Test.Count, 0, 0, 0, 0));
+                var report = evaluator.Evaluate(outcome.Network, outcome.BackboneFrozen, data.Test, data.Classes, "test", spec.BatchSize, cancellationToken);
+                return (outcome.History, ModelArtifact.Write(outcome.Network, modelId, data.Classes), report);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        var model = new ModelVersion
+        {
+            Id = modelId,
+            DatasetVersionId = version.Id,
+            Spec = spec,
+            Classes = [.. data.Classes],
+            ArtifactSha256 = blobs.Put(artifact),
+            TrainingSeconds = clock.Elapsed.TotalSeconds,
+            History = outcomeHistory,
+            Evaluation = evaluation,
+        };
+        db.Models.Add(model);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return model;
+    }
+
+    public static TrainingData DataOf(DatasetVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var ordered = version.Items.OrderBy(i => i.Sha256, StringComparer.Ordinal).ToList();
+        List<LabelledImage> Of(Split split) =>
+            ordered.Where(i => i.Split == split).Select(i => new LabelledImage(i.Sha256, i.ClassIndex)).ToList();
+        return new TrainingData(version.Classes, Of(Split.Train), Of(Split.Validation), Of(Split.Test));
+    }
+
+    private static void CheckTrainable(DatasetVersion version, TrainingData data)
+    {
+        var name = version.Dataset?.Name ?? "the dataset";
+        if (version.Classes.Count < 2)
+        {
+            throw ProblemException.Invalid($"{name} has {version.Classes.Count} class; a classifier needs at least two");
+        }
+
+        var missing = version.Classes.Where((_, c) => data.Train.All(i => i.Label != c)).ToList();
+        if (missing.Count > 0)
+        {
+            throw ProblemException.Invalid(
+                $"{name} has no training images for class {string.Join(", ", missing.Select(m => $"'{m}'"))}: add images to it");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using VisionFactory.Imaging.Caching;
+using VisionFactory.Imaging.Decoding;
+
+namespace VisionFactory.Learning.Data;
+
+/// <summary>
+/// Square RGB pixels for images known by sha256: from memory, else the on-disk pixel cache, else by decoding the
+/// stored file once (and caching the result). One instance serves one run, so later epochs read from memory.
+/// </summary>
+public sealed class PixelSource(PixelCache cache, Func<string, byte[]> readEncoded, ImageLimits limits)
+{
+    private readonly ConcurrentDictionary<(string Sha, int Size), byte[]> memory = new();
+
+    public byte[] Get(string sha256, int size)
+    {
+        return memory.GetOrAdd((sha256, size), key =>
+        {
+            if (cache.TryRead(key.Sha, key.Size, out var rgb))
+            {
+                return rgb;
+            }
+
+            var (_, decoded) = ImageDecoder.DecodeSquare(readEncoded(key.Sha), key.Size, limits);
+            cache.Write(key.Sha, key.Size, decoded);
+            return decoded;
+        });
+    }
+
+    /// <summary>Loads every image up front, decoding cache misses on all cores.</summary>
+    public void Prefetch(IEnumerable<string> sha256s, int size, CancellationToken cancellationToken)
+    {
+        Parallel.ForEach(
+            sha256s.Distinct(StringComparer.Ordinal),
+            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            sha => Get(sha, size));
+    }
+}

@@ -1,0 +1,23 @@
+namespace VisionFactory.Learning.Training;
+
+/// <summary>The phases a run goes through, in order.</summary>
+public enum TrainingPhase
+{
+    LoadingImages,
+    ComputingFeatures,
+    Training,
+    Validating,
+    Evaluating,
+}
+
+/// <summary>A live snapshot of a run, reported after every step.</summary>
+public sealed record TrainingProgress(
+    TrainingPhase Phase,
+    int Epoch,
+    int Epochs,
+    int Done,
+    int Total,
+    double Loss,
+    double Accuracy,
+    double LearningRate,
+    double ImagesPerSecond);

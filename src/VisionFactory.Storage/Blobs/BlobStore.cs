@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+
+namespace VisionFactory.Storage.Blobs;
+
+/// <summary>
+/// Content-addressed files: a blob's name is the sha256 of its bytes, so identical files are stored once.
+/// Writes go to a temporary file that is flushed and renamed, so a crash never leaves half a blob behind.
+/// </summary>
+public sealed class BlobStore
+{
+    private readonly string root;
+    private readonly string temp;
+
+    public BlobStore(DataDirectory data)
+    {
+        root = data.BlobsPath;
+        temp = data.TempPath;
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(temp);
+    }
+
+    public static string Sha256Of(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    /// <summary>Stores <paramref name="content"/> and returns its sha256.</summary>
+    public string Put(ReadOnlySpan<byte> content)
+    {
+        var sha = Sha256Of(content);
+        var path = PathOf(sha);
+        if (File.Exists(path))
+        {
+            return sha;
+        }
+
+        var staging = Path.Combine(temp, sha + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(content);
+            file.Flush(flushToDisk: true);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Move(staging, path, overwrite: true);
+        return sha;
+    }
+
+    /// <summary>Stores a file by streaming it, hashing as it goes; returns its sha256.</summary>
+    public async Task<string> PutFileAsync(string sourcePath, CancellationToken cancellationToken)
+    {
+        var staging = Path.Combine(temp, Guid.NewGuid().ToString("N") + ".tmp");
+        string sha;
+        await using (var source = File.OpenRead(sourcePath))
+        await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write))
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+
+        var path = PathOf(sha);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path))
+        {
+            File.Delete(staging);
+        }
+        else
+        {
+            File.Move(staging, path, overwrite: true);
+        }
+
+        return sha;
+    }
+
+    public bool Exists(string sha256) => File.Exists(PathOf(sha256));
+
+    public byte[] ReadAllBytes(string sha256)
+    {
+        var path = PathOf(sha256);
+        if (!File.Exists(path))
+        {
+            throw new BlobNotFoundException(sha256);
+        }
+
+        return File.ReadAllBytes(path);
+    }
+
+    /// <summary>The file path of a stored blob (for readers that want to stream or memory-map it).</summary>
+    public string PathOf(string sha256)
+    {
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException($"'{sha256}' is not a sha256 in lower-case hex", nameof(sha256));
+        }
+
+        return Path.Combine(root, sha256[..2], sha256[2..4], sha256);
+    }
+}

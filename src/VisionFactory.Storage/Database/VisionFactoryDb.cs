@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using VisionFactory.Domain.Datasets;
+using VisionFactory.Domain.Models;
+
+namespace VisionFactory.Storage.Database;
+
+/// <summary>The platform's database: datasets, versions, images and models.</summary>
+public sealed class VisionFactoryDb(DbContextOptions<VisionFactoryDb> options) : DbContext(options)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+
+    public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
+
+    public DbSet<ImageItem> Images => Set<ImageItem>();
+
+    public DbSet<ModelVersion> Models => Set<ModelVersion>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type; stored as a sortable integer, timestamps can be ordered and compared in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Dataset>(d =>
+        {
+            d.HasIndex(x => x.Name).IsUnique();
+            d.Property(x => x.Name).HasMaxLength(DatasetName.MaxLength);
+            d.HasMany(x => x.Versions).WithOne(v => v.Dataset).HasForeignKey(v => v.DatasetId);
+        });
+
+        modelBuilder.Entity<DatasetVersion>(v =>
+        {
+            v.HasIndex(x => new { x.DatasetId, x.Number }).IsUnique();
+            v.HasMany(x => x.Items).WithOne().HasForeignKey(i => i.DatasetVersionId);
+            AsJson(v.Property(x => x.Classes));
+            AsJson(v.Property(x => x.Split));
+            AsJson(v.Property(x => x.Import));
+        });
+
+        modelBuilder.Entity<ImageItem>(i =>
+        {
+            i.HasIndex(x => new { x.DatasetVersionId, x.ClassIndex });
+            i.HasIndex(x => x.Sha256);
+            i.Property(x => x.Sha256).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ModelVersion>(m =>
+        {
+            m.Property(x => x.Id).HasMaxLength(16);
+            m.HasOne(x => x.DatasetVersion).WithMany().HasForeignKey(x => x.DatasetVersionId);
+            AsJson(m.Property(x => x.Spec));
+            AsJson(m.Property(x => x.Classes));
+            AsJson(m.Property(x => x.History));
+            AsJson(m.Property(x => x.Evaluation));
+        });
+    }
+
+    // Small value objects live as JSON text in one column: they are read whole and never queried into.
+    private static void AsJson<T>(PropertyBuilder<T> property)
+    {
+        property.HasConversion(
+            v => JsonSerializer.Serialize(v, Json),
+            s => JsonSerializer.Deserialize<T>(s, Json)!,
+            new ValueComparer<T>(
+                (a, b) => JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json),
+                v => JsonSerializer.Serialize(v, Json).GetHashCode(StringComparison.Ordinal),
+                v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, Json), Json)!));
+    }
+}
