@@ -66,7 +66,7 @@ public static class TrainCommand
             {
                 model = await cli.Console.Progress()
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .StartAsync(ctx => training.TrainAsync(datasetName, spec, new ImmediateProgress<TrainingProgress>(p => Show(ctx, p)), ct))
+                    .StartAsync(ctx => training.TrainAsync(datasetName, spec, new ImmediateProgress<TrainingProgress>(new TrainingProgressView(ctx).Show), ct))
                     .ConfigureAwait(false);
             }
             else
@@ -106,52 +106,5 @@ public static class TrainCommand
             return 0;
         }));
         return command;
-    }
-
-    private static readonly Dictionary<ProgressContext, Dictionary<string, ProgressTask>> Tasks = [];
-
-    // One bar per phase or epoch, created when it starts; the description carries the live figures.
-    private static void Show(ProgressContext context, TrainingProgress p)
-    {
-        lock (Tasks)
-        {
-            if (!Tasks.TryGetValue(context, out var tasks))
-            {
-                Tasks[context] = tasks = [];
-            }
-
-            var key = p.Phase switch
-            {
-                TrainingPhase.Training or TrainingPhase.Validating => $"epoch {p.Epoch}/{p.Epochs}",
-                TrainingPhase.ComputingFeatures => "backbone features",
-                TrainingPhase.LoadingImages => "loading images",
-                _ => "evaluating on the test split",
-            };
-            if (p.Phase == TrainingPhase.Training && p.Total == p.Epochs && p.Epoch == p.Done)
-            {
-                key = "head epochs";
-            }
-
-            if (!tasks.TryGetValue(key, out var task))
-            {
-                foreach (var other in tasks.Values.Where(t => !t.IsFinished))
-                {
-                    other.Value = other.MaxValue;
-                }
-
-                tasks[key] = task = context.AddTask(key, maxValue: 1);
-            }
-
-            task.MaxValue = Math.Max(1, p.Total);
-            task.Value = p.Done;
-            task.Description = p.Phase switch
-            {
-                TrainingPhase.Training => string.Create(CultureInfo.InvariantCulture,
-                    $"{key}  loss {p.Loss:0.0000}  acc {p.Accuracy * 100:0.0}%  lr {p.LearningRate:0.00000}  {p.ImagesPerSecond:0.0} img/s"),
-                TrainingPhase.ComputingFeatures => string.Create(CultureInfo.InvariantCulture,
-                    $"{key}  {p.Done}/{p.Total} images  {p.ImagesPerSecond:0.0} img/s"),
-                _ => key,
-            };
-        }
     }
 }

@@ -93,7 +93,7 @@ public sealed class ClassifierTrainer(ArchitectureCatalog architectures, PixelSo
                 epoch, lossSum / seen, (double)correct / seen, validationLoss, validationAccuracy, lr, seen / seconds, seconds);
             history.Add(metrics);
             progress?.Report(new TrainingProgress(
-                TrainingPhase.Training, epoch, epochs, epoch, epochs, metrics.TrainLoss, metrics.ValidationAccuracy, lr, metrics.ImagesPerSecond));
+                TrainingPhase.TrainingHead, epoch, epochs, epoch, epochs, metrics.TrainLoss, metrics.ValidationAccuracy, lr, metrics.ImagesPerSecond));
         }
 
         network.SetHead(head.weight!, head.bias!);

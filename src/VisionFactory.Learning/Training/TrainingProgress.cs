@@ -5,6 +5,9 @@ public enum TrainingPhase
 {
     LoadingImages,
     ComputingFeatures,
+
+    /// <summary>Head-only epochs over cached features; progress counts epochs, not steps.</summary>
+    TrainingHead,
     Training,
     Validating,
     Evaluating,

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TorchSharp;
+using VisionFactory.Bench;
+using VisionFactory.Datasets.Import;
+using VisionFactory.Domain.Models;
+using VisionFactory.Factory;
+using VisionFactory.Factory.Models;
+using VisionFactory.Factory.Training;
+using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Zoo;
+using VisionFactory.Storage;
+using static TorchSharp.torch;
+
+// Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|all]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var which = args.Length > 0 ? args[0] : "all";
+var reference = PyTorchReference.Find();
+var masks = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "datasets", "masks"));
+Console.WriteLine($"VisionFactory benchmarks on {Environment.ProcessorCount} cores; reference: {(reference is null ? "PyTorch not installed" : "Debian PyTorch")}");
+TorchNativeLibrary.EnsureLoaded();
+
+if (which is "throughput" or "all")
+{
+    Throughput(reference);
+}
+
+string? headModel = null;
+if (which is "time-to-model" or "all")
+{
+    headModel = await TimeToModel(reference, masks);
+}
+
+if (which is "predict" or "all")
+{
+    await Predict(masks, headModel);
+}
+
+return 0;
+
+static void Throughput(PyTorchReference? reference)
+{
+    const int size = 224, batch = 16, steps = 8, threads = 2;
+    Console.WriteLine();
+    Console.WriteLine($"## Training throughput: ResNet-18 (torchvision layout, random weights), {size} px, batch {batch}, {threads} threads, {steps} timed steps");
+    torch.set_num_threads(threads);
+    torch.manual_seed(0);
+    using var net = new ResNet(2, [2, 2, 2, 2]);
+    using var x = torch.randn(batch, 3, size, size);
+    using var y = torch.randint(0, 2, [batch], dtype: ScalarType.Int64);
+    using var optimizer = optim.SGD(net.parameters(), 0.01, momentum: 0.9);
+    void Step()
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(net.call(x), y).backward();
+        optimizer.step();
+    }
+
+    net.train();
+    Step();
+    Step();
+    var clock = Stopwatch.StartNew();
+    for (var i = 0; i < steps; i++)
+    {
+        Step();
+    }
+
+    var train = steps * batch / clock.Elapsed.TotalSeconds;
+    net.eval();
+    double infer;
+    using (no_grad())
+    {
+        using (NewDisposeScope())
+        {
+            net.call(x);
+        }
+
+        clock.Restart();
+        for (var i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            net.call(x);
+        }
+
+        infer = steps * batch / clock.Elapsed.TotalSeconds;
+    }
+
+    Console.WriteLine($"  ours (TorchSharp 0.107, libtorch 2.10): train {train:0.00} img/s, inference {infer:0.00} img/s");
+    var py = reference?.Run("throughput", "--arch", "resnet18", "--size", $"{size}", "--batch", $"{batch}", "--steps", $"{steps}", "--threads", $"{threads}");
+    if (py is { } p)
+    {
+        var pyTrain = p.GetProperty("train_img_s").GetDouble();
+        var pyInfer = p.GetProperty("infer_img_s").GetDouble();
+        Console.WriteLine($"  {p.GetProperty("engine").GetString()}: train {pyTrain:0.00} img/s, inference {pyInfer:0.00} img/s");
+        Console.WriteLine($"  ratio ours / pytorch: train {train / pyTrain:0.00}, inference {infer / pyInfer:0.00}");
+    }
+}
+
+static async Task<string?> TimeToModel(PyTorchReference? reference, string masks)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Time to a good model on {masks}, cold cache, import included");
+    var root = Path.Combine(Path.GetTempPath(), "vf-bench-" + Guid.NewGuid().ToString("N")[..8]);
+    try
+    {
+        var data = new DataDirectory(root);
+        await using var services = new ServiceCollection().AddVisionFactory(data).BuildServiceProvider();
+        await services.MigrateDatabaseAsync(CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        ModelVersion head;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var version = await scope.ServiceProvider.GetRequiredService<DatasetImporter>()
+                .ImportAsync("masks", masks, ImportOptions.Default, null, CancellationToken.None);
+            Console.WriteLine($"  import: {version.Items.Count} images ({version.Import.FilesSeen} files, {version.Import.Duplicates.Sum(d => d.Paths.Count - 1)} identical dropped) in {clock.Elapsed.TotalSeconds:0.0} s");
+            head = await scope.ServiceProvider.GetRequiredService<TrainingService>()
+                .TrainAsync("masks", new TrainingSpec { Mode = TrainingMode.Head }, null, CancellationToken.None);
+        }
+
+        var headWall = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"  ours, head-only (resnet18-imagenet, 224 px, 60 epochs on cached features): {headWall:0.0} s wall from an empty data directory, held-out test accuracy {head.Evaluation!.Accuracy:P2} on {head.Evaluation.Images} images (target: >= 99% in <= 60 s)");
+
+        clock.Restart();
+        ModelVersion finetune;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            finetune = await scope.ServiceProvider.GetRequiredService<TrainingService>()
+                .TrainAsync("masks", new TrainingSpec { Mode = TrainingMode.Finetune, Epochs = 1 }, null, CancellationToken.None);
+        }
+
+        var e = finetune.History[0];
+        Console.WriteLine($"  ours, finetune 1 epoch (batch 32, 224 px, SGD one-cycle): {clock.Elapsed.TotalSeconds:0.0} s wall (pixels cached by the import), {e.ImagesPerSecond:0.0} img/s training, held-out test accuracy {finetune.Evaluation!.Accuracy:P2}");
+
+        // A truly cold finetune: a new data directory, import included.
+        var coldRoot = Path.Combine(Path.GetTempPath(), "vf-bench-cold-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var coldData = new DataDirectory(coldRoot);
+            await using var coldServices = new ServiceCollection().AddVisionFactory(coldData).BuildServiceProvider();
+            await coldServices.MigrateDatabaseAsync(CancellationToken.None);
+            clock.Restart();
+            await using var scope = coldServices.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DatasetImporter>().ImportAsync("masks", masks, ImportOptions.Default, null, CancellationToken.None);
+            var cold = await scope.ServiceProvider.GetRequiredService<TrainingService>()
+                .TrainAsync("masks", new TrainingSpec { Mode = TrainingMode.Finetune, Epochs = 1 }, null, CancellationToken.None);
+            Console.WriteLine($"  ours, finetune 1 epoch from an empty data directory, import included: {clock.Elapsed.TotalSeconds:0.0} s wall, held-out test accuracy {cold.Evaluation!.Accuracy:P2}");
+        }
+        finally
+        {
+            Directory.Delete(coldRoot, recursive: true);
+        }
+
+        if (reference is not null)
+        {
+            var weights = Path.Combine(root, "ref-weights.pt");
+            var mean = Path.Combine(root, "ref-mean.pt");
+            var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
+            reference.Run("convert", Path.Combine(models, "ResNet18Onnx", "ResNet18.onnx"), Path.Combine(models, "ResNetPrepOnnx", "ResNetPreprocess.onnx"), weights, mean);
+            var py = reference.Run("finetune", "--data", masks, "--weights", weights, "--mean", mean, "--size", "224", "--epochs", "1", "--threads", $"{Environment.ProcessorCount}");
+            if (py is { } p)
+            {
+                Console.WriteLine($"  {p.GetProperty("engine").GetString()}, finetune 1 epoch (batch 32, 224 px, SGD lr 0.001, random 80/20 split of all {p.GetProperty("images").GetInt32()} files, decode included): {p.GetProperty("seconds").GetDouble():0.0} s wall, held-out accuracy {p.GetProperty("test_accuracy").GetDouble():P2}");
+            }
+        }
+
+        // Reused for the prediction benchmark through a copy of its artifact.
+        var artifact = services.GetRequiredService<VisionFactory.Storage.Blobs.BlobStore>().ReadAllBytes(head.ArtifactSha256);
+        var path = Path.Combine(Path.GetTempPath(), "vf-bench-head-model.zip");
+        await File.WriteAllBytesAsync(path, artifact);
+        return path;
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(root, recursive: true);
+    }
+}
+
+static async Task Predict(string masks, string? artifactPath)
+{
+    Console.WriteLine();
+    Console.WriteLine("## Prediction at 224 px (resnet18-imagenet, head model, 2 threads)");
+    var files = Directory.EnumerateFiles(masks, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(256).ToList();
+    var images = new List<byte[]>();
+    foreach (var f in files)
+    {
+        images.Add(await File.ReadAllBytesAsync(f));
+    }
+
+    var architectures = VisionFactory.Learning.Architectures.ArchitectureCatalog.Default;
+    using var network = artifactPath is not null
+        ? VisionFactory.Learning.Artifacts.ModelArtifact.Read(await File.ReadAllBytesAsync(artifactPath), "bench", architectures).Network
+        : architectures.Get("resnet18-imagenet").Build(2, 224, loadPretrained: true);
+    torch.set_num_threads(Environment.ProcessorCount);
+    var limits = VisionFactory.Imaging.Decoding.ImageLimits.Default;
+
+    double[] Latencies(int n)
+    {
+        var result = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var rgb = VisionFactory.Imaging.Decoding.ImageDecoder.DecodeSquare(images[i % images.Count], 224, limits).Rgb;
+            VisionFactory.Learning.Inference.ImageClassifier.Probabilities(network, [rgb], 1, CancellationToken.None);
+            result[i] = clock.Elapsed.TotalMilliseconds;
+        }
+
+        return result;
+    }
+
+    Latencies(3);
+    var latencies = Latencies(50).Order().ToArray();
+    Console.WriteLine($"  single image, decode included: p50 {latencies[latencies.Length / 2]:0.0} ms, p95 {latencies[(int)(latencies.Length * 0.95)]:0.0} ms (50 images)");
+
+    var clock = Stopwatch.StartNew();
+    var decoded = images.AsParallel().AsOrdered().Select(b => VisionFactory.Imaging.Decoding.ImageDecoder.DecodeSquare(b, 224, limits).Rgb).ToList();
+    var decodeSeconds = clock.Elapsed.TotalSeconds;
+    clock.Restart();
+    VisionFactory.Learning.Inference.ImageClassifier.Probabilities(network, decoded, 32, CancellationToken.None);
+    var inferSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"  batched (32 per batch): {images.Count / (decodeSeconds + inferSeconds):0.0} img/s end to end ({images.Count} images: decode {decodeSeconds:0.00} s, network {inferSeconds:0.00} s = {images.Count / inferSeconds:0.0} img/s)");
+    if (artifactPath is not null)
+    {
+        File.Delete(artifactPath);
+    }
+}

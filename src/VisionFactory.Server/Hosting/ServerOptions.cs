@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VisionFactory.Server.Hosting;
+
+/// <summary>Limits of the REST API, bound from the <c>Server</c> configuration section.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>The largest dataset archive an upload may carry; 2 GiB unless configured.</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxImportUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>The most images one prediction request may carry.</summary>
+    [Range(1, 10_000)]
+    public int MaxPredictionFiles { get; set; } = 256;
+
+    /// <summary>The largest prediction request, all files together; 512 MiB unless configured.</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxPredictionUploadBytes { get; set; } = 512L * 1024 * 1024;
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+using VisionFactory.Factory;
+using VisionFactory.Server.Runs;
+using VisionFactory.Storage;
+
+namespace VisionFactory.Server.Hosting;
+
+internal static class ServerRegistration
+{
+    public static void AddVisionFactoryServer(this WebApplicationBuilder builder, DataDirectory data)
+    {
+        var services = builder.Services;
+        services.AddVisionFactory(data);
+
+        // Every SQL statement at Information level drowns what operators need to see; warnings and errors stay.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+
+        services.AddOptions<ServerOptions>()
+            .Bind(builder.Configuration.GetSection(ServerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+
+        // Binding failures (malformed JSON, "?version=abc") become exceptions, so that the exception handler turns
+        // them into ProblemDetails carrying the reason, instead of a bare 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddOpenApi();
+
+        // Hosted services start in registration order: the schema is current before the worker takes a run.
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddSingleton<TrainingQueue>();
+        services.AddHostedService<TrainingWorker>();
+    }
+
+    /// <summary>The JSON shape of every request and response: snake_case names, enums as snake_case strings.</summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    }
+}

@@ -1,0 +1,89 @@
+using VisionFactory.Domain.Models;
+using VisionFactory.Factory.Models;
+
+namespace VisionFactory.Server.Models;
+
+/// <summary>A trained model as listed.</summary>
+/// <param name="Id">The model's id, e.g. <c>m-5f3a9c2e</c>.</param>
+/// <param name="Dataset">The dataset it was trained on.</param>
+/// <param name="DatasetVersion">The dataset version it was trained on.</param>
+/// <param name="Architecture">The network.</param>
+/// <param name="Mode"><c>head</c> or <c>finetune</c>.</param>
+/// <param name="Classes">Class names in label order.</param>
+/// <param name="CreatedAt">When training finished.</param>
+/// <param name="TrainingSeconds">How long training took.</param>
+/// <param name="TestAccuracy">Accuracy on the held-out test split, when evaluated.</param>
+/// <param name="TestMacroF1">Macro-averaged F1 on the held-out test split, when evaluated.</param>
+public sealed record ModelSummary(
+    string Id,
+    string? Dataset,
+    int? DatasetVersion,
+    string Architecture,
+    TrainingMode Mode,
+    List<string> Classes,
+    DateTimeOffset CreatedAt,
+    double TrainingSeconds,
+    double? TestAccuracy,
+    double? TestMacroF1)
+{
+    public static ModelSummary From(ModelVersion model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new ModelSummary(
+            model.Id,
+            model.DatasetVersion?.Dataset?.Name,
+            model.DatasetVersion?.Number,
+            model.Spec.Architecture,
+            model.Spec.Mode,
+            model.Classes,
+            model.CreatedAt,
+            model.TrainingSeconds,
+            model.Evaluation?.Accuracy,
+            model.Evaluation?.MacroF1);
+    }
+}
+
+/// <summary>A trained model in full.</summary>
+/// <param name="Id">The model's id.</param>
+/// <param name="Dataset">The dataset it was trained on.</param>
+/// <param name="DatasetVersion">The dataset version it was trained on.</param>
+/// <param name="Classes">Class names in label order.</param>
+/// <param name="Spec">The settings it was trained with.</param>
+/// <param name="CreatedAt">When training finished.</param>
+/// <param name="TrainingSeconds">How long training took.</param>
+/// <param name="ArtifactSha256">sha256 of the stored weights.</param>
+/// <param name="History">The figures of every epoch.</param>
+/// <param name="Evaluation">The evaluation on the held-out test split.</param>
+public sealed record ModelDetails(
+    string Id,
+    string? Dataset,
+    int? DatasetVersion,
+    List<string> Classes,
+    TrainingSpec Spec,
+    DateTimeOffset CreatedAt,
+    double TrainingSeconds,
+    string ArtifactSha256,
+    List<EpochMetrics> History,
+    EvaluationReport? Evaluation)
+{
+    public static ModelDetails From(ModelVersion model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new ModelDetails(
+            model.Id,
+            model.DatasetVersion?.Dataset?.Name,
+            model.DatasetVersion?.Number,
+            model.Classes,
+            model.Spec,
+            model.CreatedAt,
+            model.TrainingSeconds,
+            model.ArtifactSha256,
+            model.History,
+            model.Evaluation);
+    }
+}
+
+/// <summary>The results of one prediction request, in upload order.</summary>
+/// <param name="Model">The model that classified the images.</param>
+/// <param name="Predictions">Per file: label, confidence and every class's probability, or an error.</param>
+public sealed record PredictionBatch(string Model, List<Prediction> Predictions);

@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Models;
+using VisionFactory.Factory.Models;
+using VisionFactory.Server.Hosting;
+
+namespace VisionFactory.Server.Models;
+
+/// <summary><c>/api/models</c>: trained models, their evaluation on held-out images, and predictions on new images.</summary>
+public static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var api = app.MapGroup("/api/models").WithTags("Models");
+
+        api.MapGet("", ListModels)
+            .WithName("ListModels")
+            .WithSummary("Lists the trained models, newest first.");
+
+        api.MapGet("/{id}", GetModel)
+            .WithName("GetModel")
+            .WithSummary("Shows a model: its dataset version, settings, training history and test evaluation.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{id}/evaluation", GetEvaluation)
+            .WithName("GetModelEvaluation")
+            .WithSummary("The model's evaluation on its dataset's held-out test split; ?recompute=true evaluates again.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
+
+        api.MapPost("/{id}/predictions", Predict)
+            .WithName("PredictWithModel")
+            .WithSummary("Classifies the uploaded images (multipart, one or more files); a file that is not an image gets an error.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithMetadata(new RequestSizeLimitAttribute(limits.MaxPredictionUploadBytes))
+            .WithFormOptions(multipartBodyLengthLimit: limits.MaxPredictionUploadBytes, valueCountLimit: Math.Max(1024, limits.MaxPredictionFiles * 2))
+            // Clients are scripts and the CLI with no cookies, so there is no cross-site request to forge.
+            .DisableAntiforgery();
+
+        return app;
+    }
+
+    private static async Task<Ok<List<ModelSummary>>> ListModels(ModelService models, CancellationToken cancellationToken)
+    {
+        var all = await models.ListAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(all.Select(ModelSummary.From).ToList());
+    }
+
+    private static async Task<Ok<ModelDetails>> GetModel(string id, ModelService models, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ModelDetails.From(await models.GetAsync(id, cancellationToken).ConfigureAwait(false)));
+
+    private static async Task<Ok<EvaluationReport>> GetEvaluation(
+        string id, ModelService models, CancellationToken cancellationToken, bool recompute = false) =>
+        TypedResults.Ok(await models.EvaluateAsync(id, recompute, cancellationToken).ConfigureAwait(false));
+
+    private static async Task<Ok<PredictionBatch>> Predict(
+        string id, IFormFileCollection files, ModelService models, IOptions<ServerOptions> options, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxPredictionFiles;
+        if (files.Count == 0)
+        {
+            throw ProblemException.Invalid("no images were uploaded: send one or more image files as multipart/form-data");
+        }
+
+        if (files.Count > max)
+        {
+            throw ProblemException.Invalid($"{files.Count} files were uploaded; the limit is {max} per request: send them in smaller batches");
+        }
+
+        // Known before reading so that a missing model is a 404 without reading the upload.
+        await models.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var images = new List<(string Name, byte[] Bytes)>(files.Count);
+        foreach (var file in files)
+        {
+            using var buffer = new MemoryStream((int)Math.Min(file.Length, int.MaxValue));
+            await file.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            images.Add((string.IsNullOrEmpty(file.FileName) ? file.Name : file.FileName, buffer.ToArray()));
+        }
+
+        var predictions = await models.PredictAsync(id, images, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new PredictionBatch(id, predictions));
+    }
+}

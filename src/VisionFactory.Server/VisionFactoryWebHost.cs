@@ -1,0 +1,52 @@
+using VisionFactory.Server.Datasets;
+using VisionFactory.Server.Health;
+using VisionFactory.Server.Hosting;
+using VisionFactory.Server.Models;
+using VisionFactory.Server.Runs;
+using VisionFactory.Storage;
+
+namespace VisionFactory.Server;
+
+/// <summary>
+/// The one place that wires the web host: the platform's services, JSON (snake_case, enums as strings),
+/// ProblemDetails for every error, OpenAPI at <c>/openapi/v1.json</c>, the background training worker and the
+/// REST endpoints. Pending database migrations are applied when the host starts.
+/// </summary>
+public static class VisionFactoryWebHost
+{
+    /// <summary>
+    /// The configuration key that names the data directory when none is given: the <c>VF_DATA</c> environment
+    /// variable, <c>--VF_DATA=folder</c> on the command line, or a host setting in tests.
+    /// </summary>
+    public const string DataDirectoryKey = DataDirectory.EnvironmentVariable;
+
+    /// <summary>Builds the host on the data directory named by <see cref="DataDirectoryKey"/>, else <c>./data</c>.</summary>
+    /// <param name="args">Command-line arguments; <c>--urls</c> and other ASP.NET Core settings are honoured.</param>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var root = builder.Configuration[DataDirectoryKey];
+        return Build(builder, new DataDirectory(string.IsNullOrWhiteSpace(root) ? "data" : root));
+    }
+
+    /// <summary>Builds the host on the given data directory (used by <c>vf serve</c>).</summary>
+    /// <param name="args">Command-line arguments; <c>--urls</c> and other ASP.NET Core settings are honoured.</param>
+    /// <param name="data">Where the database, blobs and caches live.</param>
+    public static WebApplication Build(string[] args, DataDirectory data) => Build(WebApplication.CreateBuilder(args), data);
+
+    private static WebApplication Build(WebApplicationBuilder builder, DataDirectory data)
+    {
+        builder.AddVisionFactoryServer(data);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapDatasetsApi();
+        app.MapRunsApi();
+        app.MapModelsApi();
+        return app;
+    }
+}
