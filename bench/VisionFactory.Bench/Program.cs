@@ -43,9 +43,46 @@ return 0;
 
 static void Throughput(PyTorchReference? reference)
 {
-    const int size = 224, batch = 16, steps = 8, threads = 2;
+    const int size = 224, batch = 16, steps = 20, threads = 2, rounds = 3;
     Console.WriteLine();
-    Console.WriteLine($"## Training throughput: ResNet-18 (torchvision layout, random weights), {size} px, batch {batch}, {threads} threads, {steps} timed steps");
+    Console.WriteLine($"## Training throughput: ResNet-18 (torchvision layout, random weights), {size} px, batch {batch}, {threads} threads, {steps} timed steps; {rounds} alternating rounds, median");
+    var ours = new List<(double Train, double Infer)>();
+    var theirs = new List<(double Train, double Infer)>();
+    string? engine = null;
+    for (var round = 1; round <= rounds; round++)
+    {
+        var (train, infer) = OurThroughput(size, batch, steps, threads);
+        ours.Add((train, infer));
+        var line = $"  round {round}: ours train {train:0.00} img/s, inference {infer:0.00} img/s";
+        var py = reference?.Run("throughput", "--arch", "resnet18", "--size", $"{size}", "--batch", $"{batch}", "--steps", $"{steps}", "--threads", $"{threads}");
+        if (py is { } p)
+        {
+            engine = p.GetProperty("engine").GetString();
+            theirs.Add((p.GetProperty("train_img_s").GetDouble(), p.GetProperty("infer_img_s").GetDouble()));
+            line += $"; pytorch train {theirs[^1].Train:0.00} img/s, inference {theirs[^1].Infer:0.00} img/s";
+        }
+
+        Console.WriteLine(line);
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    var (ourTrain, ourInfer) = (Median(ours.Select(o => o.Train)), Median(ours.Select(o => o.Infer)));
+    Console.WriteLine($"  ours (TorchSharp 0.107, libtorch 2.10): train {ourTrain:0.00} img/s, inference {ourInfer:0.00} img/s");
+    if (theirs.Count > 0)
+    {
+        var (pyTrain, pyInfer) = (Median(theirs.Select(o => o.Train)), Median(theirs.Select(o => o.Infer)));
+        Console.WriteLine($"  {engine}: train {pyTrain:0.00} img/s, inference {pyInfer:0.00} img/s");
+        Console.WriteLine($"  ratio ours / pytorch: train {ourTrain / pyTrain:0.00}, inference {ourInfer / pyInfer:0.00}");
+    }
+}
+
+static (double Train, double Infer) OurThroughput(int size, int batch, int steps, int threads)
+{
     torch.set_num_threads(threads);
     torch.manual_seed(0);
     using var net = new ResNet(2, [2, 2, 2, 2]);
@@ -71,7 +108,6 @@ static void Throughput(PyTorchReference? reference)
 
     var train = steps * batch / clock.Elapsed.TotalSeconds;
     net.eval();
-    double infer;
     using (no_grad())
     {
         using (NewDisposeScope())
@@ -85,19 +121,9 @@ static void Throughput(PyTorchReference? reference)
             using var scope = NewDisposeScope();
             net.call(x);
         }
-
-        infer = steps * batch / clock.Elapsed.TotalSeconds;
     }
 
-    Console.WriteLine($"  ours (TorchSharp 0.107, libtorch 2.10): train {train:0.00} img/s, inference {infer:0.00} img/s");
-    var py = reference?.Run("throughput", "--arch", "resnet18", "--size", $"{size}", "--batch", $"{batch}", "--steps", $"{steps}", "--threads", $"{threads}");
-    if (py is { } p)
-    {
-        var pyTrain = p.GetProperty("train_img_s").GetDouble();
-        var pyInfer = p.GetProperty("infer_img_s").GetDouble();
-        Console.WriteLine($"  {p.GetProperty("engine").GetString()}: train {pyTrain:0.00} img/s, inference {pyInfer:0.00} img/s");
-        Console.WriteLine($"  ratio ours / pytorch: train {train / pyTrain:0.00}, inference {infer / pyInfer:0.00}");
-    }
+    return (train, steps * batch / clock.Elapsed.TotalSeconds);
 }
 
 static async Task<string?> TimeToModel(PyTorchReference? reference, string masks)

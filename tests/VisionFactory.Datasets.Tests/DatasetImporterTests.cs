@@ -128,27 +128,75 @@ public sealed class DatasetImporterTests
     }
 
     [Fact]
-    public async Task ZipWithAWrappingFolderImportsAndHostileNamesStayLabels()
+    public async Task ZipWithAWrappingFolderImports()
     {
         await using var f = await ImportFixture.CreateAsync();
-        var zipPath = Path.Combine(f.Scratch("zip"), "pets.zip");
-        using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create))
-        {
-            for (var i = 0; i < 4; i++)
-            {
-                await WriteEntry(zip, $"pets/cats/{i}.png", SyntheticImages.Encode(0, i));
-                await WriteEntry(zip, $"pets/dogs/{i}.png", SyntheticImages.Encode(1, i));
-            }
-
-            await WriteEntry(zip, "pets/dogs/../../../escape.png", SyntheticImages.Encode(1, 50));
-        }
+        var zipPath = await WriteZip(f, "pets.zip", zip => { });
 
         var version = await f.Importer.ImportAsync("pets", zipPath, ImportOptions.Default, null, CancellationToken.None);
 
         Assert.Equal(TwoClasses, version.Classes);
-        Assert.Equal(9, version.Items.Count);
-        Assert.Contains(version.Items, i => i.SourcePath == "dogs/escape.png");
-        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), "escape.png")));
+        Assert.Equal(8, version.Items.Count);
+        Assert.Contains(version.Items, i => i.SourcePath == "dogs/3.png");
+    }
+
+    [Theory]
+    [InlineData("pets/dogs/../../../escape.png", "points outside the archive")]
+    [InlineData("/etc/escape.png", "has an absolute path")]
+    [InlineData("C:/escape.png", "has an absolute path")]
+    [InlineData("pets\\dogs\\escape.png", "uses backslashes")]
+    public async Task ZipSlipEntryIsRefusedNamingTheEntry(string entry, string reason)
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var zipPath = await WriteZip(f, "slip.zip", zip => WriteEntry(zip, entry, SyntheticImages.Encode(1, 50)).GetAwaiter().GetResult());
+
+        var e = await Assert.ThrowsAsync<ProblemException>(() =>
+            f.Importer.ImportAsync("slip", zipPath, ImportOptions.Default, null, CancellationToken.None));
+
+        Assert.Equal(ProblemKind.Invalid, e.Kind);
+        Assert.Contains($"'{entry}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await f.Db.Datasets.CountAsync());
+    }
+
+    [Fact]
+    public async Task ZipBombIsRefusedBeforeInflating()
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var zipPath = await WriteZip(f, "bomb.zip", zip => WriteEntry(zip, "pets/cats/bomb.png", new byte[64 * 1024 * 1024]).GetAwaiter().GetResult());
+
+        var e = await Assert.ThrowsAsync<ProblemException>(() =>
+            f.Importer.ImportAsync("bomb", zipPath, ImportOptions.Default, null, CancellationToken.None));
+
+        Assert.Contains("zip bomb", e.Message, StringComparison.Ordinal);
+        Assert.Contains("pets/cats/bomb.png", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ArchiveOverTheEntryLimitIsRefused()
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var zipPath = await WriteZip(f, "many.zip", zip => { });
+        var options = ImportOptions.Default with { Archive = ArchiveLimits.Default with { MaxEntries = 5 } };
+
+        var e = await Assert.ThrowsAsync<ProblemException>(() =>
+            f.Importer.ImportAsync("many", zipPath, options, null, CancellationToken.None));
+
+        Assert.Contains("the limit is 5", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ArchiveInflatingPastTheTotalLimitIsRefused()
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var zipPath = await WriteZip(f, "big.zip", zip => { });
+        var options = ImportOptions.Default with { Archive = ArchiveLimits.Default with { MaxTotalBytes = 1000 } };
+
+        var e = await Assert.ThrowsAsync<ProblemException>(() =>
+            f.Importer.ImportAsync("big", zipPath, options, null, CancellationToken.None));
+
+        Assert.Contains("the limit is", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await f.Db.Datasets.CountAsync());
     }
 
     [Fact]
@@ -208,6 +256,21 @@ public sealed class DatasetImporterTests
             f.Importer.ImportAsync("../etc", f.Scratch("x"), ImportOptions.Default, null, CancellationToken.None));
 
         Assert.Contains("not a valid dataset name", e.Message, StringComparison.Ordinal);
+    }
+
+    // Four cats and four dogs under a wrapping folder, plus whatever extra entries the test adds.
+    private static async Task<string> WriteZip(ImportFixture f, string name, Action<ZipArchive> extra)
+    {
+        var zipPath = Path.Combine(f.Scratch("zip-" + name), name);
+        using var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create);
+        for (var i = 0; i < 4; i++)
+        {
+            await WriteEntry(zip, $"pets/cats/{i}.png", SyntheticImages.Encode(0, i));
+            await WriteEntry(zip, $"pets/dogs/{i}.png", SyntheticImages.Encode(1, i));
+        }
+
+        extra(zip);
+        return zipPath;
     }
 
     private static async Task WriteEntry(ZipArchive zip, string name, byte[] content)

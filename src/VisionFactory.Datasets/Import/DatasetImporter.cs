@@ -37,7 +37,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             throw ProblemException.Invalid(splitProblem);
         }
 
-        using var source = ImportSource.Open(sourcePath);
+        using var source = ImportSource.Open(sourcePath, options.Archive);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
         var previous = dataset is null
             ? null

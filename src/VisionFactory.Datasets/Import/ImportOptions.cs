@@ -11,4 +11,21 @@ public sealed record ImportOptions
     public SplitPlan Split { get; init; } = SplitPlan.Default;
 
     public ImageLimits Limits { get; init; } = ImageLimits.Default;
+
+    public ArchiveLimits Archive { get; init; } = ArchiveLimits.Default;
+}
+
+/// <summary>Bounds on an uploaded archive, checked before and while it is read.</summary>
+public sealed record ArchiveLimits
+{
+    public static ArchiveLimits Default { get; } = new();
+
+    /// <summary>Entries (files and folders) in one archive.</summary>
+    public int MaxEntries { get; init; } = 200_000;
+
+    /// <summary>Bytes all entries inflate to, declared and actually read.</summary>
+    public long MaxTotalBytes { get; init; } = 32L * 1024 * 1024 * 1024;
+
+    /// <summary>Inflated / compressed size of one entry above 1 MiB; images barely compress, bombs expand 1000-fold.</summary>
+    public long MaxCompressionRatio { get; init; } = 100;
 }

@@ -22,8 +22,9 @@ public abstract class ImportSource : IDisposable
 
     public abstract Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken);
 
-    public static ImportSource Open(string path)
+    public static ImportSource Open(string path, ArchiveLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         if (Directory.Exists(path))
         {
             return new FolderSource(path);
@@ -36,7 +37,7 @@ public abstract class ImportSource : IDisposable
                 throw ProblemException.Invalid($"'{path}' is a file but not a .zip archive; import a folder with one sub-folder per class, or a .zip of it");
             }
 
-            return new ZipSource(path);
+            return new ZipSource(path, limits);
         }
 
         throw ProblemException.NotFound($"'{path}' does not exist: give a folder with one sub-folder per class, or a .zip of it");
@@ -128,13 +129,17 @@ public abstract class ImportSource : IDisposable
         private readonly ZipArchive archive;
         private readonly Dictionary<string, ZipArchiveEntry> entries;
         private readonly SemaphoreSlim gate = new(1, 1);
+        private readonly ArchiveLimits limits;
+        private long bytesRead;
 
-        public ZipSource(string path)
+        public ZipSource(string path, ArchiveLimits limits)
         {
             Description = Path.GetFullPath(path);
+            this.limits = limits;
             try
             {
                 archive = ZipFile.OpenRead(path);
+                CheckArchive(archive, limits);
                 var fileEntries = archive.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
                 var names = fileEntries.Select(e => Normalize(e.FullName)).ToList();
                 var prefix = StripWrapper(names, out _);
@@ -161,6 +166,11 @@ public abstract class ImportSource : IDisposable
             {
                 archive?.Dispose();
                 throw ProblemException.Invalid($"'{path}' is not a readable .zip archive: {e.Message}");
+            }
+            catch (ProblemException)
+            {
+                archive?.Dispose();
+                throw;
             }
         }
 
@@ -195,6 +205,11 @@ public abstract class ImportSource : IDisposable
                         }
 
                         buffer.Write(chunk, 0, read);
+                        if (Interlocked.Add(ref bytesRead, read) > limits.MaxTotalBytes)
+                        {
+                            throw ProblemException.Invalid(
+                                $"the archive inflates to more than {limits.MaxTotalBytes / 1073741824.0:0.#} GiB, the import limit; nothing was imported");
+                        }
                     }
 
                     return buffer.ToArray();
@@ -217,11 +232,66 @@ public abstract class ImportSource : IDisposable
             base.Dispose(disposing);
         }
 
-        // Entry names are untrusted: normalise separators and drop "..", "." and rooted parts (zip-slip), since
-        // the name is only ever used as a label and never as a path on this machine.
+        // Entry names become labels and never paths on this machine, but an archive built to escape a folder
+        // (zip-slip) is hostile, so it is refused as a whole rather than quietly repaired.
+        private static void CheckArchive(ZipArchive archive, ArchiveLimits limits)
+        {
+            if (archive.Entries.Count > limits.MaxEntries)
+            {
+                throw ProblemException.Invalid(
+                    $"the archive has {archive.Entries.Count} entries; the limit is {limits.MaxEntries}; nothing was imported");
+            }
+
+            long declared = 0;
+            foreach (var entry in archive.Entries)
+            {
+                if (UnsafePath(entry.FullName) is { } why)
+                {
+                    throw ProblemException.Invalid(
+                        $"archive entry '{Printable(entry.FullName)}' {why}; nothing was imported");
+                }
+
+                declared += entry.Length;
+                if (entry.Length > 1048576 && entry.Length / Math.Max(1, entry.CompressedLength) > limits.MaxCompressionRatio)
+                {
+                    throw ProblemException.Invalid(
+                        $"archive entry '{Printable(entry.FullName)}' expands {entry.Length / Math.Max(1, entry.CompressedLength)} times " +
+                        $"(limit {limits.MaxCompressionRatio}): it looks like a zip bomb; nothing was imported");
+                }
+            }
+
+            if (declared > limits.MaxTotalBytes)
+            {
+                throw ProblemException.Invalid(
+                    $"the archive inflates to {declared / 1073741824.0:0.#} GiB; the limit is {limits.MaxTotalBytes / 1073741824.0:0.#} GiB; nothing was imported");
+            }
+        }
+
+        private static string? UnsafePath(string name)
+        {
+            if (name.Contains('\\', StringComparison.Ordinal))
+            {
+                return "uses backslashes in its path";
+            }
+
+            if (name.StartsWith('/') || (name.Length >= 2 && char.IsAsciiLetter(name[0]) && name[1] == ':'))
+            {
+                return "has an absolute path";
+            }
+
+            if (name.Split('/').Any(part => part == ".."))
+            {
+                return "points outside the archive ('..')";
+            }
+
+            return name.Any(char.IsControl) ? "contains control characters" : null;
+        }
+
+        private static string Printable(string name) =>
+            new(name.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
+
         private static string Normalize(string name) =>
-            string.Join('/', name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
-                .Where(part => part is not "." and not ".."));
+            string.Join('/', name.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != "."));
     }
 }
 

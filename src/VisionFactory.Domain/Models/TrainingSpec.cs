@@ -35,7 +35,7 @@ public sealed record TrainingSpec
     {
         (TrainingMode.Head, OptimizerKind.Sgd) => 0.05,
         (TrainingMode.Head, OptimizerKind.AdamW) => 1e-3,
-        (TrainingMode.Finetune, OptimizerKind.Sgd) => 0.005,
+        (TrainingMode.Finetune, OptimizerKind.Sgd) => 0.01,
         _ => 1e-4,
     };
 
