@@ -4,6 +4,8 @@ using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Factory.Models;
 using VisionFactory.Factory.Training;
+using VisionFactory.Factory.Zoo;
+using VisionFactory.Learning.Weights;
 using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Learning.Architectures;
@@ -31,7 +33,9 @@ public static class ServiceRegistration
         services.AddScoped(sp => new PixelSource(
             sp.GetRequiredService<PixelCache>(), sp.GetRequiredService<BlobStore>().ReadAllBytes, sp.GetRequiredService<ImageLimits>()));
         services.AddScoped<FeatureExtractor>();
+        services.AddScoped<IPretrainedWeightsSource, ImportedWeightsSource>();
         services.AddScoped<ClassifierTrainer>();
+        services.AddScoped<ZooService>();
         services.AddScoped<ModelEvaluator>();
         services.AddScoped<DatasetImporter>();
         services.AddScoped<DatasetCatalog>();

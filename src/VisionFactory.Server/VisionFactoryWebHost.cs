@@ -3,6 +3,7 @@ using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Server.Models;
 using VisionFactory.Server.Runs;
+using VisionFactory.Server.Zoo;
 using VisionFactory.Storage;
 
 namespace VisionFactory.Server;
@@ -47,6 +48,7 @@ public static class VisionFactoryWebHost
         app.MapDatasetsApi();
         app.MapRunsApi();
         app.MapModelsApi();
+        app.MapZooApi();
         return app;
     }
 }

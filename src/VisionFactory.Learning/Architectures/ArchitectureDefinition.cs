@@ -1,24 +1,102 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace VisionFactory.Learning.Architectures;
 
-/// <summary>An architecture users can train, named as in the zoo.</summary>
+/// <summary>An architecture users can train, named as in the zoo (torchvision's names).</summary>
 public abstract class ArchitectureDefinition
 {
-    /// <summary>The name users type, e.g. "resnet18-imagenet".</summary>
+    /// <summary>The name users type, e.g. "densenet121".</summary>
     public abstract string Name { get; }
 
     public abstract string Family { get; }
 
     public abstract string Description { get; }
 
-    /// <summary>True when the backbone starts from weights learned on ImageNet.</summary>
-    public abstract bool Pretrained { get; }
-
     public abstract int DefaultImageSize { get; }
 
+    /// <summary>The smallest square input the network accepts.</summary>
+    public virtual int MinImageSize => 32;
+
+    public abstract InputNormalization Normalization { get; }
+
+    /// <summary>True when pretrained weights ship with this installation (users may also import their own).</summary>
+    public virtual bool HasBundledWeights => false;
+
+    /// <summary>The module path of the final classifier layer, e.g. "fc" or "classifier.1".</summary>
+    public abstract string HeadPath { get; }
+
     /// <summary>
-    /// Builds the network with a fresh head of <paramref name="classes"/> outputs. With
-    /// <paramref name="loadPretrained"/> the backbone's pretrained weights are loaded (skip it when a trained
-    /// artifact's weights will be loaded next).
+    /// True when the head is one linear map of pooled features, so head-only training over cached features
+    /// applies; false for heads such as SqueezeNet's convolution followed by pooling.
     /// </summary>
-    public abstract ClassifierNetwork Build(int classes, int imageSize, bool loadPretrained);
+    public virtual bool HeadIsLinear => true;
+
+    /// <summary>A fresh module with <paramref name="classes"/> outputs and torchvision's initialisation.</summary>
+    public abstract nn.Module<Tensor, Tensor> CreateModule(int classes);
+
+    /// <summary>
+    /// Builds the network with a fresh head of <paramref name="classes"/> outputs; with <paramref name="loadPretrained"/>
+    /// and <see cref="HasBundledWeights"/>, the backbone starts from the bundled weights.
+    /// </summary>
+    public virtual ClassifierNetwork Build(int classes, int imageSize, bool loadPretrained)
+    {
+        var module = CreateModule(classes);
+        try
+        {
+            var bundled = loadPretrained && HasBundledWeights;
+            if (bundled)
+            {
+                LoadBundledWeights(module);
+            }
+
+            return new ClassifierNetwork(Name, module, HeadPath, imageSize, Normalization.CreateTransform())
+            {
+                BackboneKey = bundled ? Name : null,
+            };
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads the bundled backbone weights, leaving the head as it is.</summary>
+    protected virtual void LoadBundledWeights(nn.Module<Tensor, Tensor> network) =>
+        throw new NotSupportedException($"{Name} has no bundled weights");
+}
+
+/// <summary>An architecture given by its facts and a module factory.</summary>
+public sealed class ZooArchitecture(
+    string name,
+    string family,
+    string description,
+    string headPath,
+    Func<int, nn.Module<Tensor, Tensor>> create,
+    int defaultImageSize = 224,
+    int minImageSize = 32,
+    bool headIsLinear = true) : ArchitectureDefinition
+{
+    public override string Name => name;
+
+    public override string Family => family;
+
+    public override string Description => description;
+
+    public override int DefaultImageSize => defaultImageSize;
+
+    public override int MinImageSize => minImageSize;
+
+    public override InputNormalization Normalization => InputNormalization.ImageNet;
+
+    public override string HeadPath => headPath;
+
+    public override bool HeadIsLinear => headIsLinear;
+
+    public override nn.Module<Tensor, Tensor> CreateModule(int classes)
+    {
+        Native.TorchNativeLibrary.EnsureLoaded();
+        return create(classes);
+    }
 }

@@ -1,45 +1,53 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace VisionFactory.Learning.Architectures;
 
 /// <summary>
-/// A network ready to classify: the module, how to get its pooled features and which parameters form its
-/// classifier head, and how its input must be prepared.
+/// A network ready to classify: the module, its classifier head (found by path), and how its input must be
+/// prepared. The head's input is the network's feature vector, read with a forward pre-hook, so any architecture
+/// with a linear head supports head-only training over cached features.
 /// </summary>
 public sealed class ClassifierNetwork : IDisposable
 {
-    private readonly Func<Tensor, Tensor> features;
-
-    public ClassifierNetwork(
-        string architecture,
-        nn.Module<Tensor, Tensor> module,
-        Func<Tensor, Tensor> features,
-        int featureCount,
-        string headPrefix,
-        int imageSize,
-        InputTransform input)
+    public ClassifierNetwork(string architecture, nn.Module<Tensor, Tensor> module, string headPath, int imageSize, InputTransform input)
     {
+        ArgumentNullException.ThrowIfNull(module);
         Architecture = architecture;
         Module = module;
-        this.features = features;
-        FeatureCount = featureCount;
-        HeadPrefix = headPrefix;
+        HeadPath = headPath;
         ImageSize = imageSize;
         Input = input;
+        Head = module.named_modules().FirstOrDefault(m => m.name == headPath).module as nn.Module<Tensor, Tensor>
+            ?? throw new InvalidOperationException($"{architecture} has no module '{headPath}'");
+        FeatureCount = Head switch
+        {
+            Linear linear => (int)linear.weight!.shape[1],
+            Conv2d conv => (int)conv.weight!.shape[1],
+            _ => throw new InvalidOperationException($"{architecture}'s head '{headPath}' is neither Linear nor Conv2d"),
+        };
     }
 
     public string Architecture { get; }
 
     public nn.Module<Tensor, Tensor> Module { get; }
 
-    /// <summary>Width of the pooled features the head reads.</summary>
+    /// <summary>The final classifier layer.</summary>
+    public nn.Module<Tensor, Tensor> Head { get; }
+
+    public string HeadPath { get; }
+
+    /// <summary>Width of the features the head reads.</summary>
     public int FeatureCount { get; }
 
-    /// <summary>The state-dict prefix of the classifier head, e.g. "fc".</summary>
-    public string HeadPrefix { get; }
-
     public int ImageSize { get; }
+
+    /// <summary>
+    /// Names the backbone weights when they are fixed and shared (bundled or imported pretrained weights), so
+    /// features computed through them can be cached; null when the backbone is fresh or trained.
+    /// </summary>
+    public string? BackboneKey { get; set; }
 
     public InputTransform Input { get; private set; }
 
@@ -51,19 +59,50 @@ public sealed class ClassifierNetwork : IDisposable
         old.Dispose();
     }
 
-    /// <summary>Pooled backbone features of a normalised batch.</summary>
-    public Tensor Features(Tensor normalised) => features(normalised);
+    /// <summary>The head's input for a normalised batch, flattened to [N, features].</summary>
+    public Tensor Features(Tensor normalised)
+    {
+        Tensor? captured = null;
+        var hook = Head.register_forward_pre_hook((_, input) =>
+        {
+            captured = input.alias();
+            return input;
+        });
+        try
+        {
+            using var scope = NewDisposeScope();
+            Module.call(normalised);
+            captured?.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            hook.remove();
+        }
+
+        return (captured ?? throw new InvalidOperationException($"{Architecture}'s forward never reached '{HeadPath}'")).flatten(1);
+    }
 
     /// <summary>Logits of a normalised batch.</summary>
     public Tensor Logits(Tensor normalised) => Module.call(normalised);
 
+    /// <summary>Logits from head features: the head applied to [N, features].</summary>
+    public Tensor HeadLogits(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return Head is Linear linear
+            ? linear.call(features)
+            : throw new InvalidOperationException($"{Architecture}'s head is not linear, so it cannot classify cached features");
+    }
+
     /// <summary>Copies a trained linear head (weight [classes, features], bias [classes]) into the network.</summary>
     public void SetHead(Tensor weight, Tensor bias)
     {
+        ArgumentNullException.ThrowIfNull(weight);
         using var _ = no_grad();
         var parameters = Module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        parameters[HeadPrefix + ".weight"].copy_(weight);
-        parameters[HeadPrefix + ".bias"].copy_(bias);
+        var target = parameters[HeadPath + ".weight"];
+        target.copy_(weight.reshape(target.shape));
+        parameters[HeadPath + ".bias"].copy_(bias);
     }
 
     public void Dispose()

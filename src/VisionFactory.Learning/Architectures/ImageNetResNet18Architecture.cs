@@ -22,18 +22,40 @@ public sealed class ImageNetResNet18Architecture : ArchitectureDefinition
 
     public override string Description => "ResNet (basic blocks 2-2-2-3) pretrained on ImageNet, from the ML.NET featurizer package";
 
-    public override bool Pretrained => true;
+    public override bool HasBundledWeights => true;
 
     public override int DefaultImageSize => ImageNetResNet18.InputSize;
 
+    public override InputNormalization Normalization { get; } = new("bgr", 1f, null, null);
+
+    public override string HeadPath => "fc";
+
+    public override nn.Module<Tensor, Tensor> CreateModule(int classes) => new ResNet(classes, ImageNetResNet18.StageDepths, Name);
+
     public override ClassifierNetwork Build(int classes, int imageSize, bool loadPretrained)
     {
-        var network = loadPretrained ? ImageNetResNet18.Create(classes) : new ResNet(classes, ImageNetResNet18.StageDepths, Name);
-        using var mean224 = tensor(MeanImage224.Value, [3, ImageNetResNet18.InputSize, ImageNetResNet18.InputSize]);
-        var mean = imageSize == ImageNetResNet18.InputSize
-            ? mean224.clone()
-            : ImageNetResNet18.ResizeMeanImage(mean224, imageSize);
-        return new ClassifierNetwork(
-            Name, network, network.Features, ResNet.FeatureCount, "fc", imageSize, new InputTransform(bgr: true, scale: 1f, mean, std: null));
+        var module = CreateModule(classes);
+        try
+        {
+            if (loadPretrained)
+            {
+                LoadBundledWeights(module);
+            }
+
+            using var mean224 = tensor(MeanImage224.Value, [3, ImageNetResNet18.InputSize, ImageNetResNet18.InputSize]);
+            var mean = imageSize == ImageNetResNet18.InputSize ? mean224.clone() : ImageNetResNet18.ResizeMeanImage(mean224, imageSize);
+            return new ClassifierNetwork(Name, module, HeadPath, imageSize, new InputTransform(bgr: true, scale: 1f, mean, std: null))
+            {
+                BackboneKey = loadPretrained ? Name : null,
+            };
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
     }
+
+    protected override void LoadBundledWeights(nn.Module<Tensor, Tensor> network) =>
+        ImageNetResNet18.LoadBackbone(network, DnnImageModelFiles.Locate().ResNet18);
 }

@@ -17,7 +17,7 @@ public sealed class FeatureExtractor(PixelSource pixels, FeatureCache cache)
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var missing = images.Select(i => i.Sha256).Distinct(StringComparer.Ordinal)
-            .Where(sha => !cache.TryRead(network.Architecture, network.ImageSize, sha, network.FeatureCount, out _))
+            .Where(sha => !cache.TryRead(KeyOf(network), network.ImageSize, sha, network.FeatureCount, out _))
             .ToList();
         if (missing.Count == 0)
         {
@@ -49,7 +49,7 @@ public sealed class FeatureExtractor(PixelSource pixels, FeatureCache cache)
             var values = output.data<float>().ToArray();
             for (var i = 0; i < batches[b].Length; i++)
             {
-                cache.Write(network.Architecture, network.ImageSize, batches[b][i],
+                cache.Write(KeyOf(network), network.ImageSize, batches[b][i],
                     values.AsSpan(i * network.FeatureCount, network.FeatureCount));
             }
 
@@ -65,7 +65,7 @@ public sealed class FeatureExtractor(PixelSource pixels, FeatureCache cache)
         var data = new float[images.Count * network.FeatureCount];
         for (var i = 0; i < images.Count; i++)
         {
-            if (!cache.TryRead(network.Architecture, network.ImageSize, images[i].Sha256, network.FeatureCount, out var f))
+            if (!cache.TryRead(KeyOf(network), network.ImageSize, images[i].Sha256, network.FeatureCount, out var f))
             {
                 throw new InvalidOperationException($"no cached features for image {images[i].Sha256}");
             }
@@ -75,6 +75,9 @@ public sealed class FeatureExtractor(PixelSource pixels, FeatureCache cache)
 
         return tensor(data, [images.Count, network.FeatureCount]);
     }
+
+    private static string KeyOf(ClassifierNetwork network) => network.BackboneKey
+        ?? throw new InvalidOperationException($"{network.Architecture} has no fixed pretrained backbone, so its features cannot be cached");
 
     private List<byte[]> Load(string[] shas, ClassifierNetwork network) =>
         shas.AsParallel().AsOrdered().Select(sha => pixels.Get(sha, network.ImageSize)).ToList();

@@ -40,9 +40,7 @@ public static class ImageClassifier
         ArgumentNullException.ThrowIfNull(features);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
-        var parameters = network.Module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var logits = nn.functional.linear(features, parameters[network.HeadPrefix + ".weight"], parameters[network.HeadPrefix + ".bias"]);
-        var probabilities = logits.softmax(1).contiguous();
+        var probabilities = network.HeadLogits(features).softmax(1).contiguous();
         var values = probabilities.data<float>().ToArray();
         var classes = (int)probabilities.shape[1];
         return Enumerable.Range(0, (int)probabilities.shape[0]).Select(i => values.AsSpan(i * classes, classes).ToArray()).ToArray();

@@ -4,7 +4,9 @@ using VisionFactory.Domain.Models;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Data;
 using VisionFactory.Learning.Inference;
+using VisionFactory.Domain;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Weights;
 using static TorchSharp.torch;
 
 namespace VisionFactory.Learning.Training;
@@ -13,7 +15,8 @@ namespace VisionFactory.Learning.Training;
 /// Trains a classifier. Head mode trains a linear head on cached backbone features (seconds); finetune mode trains
 /// every layer on augmented images. Both use a one-cycle learning-rate schedule and report every step.
 /// </summary>
-public sealed class ClassifierTrainer(ArchitectureCatalog architectures, PixelSource pixels, FeatureExtractor features)
+public sealed class ClassifierTrainer(
+    ArchitectureCatalog architectures, PixelSource pixels, FeatureExtractor features, IPretrainedWeightsSource? imported = null)
 {
     public TrainingOutcome Train(
         TrainingSpec spec, TrainingData data, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
@@ -25,9 +28,43 @@ public sealed class ClassifierTrainer(ArchitectureCatalog architectures, PixelSo
         torch.manual_seed(spec.Seed);
 
         var architecture = architectures.Get(spec.Architecture);
+        if (spec.ImageSize < architecture.MinImageSize)
+        {
+            throw ProblemException.Invalid($"{architecture.Name} needs images of at least {architecture.MinImageSize} pixels, not {spec.ImageSize}");
+        }
+
+        if (spec.Mode == TrainingMode.Head && !architecture.HeadIsLinear)
+        {
+            throw ProblemException.Invalid($"{architecture.Name}'s classifier is not a single linear layer, so it cannot train head-only: use --mode finetune");
+        }
+
         var network = architecture.Build(data.Classes.Count, spec.ImageSize, loadPretrained: true);
         try
         {
+            if (network.BackboneKey is null && imported?.Find(architecture.Name) is { } found)
+            {
+                var (key, weights) = found;
+                try
+                {
+                    PretrainedLoader.Load(network.Module, weights, network.HeadPath, architecture.Name);
+                    network.BackboneKey = key;
+                }
+                finally
+                {
+                    foreach (var t in weights.Values)
+                    {
+                        t.Dispose();
+                    }
+                }
+            }
+
+            if (spec.Mode == TrainingMode.Head && network.BackboneKey is null)
+            {
+                throw ProblemException.Invalid(
+                    $"head-only training needs pretrained weights, and none are available for {architecture.Name} on this installation: " +
+                    $"import them with 'vf zoo import-weights {architecture.Name} <file>', or train every layer with --mode finetune");
+            }
+
             var history = spec.Mode == TrainingMode.Head
                 ? TrainHead(network, spec, data, progress, cancellationToken)
                 : Finetune(network, spec, data, progress, cancellationToken);

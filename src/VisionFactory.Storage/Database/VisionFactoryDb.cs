@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
+using VisionFactory.Domain.Zoo;
 
 namespace VisionFactory.Storage.Database;
 
@@ -20,6 +21,10 @@ public sealed class VisionFactoryDb(DbContextOptions<VisionFactoryDb> options) :
     public DbSet<ImageItem> Images => Set<ImageItem>();
 
     public DbSet<ModelVersion> Models => Set<ModelVersion>();
+
+    public DbSet<ArchitectureProfile> ArchitectureProfiles => Set<ArchitectureProfile>();
+
+    public DbSet<ImportedWeights> ImportedWeights => Set<ImportedWeights>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -51,6 +56,9 @@ public sealed class VisionFactoryDb(DbContextOptions<VisionFactoryDb> options) :
             i.HasIndex(x => x.Sha256);
             i.Property(x => x.Sha256).HasMaxLength(64);
         });
+
+        modelBuilder.Entity<ArchitectureProfile>(p => p.HasKey(x => x.Architecture));
+        modelBuilder.Entity<ImportedWeights>(w => w.HasKey(x => x.Architecture));
 
         modelBuilder.Entity<ModelVersion>(m =>
         {

@@ -165,6 +165,61 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.ToTable("Models");
                 });
 
+            modelBuilder.Entity("VisionFactory.Domain.Zoo.ArchitectureProfile", b =>
+                {
+                    b.Property<string>("Architecture")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("CpuLatencyMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Flops")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("InputSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LatencyMeasuredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("LatencyThreads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Parameters")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Architecture");
+
+                    b.ToTable("ArchitectureProfiles");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Zoo.ImportedWeights", b =>
+                {
+                    b.Property<string>("Architecture")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("HeadClasses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ImportedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceFile")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Tensors")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Architecture");
+
+                    b.ToTable("ImportedWeights");
+                });
+
             modelBuilder.Entity("VisionFactory.Domain.Datasets.DatasetVersion", b =>
                 {
                     b.HasOne("VisionFactory.Domain.Datasets.Dataset", "Dataset")

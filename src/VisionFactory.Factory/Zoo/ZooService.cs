@@ -1,0 +1,151 @@
+using Microsoft.EntityFrameworkCore;
+using TorchSharp.PyBridge;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Zoo;
+using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Weights;
+using VisionFactory.Storage.Blobs;
+using VisionFactory.Storage.Database;
+using static TorchSharp.torch;
+
+namespace VisionFactory.Factory.Zoo;
+
+/// <summary>The model zoo as users see it: architectures with their measured figures, and imported weights.</summary>
+public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, ArchitectureCatalog architectures)
+{
+    /// <summary>
+    /// Every architecture with parameters, FLOPs, input, normalisation, weights and latency. Parameters and FLOPs
+    /// are counted on first listing and stored; latency is only what "zoo bench" measured.
+    /// </summary>
+    public async Task<List<ZooEntry>> ListAsync(IProgress<(int Done, int Total, string Name)>? progress, CancellationToken cancellationToken)
+    {
+        var profiles = await db.ArchitectureProfiles.ToDictionaryAsync(p => p.Architecture, cancellationToken).ConfigureAwait(false);
+        var imported = await db.ImportedWeights.AsNoTracking().ToDictionaryAsync(w => w.Architecture, cancellationToken).ConfigureAwait(false);
+        var all = architectures.All.OrderBy(a => a.Family, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
+        var done = 0;
+        foreach (var architecture in all)
+        {
+            progress?.Report((done++, all.Count, architecture.Name));
+            if (!profiles.TryGetValue(architecture.Name, out var profile) || profile.InputSize != architecture.DefaultImageSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                profile = await ProfileAsync(architecture, profile, cancellationToken).ConfigureAwait(false);
+                profiles[architecture.Name] = profile;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return all.Select(a => Entry(a, profiles[a.Name], imported.GetValueOrDefault(a.Name))).ToList();
+    }
+
+    /// <summary>Measures single-image CPU latency of the named architectures (all when none are named) and stores it.</summary>
+    public async Task<List<ZooEntry>> BenchAsync(
+        IReadOnlyList<string> names, int threads, IProgress<(int Done, int Total, string Name)>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var chosen = names.Count == 0 ? architectures.All.ToList() : names.Select(architectures.Get).ToList();
+        var entries = await ListAsync(null, cancellationToken).ConfigureAwait(false);
+        var done = 0;
+        foreach (var architecture in chosen)
+        {
+            progress?.Report((done++, chosen.Count, architecture.Name));
+            var latency = await Task.Run(() => ArchitectureProfiler.CpuLatencyMilliseconds(architecture, threads), cancellationToken).ConfigureAwait(false);
+            var profile = await db.ArchitectureProfiles.SingleAsync(p => p.Architecture == architecture.Name, cancellationToken).ConfigureAwait(false);
+            profile.CpuLatencyMs = latency;
+            profile.LatencyThreads = threads;
+            profile.LatencyMeasuredAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        progress?.Report((done, chosen.Count, ""));
+        var measured = chosen.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        return (await ListAsync(null, cancellationToken).ConfigureAwait(false)).Where(e => measured.Contains(e.Name)).ToList();
+    }
+
+    /// <summary>
+    /// Imports a checkpoint (.pt / .pth state dict, .safetensors or .onnx) as the pretrained weights of an
+    /// architecture, after checking every name and shape; a mismatch is reported and nothing is stored.
+    /// </summary>
+    public async Task<ImportedWeights> ImportWeightsAsync(string architectureName, string path, CancellationToken cancellationToken)
+    {
+        var architecture = architectures.Get(architectureName);
+        var weights = await Task.Run(() => WeightFileReader.Read(path), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var headKey = architecture.HeadPath + ".weight";
+            var headClasses = weights.TryGetValue(headKey, out var head) ? (int)head.shape[0] : 1000;
+            using (var module = architecture.CreateModule(headClasses))
+            {
+                var report = StateDictLoader.Compare(module, weights);
+                if (!report.IsMatch)
+                {
+                    throw ProblemException.Invalid($"'{Path.GetFileName(path)}' does not fit {architecture.Name}: {report}");
+                }
+            }
+
+            using var buffer = new MemoryStream();
+            Safetensors.SaveStateDict(buffer, weights, leaveOpen: true);
+            var sha = blobs.Put(buffer.ToArray());
+            var record = new ImportedWeights
+            {
+                Architecture = architecture.Name,
+                Sha256 = sha,
+                SourceFile = Path.GetFileName(path),
+                HeadClasses = headClasses,
+                Tensors = weights.Count,
+            };
+            await db.ImportedWeights.Where(w => w.Architecture == architecture.Name).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            db.ImportedWeights.Add(record);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return record;
+        }
+        finally
+        {
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    private static async Task<ArchitectureProfile> ProfileAsync(ArchitectureDefinition architecture, ArchitectureProfile? existing, CancellationToken cancellationToken)
+    {
+        var (parameters, flops) = await Task.Run(
+            () => ArchitectureProfiler.Profile(architecture), cancellationToken).ConfigureAwait(false);
+        var profile = existing ?? new ArchitectureProfile { Architecture = architecture.Name };
+        profile.Parameters = parameters;
+        profile.Flops = flops;
+        profile.InputSize = architecture.DefaultImageSize;
+        return profile;
+    }
+
+    private static ZooEntry Entry(ArchitectureDefinition a, ArchitectureProfile profile, ImportedWeights? imported) =>
+        new(
+            a.Name,
+            a.Family,
+            a.Description,
+            profile.Parameters,
+            profile.Flops,
+            a.DefaultImageSize,
+            a.Normalization.Describe(),
+            a.HasBundledWeights || imported is not null,
+            a.HasBundledWeights ? "bundled (ImageNet)" : imported is null ? null : $"imported from {imported.SourceFile}",
+            a.HeadIsLinear,
+            profile.CpuLatencyMs,
+            profile.LatencyThreads);
+}
+
+/// <summary>One architecture as the zoo lists it.</summary>
+public sealed record ZooEntry(
+    string Name,
+    string Family,
+    string Description,
+    long Params,
+    long Flops,
+    int InputSize,
+    string Normalization,
+    bool Pretrained,
+    string? Weights,
+    bool HeadOnlyTraining,
+    double? CpuLatencyMs,
+    int? LatencyThreads);

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisionFactory.Learning.Architectures;
+
+/// <summary>Measured facts of an architecture: parameters, multiply-accumulates per image, CPU latency.</summary>
+public static class ArchitectureProfiler
+{
+    /// <summary>
+    /// Parameters with a 1000-class head, as torchvision counts them, and multiply-accumulate operations of one
+    /// forward pass at the default input size, counted from the shapes the convolutions and linear layers actually
+    /// see (torchvision's "GFLOPS" figures use the same convention).
+    /// </summary>
+    public static (long Parameters, long Flops) Profile(ArchitectureDefinition architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        using var module = architecture.CreateModule(1000);
+        var parameters = module.parameters().Sum(p => p.numel());
+        module.eval();
+        long total = 0;
+        var hooks = new List<Action>();
+        foreach (var (_, child) in module.named_modules())
+        {
+            switch (child)
+            {
+                case Conv2d conv:
+                    var convHook = conv.register_forward_hook((_, _, output) =>
+                    {
+                        var w = conv.weight!.shape;
+                        total += output.numel() * w[1] * w[2] * w[3];
+                        return output;
+                    });
+                    hooks.Add(convHook.remove);
+                    break;
+                case Linear linear:
+                    var linearHook = linear.register_forward_hook((_, _, output) =>
+                    {
+                        total += output.numel() * linear.weight!.shape[1];
+                        return output;
+                    });
+                    hooks.Add(linearHook.remove);
+                    break;
+            }
+        }
+
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = inference_mode();
+            module.call(zeros(1, 3, architecture.DefaultImageSize, architecture.DefaultImageSize));
+        }
+        finally
+        {
+            hooks.ForEach(remove => remove());
+        }
+
+        return (parameters, total);
+    }
+
+    /// <summary>Median latency in milliseconds of classifying one image at the default size, after warm-up.</summary>
+    public static double CpuLatencyMilliseconds(ArchitectureDefinition architecture, int threads, int runs = 10, double maxSeconds = 10)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        torch.set_num_threads(threads);
+        using var module = architecture.CreateModule(1000);
+        module.eval();
+        using var input = randn(1, 3, architecture.DefaultImageSize, architecture.DefaultImageSize);
+        using var _ = inference_mode();
+        var times = new List<double>();
+        var budget = Stopwatch.StartNew();
+        for (var i = 0; i < runs + 2 && (i < 3 || budget.Elapsed.TotalSeconds < maxSeconds); i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using (NewDisposeScope())
+            {
+                module.call(input);
+            }
+
+            if (i >= 2)
+            {
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}
