@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|all]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
 var reference = PyTorchReference.Find();
@@ -37,6 +37,11 @@ if (which is "time-to-model" or "all")
 if (which is "predict" or "all")
 {
     await Predict(masks, headModel);
+}
+
+if (which is "zoo" or "all")
+{
+    ZooLatency(reference);
 }
 
 return 0;
@@ -204,6 +209,61 @@ static async Task<string?> TimeToModel(PyTorchReference? reference, string masks
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(root, recursive: true);
+    }
+}
+
+static void ZooLatency(PyTorchReference? reference)
+{
+    const int runs = 10, threads = 2;
+    Console.WriteLine();
+    Console.WriteLine($"## Zoo: single-image CPU inference latency at each default input size, {threads} threads, mean of {runs} runs after one warm-up");
+    Console.WriteLine($"  {"architecture",-20} {"size",5} {"ours ms",9} {"pytorch ms",11} {"ratio",7}");
+    var ratios = new List<double>();
+    foreach (var architecture in VisionFactory.Learning.Architectures.ArchitectureCatalog.Default.All.OrderBy(a => a.Family, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal))
+    {
+        var size = architecture.DefaultImageSize;
+        torch.set_num_threads(threads);
+        double ours;
+        using (var module = architecture.CreateModule(2))
+        {
+            module.eval();
+            using var x = torch.randn(1, 3, size, size);
+            using var _ = no_grad();
+            using (NewDisposeScope())
+            {
+                module.call(x);
+            }
+
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < runs; i++)
+            {
+                using var scope = NewDisposeScope();
+                module.call(x);
+            }
+
+            ours = clock.Elapsed.TotalMilliseconds / runs;
+        }
+
+        // The reference builds torchvision's network of the same name (the bundled ResNet is torchvision's resnet18 layout plus one block).
+        var torchName = architecture.Name == "resnet18-imagenet" ? null : architecture.Name;
+        var py = torchName is null || architecture.Name == "small_cnn"
+            ? null
+            : reference?.Run("throughput", "--arch", torchName, "--size", $"{size}", "--batch", "1", "--steps", $"{runs}", "--threads", $"{threads}");
+        if (py is { } p)
+        {
+            var theirs = 1000.0 / p.GetProperty("infer_img_s").GetDouble();
+            ratios.Add(theirs / ours);
+            Console.WriteLine($"  {architecture.Name,-20} {size,5} {ours,9:0.0} {theirs,11:0.0} {theirs / ours,7:0.00}");
+        }
+        else
+        {
+            Console.WriteLine($"  {architecture.Name,-20} {size,5} {ours,9:0.0} {"n/a",11} {"",7}");
+        }
+    }
+
+    if (ratios.Count > 0)
+    {
+        Console.WriteLine($"  ratio = pytorch latency / ours (>= 1 means we are faster): min {ratios.Min():0.00}, median {ratios.Order().ElementAt(ratios.Count / 2):0.00}, {ratios.Count(r => r >= 0.9)} of {ratios.Count} at or above 0.9");
     }
 }
 

@@ -29,7 +29,13 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
             if (!profiles.TryGetValue(architecture.Name, out var profile) || profile.InputSize != architecture.DefaultImageSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var isNew = profile is null;
                 profile = await ProfileAsync(architecture, profile, cancellationToken).ConfigureAwait(false);
+                if (isNew)
+                {
+                    db.ArchitectureProfiles.Add(profile);
+                }
+
                 profiles[architecture.Name] = profile;
             }
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,6 +17,26 @@ public static class ArchitectureProfiler
     public static (long Parameters, long Flops) Profile(ArchitectureDefinition architecture)
     {
         ArgumentNullException.ThrowIfNull(architecture);
+
+        // The figures depend only on the code, so every process of the same build shares them; building a VGG
+        // just to count it takes seconds.
+        var cached = Path.Combine(Path.GetTempPath(), "visionfactory-profiles", typeof(ArchitectureProfiler).Module.ModuleVersionId.ToString("N"), architecture.Name);
+        if (File.Exists(cached) && File.ReadAllText(cached).Split(' ') is [var p, var f]
+            && long.TryParse(p, CultureInfo.InvariantCulture, out var knownParameters) && long.TryParse(f, CultureInfo.InvariantCulture, out var knownFlops))
+        {
+            return (knownParameters, knownFlops);
+        }
+
+        var profile = Count(architecture);
+        Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
+        var temp = cached + "." + Guid.NewGuid().ToString("N")[..8];
+        File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture, $"{profile.Parameters} {profile.Flops}"));
+        File.Move(temp, cached, overwrite: true);
+        return profile;
+    }
+
+    private static (long Parameters, long Flops) Count(ArchitectureDefinition architecture)
+    {
         using var module = architecture.CreateModule(1000);
         var parameters = module.parameters().Sum(p => p.numel());
         module.eval();

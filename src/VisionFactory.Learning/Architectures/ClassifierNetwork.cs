@@ -62,24 +62,27 @@ public sealed class ClassifierNetwork : IDisposable
     /// <summary>The head's input for a normalised batch, flattened to [N, features].</summary>
     public Tensor Features(Tensor normalised)
     {
+        // Modules may run their forward in dispose scopes of their own, so the captured input leaves every scope
+        // and is released here once flattened.
         Tensor? captured = null;
         var hook = Head.register_forward_pre_hook((_, input) =>
         {
-            captured = input.alias();
+            captured?.Dispose();
+            captured = input.alias().DetachFromDisposeScope();
             return input;
         });
         try
         {
             using var scope = NewDisposeScope();
             Module.call(normalised);
-            captured?.MoveToOuterDisposeScope();
         }
         finally
         {
             hook.remove();
         }
 
-        return (captured ?? throw new InvalidOperationException($"{Architecture}'s forward never reached '{HeadPath}'")).flatten(1);
+        using var features = captured ?? throw new InvalidOperationException($"{Architecture}'s forward never reached '{HeadPath}'");
+        return features.flatten(1);
     }
 
     /// <summary>Logits of a normalised batch.</summary>

@@ -1,0 +1,23 @@
+namespace VisionFactory.Server.Tests;
+
+public sealed class ZooApiTests(ServerFactory factory) : IClassFixture<ServerFactory>
+{
+    [Fact]
+    public async Task ZooListsAtLeastThirtyArchitecturesWithTheirFigures()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/api/zoo");
+
+        response.EnsureSuccessStatusCode();
+        var zoo = (await Json.ReadAsync(response)).AsArray();
+        Assert.True(zoo.Count >= 30, $"{zoo.Count} architectures");
+        var densenet = zoo.Single(e => (string?)e!["name"] == "densenet121")!;
+        Assert.Equal("DenseNet", (string?)densenet["family"]);
+        Assert.Equal(7_978_856L, (long)densenet["params"]!);
+        Assert.InRange((long)densenet["flops"]!, 2.8e9, 2.9e9);
+        Assert.Equal(224, (int)densenet["input_size"]!);
+        Assert.False((bool)densenet["pretrained"]!);
+        Assert.Null(densenet["cpu_latency_ms"]);
+    }
+}
