@@ -60,8 +60,11 @@ public static class RunsApi
         architectures.Get(spec.Architecture);
         await catalog.GetVersionAsync(request.Dataset, null, withItems: false, cancellationToken).ConfigureAwait(false);
 
-        var run = queue.Submit(new TrainingRun(request.Dataset, spec));
-        return TypedResults.Accepted($"/api/runs/{run.Id}", run.Snapshot());
+        // The answer describes the run as it was accepted: the worker may pick it up before the response is written.
+        var run = new TrainingRun(request.Dataset, spec);
+        var accepted = run.Snapshot();
+        queue.Submit(run);
+        return TypedResults.Accepted($"/api/runs/{run.Id}", accepted);
     }
 
     private static Ok<List<RunStatus>> ListRuns(TrainingQueue queue) =>
