@@ -105,6 +105,23 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task PredictReportsAnOversizedFileWithoutReadingIt()
+    {
+        var big = Path.Combine(fixture.Cli.Scratch("big"), "huge.jpg");
+        await using (var file = File.Create(big))
+        {
+            file.SetLength(65L * 1024 * 1024);
+        }
+
+        var result = await fixture.Cli.RunAsync("predict", fixture.ModelId, big, Path.Combine(fixture.Source, "squares", "001.jpg"), "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        var predictions = result.Json.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.Contains("the limit is 64 MiB", predictions[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("squares", predictions[1].GetProperty("label").GetString());
+    }
+
+    [Fact]
     public async Task ModelsListsTheTrainedModel()
     {
         var models = await fixture.Cli.RunJsonAsync("models");

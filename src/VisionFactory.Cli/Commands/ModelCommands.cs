@@ -111,20 +111,24 @@ public static class ModelCommands
                 throw ProblemException.Invalid("no files to classify: the folders given are empty");
             }
 
+            // An oversized file is reported in its place and never read into memory.
             var limits = ImageLimits.Default;
+            var oversized = files.Where(f => new FileInfo(f).Length > limits.MaxFileBytes).ToHashSet(StringComparer.Ordinal);
             var images = new List<(string Name, byte[] Bytes)>(files.Count);
-            foreach (var file in files)
+            foreach (var file in files.Where(f => !oversized.Contains(f)))
             {
-                var length = new FileInfo(file).Length;
-
-                // An oversized file is passed on empty, so it is reported in its place instead of read into memory.
-                images.Add((file, length > limits.MaxFileBytes ? [] : await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false)));
+                images.Add((file, await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false)));
             }
 
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var id = parse.GetValue(model)!;
-            var predictions = await scope.ServiceProvider.GetRequiredService<ModelService>().PredictAsync(id, images, ct).ConfigureAwait(false);
+            var classified = new Queue<Prediction>(
+                await scope.ServiceProvider.GetRequiredService<ModelService>().PredictAsync(id, images, ct).ConfigureAwait(false));
+            var predictions = files.Select(f => oversized.Contains(f)
+                ? new Prediction(f, null, null, null,
+                    $"the file is {new FileInfo(f).Length / 1048576.0:0.#} MiB; the limit is {limits.MaxFileBytes / 1048576.0:0.#} MiB")
+                : classified.Dequeue()).ToList();
             var failed = predictions.Count(p => p.Error is not null);
             if (cli.Json)
             {
