@@ -84,6 +84,7 @@ public static class ArchitectureProfiler
     public static double CpuLatencyMilliseconds(ArchitectureDefinition architecture, int threads, int runs = 10, double maxSeconds = 10)
     {
         ArgumentNullException.ThrowIfNull(architecture);
+        Native.TorchNativeLibrary.EnsureLoaded();
         torch.set_num_threads(threads);
         using var module = architecture.CreateModule(1000);
         module.eval();
