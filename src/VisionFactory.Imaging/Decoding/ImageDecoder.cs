@@ -10,13 +10,6 @@ namespace VisionFactory.Imaging.Decoding;
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Reads the header; throws <see cref="ImageRejectedException"/> if the bytes are not a usable image.</summary>
-    public static ImageHeader ReadHeader(ReadOnlySpan<byte> encoded, ImageLimits limits)
-    {
-        using var codec = OpenCodec(encoded, limits);
-        return HeaderOf(codec);
-    }
-
     /// <summary>
     /// Decodes the whole image once (proving it is intact) and returns its header together with RGB pixels
     /// resized to <paramref name="size"/> x <paramref name="size"/> (the aspect ratio is not kept: the whole

@@ -39,7 +39,7 @@ public abstract class ArchitectureDefinition
     /// Builds the network with a fresh head of <paramref name="classes"/> outputs; with <paramref name="loadPretrained"/>
     /// and <see cref="HasBundledWeights"/>, the backbone starts from the bundled weights.
     /// </summary>
-    public virtual ClassifierNetwork Build(int classes, int imageSize, bool loadPretrained)
+    public ClassifierNetwork Build(int classes, int imageSize, bool loadPretrained)
     {
         var module = CreateModule(classes);
         try
@@ -50,7 +50,7 @@ public abstract class ArchitectureDefinition
                 LoadBundledWeights(module);
             }
 
-            return new ClassifierNetwork(Name, module, HeadPath, imageSize, Normalization.CreateTransform())
+            return new ClassifierNetwork(Name, module, HeadPath, imageSize, CreateInputTransform(imageSize))
             {
                 BackboneKey = bundled ? Name : null,
             };
@@ -61,6 +61,9 @@ public abstract class ArchitectureDefinition
             throw;
         }
     }
+
+    /// <summary>The input preparation at <paramref name="imageSize"/>: per-channel normalisation unless overridden.</summary>
+    protected virtual InputTransform CreateInputTransform(int imageSize) => Normalization.CreateTransform();
 
     /// <summary>Loads the bundled backbone weights, leaving the head as it is.</summary>
     protected virtual void LoadBundledWeights(nn.Module<Tensor, Tensor> network) =>

@@ -32,28 +32,11 @@ public sealed class ImageNetResNet18Architecture : ArchitectureDefinition
 
     public override nn.Module<Tensor, Tensor> CreateModule(int classes) => new ResNet(classes, ImageNetResNet18.StageDepths, Name);
 
-    public override ClassifierNetwork Build(int classes, int imageSize, bool loadPretrained)
+    protected override InputTransform CreateInputTransform(int imageSize)
     {
-        var module = CreateModule(classes);
-        try
-        {
-            if (loadPretrained)
-            {
-                LoadBundledWeights(module);
-            }
-
-            using var mean224 = tensor(MeanImage224.Value, [3, ImageNetResNet18.InputSize, ImageNetResNet18.InputSize]);
-            var mean = imageSize == ImageNetResNet18.InputSize ? mean224.clone() : ImageNetResNet18.ResizeMeanImage(mean224, imageSize);
-            return new ClassifierNetwork(Name, module, HeadPath, imageSize, new InputTransform(bgr: true, scale: 1f, mean, std: null))
-            {
-                BackboneKey = loadPretrained ? Name : null,
-            };
-        }
-        catch
-        {
-            module.Dispose();
-            throw;
-        }
+        using var mean224 = tensor(MeanImage224.Value, [3, ImageNetResNet18.InputSize, ImageNetResNet18.InputSize]);
+        var mean = imageSize == ImageNetResNet18.InputSize ? mean224.clone() : ImageNetResNet18.ResizeMeanImage(mean224, imageSize);
+        return new InputTransform(bgr: true, scale: 1f, mean, std: null);
     }
 
     protected override void LoadBundledWeights(nn.Module<Tensor, Tensor> network) =>

@@ -57,13 +57,6 @@ public static class ModelArtifact
         return buffer.ToArray();
     }
 
-    /// <summary>Reads the manifest only.</summary>
-    public static ModelManifest ReadManifest(byte[] artifact, string modelId)
-    {
-        using var zip = OpenZip(artifact, modelId);
-        return ReadManifest(zip, modelId);
-    }
-
     /// <summary>Rebuilds the network; a damaged or foreign file fails with a clear <see cref="ProblemException"/>.</summary>
     public static (ClassifierNetwork Network, ModelManifest Manifest) Read(byte[] artifact, string modelId, ArchitectureCatalog architectures)
     {

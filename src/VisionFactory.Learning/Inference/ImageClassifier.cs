@@ -21,13 +21,7 @@ public static class ImageClassifier
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
             var raw = BatchAssembler.Assemble(batch, network.ImageSize, network.Input.Bgr);
-            var probabilities = network.Logits(network.Input.Apply(raw)).softmax(1).contiguous();
-            var values = probabilities.data<float>().ToArray();
-            var classes = (int)probabilities.shape[1];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                result.Add(values.AsSpan(i * classes, classes).ToArray());
-            }
+            result.AddRange(Rows(network.Logits(network.Input.Apply(raw)).softmax(1)));
         }
 
         return [.. result];
@@ -40,9 +34,13 @@ public static class ImageClassifier
         ArgumentNullException.ThrowIfNull(features);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
-        var probabilities = network.HeadLogits(features).softmax(1).contiguous();
-        var values = probabilities.data<float>().ToArray();
-        var classes = (int)probabilities.shape[1];
-        return Enumerable.Range(0, (int)probabilities.shape[0]).Select(i => values.AsSpan(i * classes, classes).ToArray()).ToArray();
+        return Rows(network.HeadLogits(features).softmax(1));
+    }
+
+    private static float[][] Rows(Tensor matrix)
+    {
+        var values = matrix.contiguous().data<float>().ToArray();
+        var width = (int)matrix.shape[1];
+        return Enumerable.Range(0, (int)matrix.shape[0]).Select(i => values.AsSpan(i * width, width).ToArray()).ToArray();
     }
 }

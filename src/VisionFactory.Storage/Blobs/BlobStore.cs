@@ -43,42 +43,6 @@ public sealed class BlobStore
         return sha;
     }
 
-    /// <summary>Stores a file by streaming it, hashing as it goes; returns its sha256.</summary>
-    public async Task<string> PutFileAsync(string sourcePath, CancellationToken cancellationToken)
-    {
-        var staging = Path.Combine(temp, Guid.NewGuid().ToString("N") + ".tmp");
-        string sha;
-        await using (var source = File.OpenRead(sourcePath))
-        await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write))
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[81920];
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            }
-
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-            file.Flush(flushToDisk: true);
-            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-        }
-
-        var path = PathOf(sha);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path))
-        {
-            File.Delete(staging);
-        }
-        else
-        {
-            File.Move(staging, path, overwrite: true);
-        }
-
-        return sha;
-    }
-
     public bool Exists(string sha256) => File.Exists(PathOf(sha256));
 
     public byte[] ReadAllBytes(string sha256)
