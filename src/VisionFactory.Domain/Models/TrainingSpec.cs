@@ -1,6 +1,11 @@
+using System.Globalization;
+
 namespace VisionFactory.Domain.Models;
 
-/// <summary>Everything that decides what a run produces, with defaults that give a good first model.</summary>
+/// <summary>
+/// Everything that decides what a run produces: dataset aside, the architecture, its starting weights (the mode) and
+/// every hyper-parameter, each with a default that gives a good first model.
+/// </summary>
 public sealed record TrainingSpec
 {
     public string Architecture { get; init; } = "resnet18-imagenet";
@@ -21,8 +26,59 @@ public sealed record TrainingSpec
 
     public double WeightDecay { get; init; } = 1e-4;
 
-    /// <summary>Flip training images left-right with probability 0.5.</summary>
+    /// <summary>How the learning rate moves from step to step; one-cycle by default.</summary>
+    public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.OneCycle;
+
+    /// <summary>
+    /// Epochs over which the learning rate ramps linearly from about 0 to its peak before the schedule starts (0 = none).
+    /// For the one-cycle schedule, whose own rise is its warm-up, this sets how long the rise lasts.
+    /// </summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Step schedule: epochs between two decays; null takes a third of the epochs (at least 1).</summary>
+    public int? StepSize { get; init; }
+
+    /// <summary>Step schedule: the factor applied to the learning rate at every decay.</summary>
+    public double StepGamma { get; init; } = 0.1;
+
+    /// <summary>Flip training images left-right with probability 0.5 (finetune mode).</summary>
     public bool HorizontalFlip { get; init; } = true;
+
+    /// <summary>Rotate training images by a random angle of up to this many degrees either way (finetune mode; 0 = off).</summary>
+    public double RotationDegrees { get; init; }
+
+    /// <summary>
+    /// Random-resized crop (finetune mode): the smallest share of the image's area a crop keeps, e.g. 0.5 for crops of
+    /// 50-100% of the area with an aspect ratio between 3/4 and 4/3, resized back to the input size; 1 = off.
+    /// </summary>
+    public double CropMinScale { get; init; } = 1.0;
+
+    /// <summary>
+    /// Colour jitter (finetune mode): brightness, contrast and saturation each scaled by a random factor in
+    /// [1 - strength, 1 + strength]; 0 = off.
+    /// </summary>
+    public double ColorJitter { get; init; }
+
+    /// <summary>Share of the target probability spread evenly over all classes (0 = plain one-hot targets).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>How much each class counts in the loss; <see cref="ClassWeighting.Balanced"/> helps imbalanced datasets.</summary>
+    public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.None;
+
+    /// <summary>
+    /// Stop after this many epochs in a row without a lower validation loss, keeping the weights of the best epoch
+    /// (0 = off, every epoch runs).
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>Finetune mode: epochs at the start during which only the classifier head trains (0 = none).</summary>
+    public int FreezeBackboneEpochs { get; init; }
+
+    /// <summary>
+    /// Start from ImageNet-pretrained weights where this installation has them (bundled, or imported with
+    /// <c>vf zoo import-weights</c>); false starts from random weights (from scratch). Head mode needs them.
+    /// </summary>
+    public bool Pretrained { get; init; } = true;
 
     public int Seed { get; init; } = 42;
 
@@ -38,6 +94,8 @@ public sealed record TrainingSpec
         (TrainingMode.Finetune, OptimizerKind.Sgd) => 0.01,
         _ => 1e-4,
     };
+
+    public int ResolvedStepSize => StepSize ?? Math.Max(1, ResolvedEpochs / 3);
 
     /// <summary>Returns the problems with this spec, empty when it can run.</summary>
     public IReadOnlyList<string> Validate()
@@ -58,15 +116,20 @@ public sealed record TrainingSpec
             problems.Add($"image size must be between 32 and 1024 pixels, not {ImageSize}");
         }
 
-        if (LearningRate is <= 0 or > 10)
+        if (LearningRate is <= 0 or > 10 || (LearningRate is { } rate && double.IsNaN(rate)))
         {
-            problems.Add($"learning rate must be above 0 and at most 10, not {LearningRate}");
+            problems.Add($"learning rate must be above 0 and at most 10, not {Show(LearningRate)}");
         }
 
-        if (WeightDecay is < 0 or > 1)
+        if (WeightDecay is < 0 or > 1 || double.IsNaN(WeightDecay))
         {
-            problems.Add($"weight decay must be between 0 and 1, not {WeightDecay}");
+            problems.Add($"weight decay must be between 0 and 1, not {Show(WeightDecay)}");
         }
+
+        ValidateSchedule(problems);
+        ValidateAugmentation(problems);
+        ValidateLoss(problems);
+        ValidateEpochPlan(problems);
 
         if (Threads < 0)
         {
@@ -75,4 +138,97 @@ public sealed record TrainingSpec
 
         return problems;
     }
+
+    private void ValidateSchedule(List<string> problems)
+    {
+        if (!Enum.IsDefined(Schedule))
+        {
+            problems.Add($"learning-rate schedule must be one_cycle, step or cosine, not {(int)Schedule}");
+        }
+
+        var epochs = Math.Clamp(ResolvedEpochs, 1, 10_000);
+        if (WarmupEpochs < 0 || WarmupEpochs >= epochs)
+        {
+            problems.Add(
+                $"warm-up epochs must be between 0 and {epochs - 1} (fewer than the {epochs} epochs of the run), not {WarmupEpochs}");
+        }
+
+        if (StepSize is { } size && (size < 1 || size > epochs))
+        {
+            problems.Add($"step size must be between 1 and the {epochs} epochs of the run, not {size}");
+        }
+
+        if (StepGamma is <= 0 or > 1 || double.IsNaN(StepGamma))
+        {
+            problems.Add($"step gamma must be above 0 and at most 1 (the factor applied at every step decay), not {Show(StepGamma)}");
+        }
+    }
+
+    private void ValidateAugmentation(List<string> problems)
+    {
+        if (RotationDegrees is < 0 or > 180 || double.IsNaN(RotationDegrees))
+        {
+            problems.Add($"rotation must be between 0 (off) and 180 degrees, not {Show(RotationDegrees)}");
+        }
+
+        if (CropMinScale is < 0.08 or > 1 || double.IsNaN(CropMinScale))
+        {
+            problems.Add($"crop minimum scale must be between 0.08 and 1 (1 = no cropping), not {Show(CropMinScale)}");
+        }
+
+        if (ColorJitter is < 0 or > 1 || double.IsNaN(ColorJitter))
+        {
+            problems.Add($"colour jitter must be between 0 (off) and 1, not {Show(ColorJitter)}");
+        }
+
+        if (Mode == TrainingMode.Head && AugmentsBeyondFlip())
+        {
+            problems.Add(
+                "rotation, crop and colour jitter apply to finetune mode only: head mode trains on features cached from the " +
+                "unaugmented images; use --mode finetune or leave them off");
+        }
+    }
+
+    private void ValidateLoss(List<string> problems)
+    {
+        if (LabelSmoothing is < 0 or > 0.5 || double.IsNaN(LabelSmoothing))
+        {
+            problems.Add($"label smoothing must be between 0 (off) and 0.5, not {Show(LabelSmoothing)}");
+        }
+
+        if (!Enum.IsDefined(ClassWeighting))
+        {
+            problems.Add($"class weighting must be none or balanced, not {(int)ClassWeighting}");
+        }
+    }
+
+    private void ValidateEpochPlan(List<string> problems)
+    {
+        if (EarlyStoppingPatience is < 0 or > 10_000)
+        {
+            problems.Add($"early-stopping patience must be between 0 (off) and 10000 epochs, not {EarlyStoppingPatience}");
+        }
+
+        var epochs = Math.Clamp(ResolvedEpochs, 1, 10_000);
+        if (FreezeBackboneEpochs < 0 || FreezeBackboneEpochs > epochs)
+        {
+            problems.Add($"freeze-backbone epochs must be between 0 and the {epochs} epochs of the run, not {FreezeBackboneEpochs}");
+        }
+        else if (Mode == TrainingMode.Head && FreezeBackboneEpochs > 0)
+        {
+            problems.Add(
+                "freeze-backbone epochs apply to finetune mode only: head mode keeps the backbone frozen throughout; " +
+                "use --mode finetune or leave it at 0");
+        }
+
+        if (Mode == TrainingMode.Head && !Pretrained)
+        {
+            problems.Add("head mode trains a classifier on pretrained features, so it cannot start from scratch: use --mode finetune");
+        }
+    }
+
+    private bool AugmentsBeyondFlip() => RotationDegrees > 0 || CropMinScale < 1 || ColorJitter > 0;
+
+    private static string Show(double? value) =>
+        value is { } v ? v.ToString(CultureInfo.InvariantCulture) : "unset";
 }

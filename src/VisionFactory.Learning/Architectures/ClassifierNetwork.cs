@@ -104,7 +104,8 @@ public sealed class ClassifierNetwork : IDisposable
         using var _ = no_grad();
         var parameters = Module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var target = parameters[HeadPath + ".weight"];
-        target.copy_(weight.reshape(target.shape));
+        using var reshaped = weight.reshape(target.shape);
+        target.copy_(reshaped);
         parameters[HeadPath + ".bias"].copy_(bias);
     }
 
