@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using VisionFactory.Cli;
 
 using var cancellation = new CancellationTokenSource();
@@ -7,5 +8,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = !cancellation.IsCancellationRequested;
     cancellation.Cancel();
 };
+
+// SIGTERM (a service manager stopping us) stops cleanly too: a run in training checkpoints and is queued again.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+});
 
 return await VfApp.RunAsync(args, Console.Out, Console.Error, !Console.IsOutputRedirected, cancellation.Token);

@@ -20,8 +20,11 @@ public static class VfApp
             "VisionFactory: from a folder of photos to an image classifier. Import a dataset, train, evaluate, predict, serve.");
         root.Add(globals.Json);
         root.Add(globals.Data);
+        root.Add(globals.Database);
         root.Add(DatasetCommands.Create(globals, interactive));
         root.Add(TrainCommand.Create(globals, interactive));
+        root.Add(SweepCommand.Create(globals, interactive));
+        root.Add(RunsCommands.Create(globals, interactive));
         root.Add(ModelCommands.CreateList(globals, interactive));
         root.Add(ModelCommands.CreateEvaluate(globals, interactive));
         root.Add(ModelCommands.CreatePredict(globals, interactive));

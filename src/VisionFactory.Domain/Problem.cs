@@ -47,5 +47,7 @@ public sealed class ProblemException : Exception
 
     public static ProblemException Invalid(string message) => new(ProblemKind.Invalid, message);
 
+    public static ProblemException Conflict(string message) => new(ProblemKind.Conflict, message);
+
     public static ProblemException Damaged(string message, Exception? inner = null) => new(ProblemKind.Damaged, message, inner);
 }

@@ -1,5 +1,10 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisionFactory.Factory.Runs;
 using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Factory.Models;
@@ -21,10 +26,24 @@ namespace VisionFactory.Factory;
 /// <summary>The platform's services, shared by the web host and the command line.</summary>
 public static class ServiceRegistration
 {
-    public static IServiceCollection AddVisionFactory(this IServiceCollection services, DataDirectory data)
+    /// <param name="services">The container.</param>
+    /// <param name="data">Where the database, blobs, checkpoints and caches live.</param>
+    /// <param name="factory">How this process takes part in training; defaults when null.</param>
+    public static IServiceCollection AddVisionFactory(this IServiceCollection services, DataDirectory data, FactoryOptions? factory = null)
     {
+        factory ??= new FactoryOptions();
+        if (factory.Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(factory));
+        }
+
         services.AddSingleton(data);
-        services.AddDbContext<VisionFactoryDb>(o => o.UseSqlite(DatabaseSetup.ConnectionString(data)));
+        services.AddSingleton(factory);
+        services.AddLogging();
+        services.TryAddTimeProvider();
+
+        // Short-lived contexts for the training thread, heartbeats and watchers; one per scope for everything else.
+        services.AddVisionFactoryDatabase(data);
         services.AddSingleton<BlobStore>();
         services.AddSingleton(ImageLimits.Default);
         services.AddSingleton(_ => new PixelCache(Path.Combine(data.CachePath, "pixels")));
@@ -41,7 +60,56 @@ public static class ServiceRegistration
         services.AddScoped<DatasetCatalog>();
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
+
+        services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseQueueStorage(data, factory));
+        services.AddSingleton<IRunDispatcher, HangfireRunDispatcher>();
+        services.AddSingleton<RunEvents>();
+        services.AddSingleton<RunLeases>();
+        services.AddSingleton<ThreadBudget>();
+        services.AddSingleton<RunWatcher>();
+        services.AddScoped<RunService>();
+        services.AddScoped<SweepService>();
+        services.AddScoped<RunExecutor>();
         return services;
+    }
+
+    /// <summary>
+    /// Makes this process a worker: it takes queued runs within its thread budget, and it watches for runs whose
+    /// worker vanished. Needs a host (the web host, or a generic host).
+    /// </summary>
+    public static IServiceCollection AddRunWorker(this IServiceCollection services, FactoryOptions factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        services.AddHangfireServer(o =>
+        {
+            o.ServerName = factory.WorkerName;
+
+            // Every run needs at least one thread, so the budget bounds how many can train here at once.
+            o.WorkerCount = factory.ThreadBudget;
+            o.SchedulePollingInterval = factory.QueuePollInterval;
+        });
+        services.AddHostedService<LeaseReaper>();
+        return services;
+    }
+
+    /// <summary>The queue's storage: its own SQLite file embedded, the shared PostgreSQL database in scale-out.</summary>
+    private static IGlobalConfiguration UseQueueStorage(this IGlobalConfiguration configuration, DataDirectory data, FactoryOptions factory) =>
+        data.Postgres is { } postgres
+            ? configuration.UsePostgreSqlStorage(
+                o => o.UseNpgsqlConnection(postgres),
+                new PostgreSqlStorageOptions { QueuePollInterval = factory.QueuePollInterval, PrepareSchemaIfNecessary = true })
+            : configuration.UseSQLiteStorage(data.QueueDatabasePath, new SQLiteStorageOptions { QueuePollInterval = factory.QueuePollInterval });
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
     }
 
     /// <summary>Applies pending schema migrations; call once at start.</summary>

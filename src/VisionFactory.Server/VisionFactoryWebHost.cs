@@ -1,3 +1,4 @@
+using VisionFactory.Factory.Runs;
 using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
@@ -21,13 +22,16 @@ public static class VisionFactoryWebHost
     /// </summary>
     public const string DataDirectoryKey = DataDirectory.EnvironmentVariable;
 
+    /// <summary>The configuration key of the PostgreSQL connection string (<c>VF_DATABASE</c>); absent, a SQLite file is used.</summary>
+    public const string DatabaseKey = DataDirectory.DatabaseEnvironmentVariable;
+
     /// <summary>Builds the host on the data directory named by <see cref="DataDirectoryKey"/>, else <c>./data</c>.</summary>
     /// <param name="args">Command-line arguments; <c>--urls</c> and other ASP.NET Core settings are honoured.</param>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         var root = builder.Configuration[DataDirectoryKey];
-        return Build(builder, new DataDirectory(string.IsNullOrWhiteSpace(root) ? "data" : root));
+        return Build(builder, new DataDirectory(string.IsNullOrWhiteSpace(root) ? "data" : root, builder.Configuration[DatabaseKey]));
     }
 
     /// <summary>Builds the host on the given data directory (used by <c>vf serve</c>).</summary>
@@ -43,10 +47,18 @@ public static class VisionFactoryWebHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        app.MapOpenApi();
         app.MapHealthApi();
+
+        // A worker-only process trains runs from the shared database; it answers health checks and nothing else.
+        if (app.Services.GetRequiredService<FactoryOptions>().Role == FactoryRole.Worker)
+        {
+            return app;
+        }
+
+        app.MapOpenApi();
         app.MapDatasetsApi();
         app.MapRunsApi();
+        app.MapHub<RunsHub>("/hubs/runs");
         app.MapModelsApi();
         app.MapZooApi();
         return app;

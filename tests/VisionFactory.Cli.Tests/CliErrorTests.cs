@@ -73,7 +73,7 @@ public sealed class CliErrorTests : IDisposable
         var source = cli.Scratch("dmg");
         SyntheticImages.WriteDataset(source, ["a", "b"], perClass: 6);
         await cli.RunJsonAsync("dataset", "import", "dmg", source);
-        var train = await cli.RunJsonAsync("train", "dmg", "--image-size", "32", "--epochs", "2");
+        var train = await cli.RunJsonAsync("train", "dmg", "--image-size", "32", "--epochs", "2", "--wait");
         var id = train.GetProperty("model").GetString()!;
         var blobs = Directory.EnumerateFiles(Path.Combine(cli.DataPath, "blobs"), "*", SearchOption.AllDirectories)
             .OrderByDescending(f => new FileInfo(f).Length).First();
@@ -92,7 +92,7 @@ public sealed class CliErrorTests : IDisposable
         SyntheticImages.WriteDataset(source, ["a", "b"], perClass: 10);
         await cli.RunJsonAsync("dataset", "import", "ft", source);
 
-        var train = await cli.RunJsonAsync("train", "ft", "--mode", "finetune", "--image-size", "32", "--epochs", "2", "--batch-size", "8");
+        var train = await cli.RunJsonAsync("train", "ft", "--mode", "finetune", "--image-size", "32", "--epochs", "2", "--batch-size", "8", "--wait");
 
         Assert.Equal("finetune", train.GetProperty("mode").GetString());
         Assert.Equal(2, train.GetProperty("history").GetArrayLength());

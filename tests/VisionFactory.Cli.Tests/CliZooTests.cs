@@ -62,7 +62,7 @@ public sealed class CliZooTests(ZooFixture fixture) : IClassFixture<ZooFixture>
         SyntheticImages.WriteDataset(source, ["a", "b"], perClass: 8);
         await cli.RunJsonAsync("dataset", "import", "mobile", source);
 
-        var train = await cli.RunJsonAsync("train", "mobile", "--arch", "mobilenet_v3_small", "--mode", "finetune", "--image-size", "32", "--epochs", "1", "--batch-size", "4");
+        var train = await cli.RunJsonAsync("train", "mobile", "--arch", "mobilenet_v3_small", "--mode", "finetune", "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--wait");
         var predict = await cli.RunJsonAsync("predict", train.GetProperty("model").GetString()!, Path.Combine(source, "a", "000.png"));
 
         Assert.Equal("mobilenet_v3_small", train.GetProperty("architecture").GetString());
@@ -96,7 +96,7 @@ public sealed class CliZooTests(ZooFixture fixture) : IClassFixture<ZooFixture>
         var source = cli.Scratch("shuffle");
         SyntheticImages.WriteDataset(source, ["a", "b"], perClass: 8);
         await cli.RunJsonAsync("dataset", "import", "shuffle", source);
-        var train = await cli.RunJsonAsync("train", "shuffle", "--arch", "shufflenet_v2_x0_5", "--mode", "head", "--image-size", "32", "--epochs", "5", "--batch-size", "4");
+        var train = await cli.RunJsonAsync("train", "shuffle", "--arch", "shufflenet_v2_x0_5", "--mode", "head", "--image-size", "32", "--epochs", "5", "--batch-size", "4", "--wait");
 
         Assert.Equal(1000, imported.GetProperty("head_classes").GetInt32());
         Assert.True(list.Single(e => e.GetProperty("name").GetString() == "shufflenet_v2_x0_5").GetProperty("pretrained").GetBoolean());

@@ -20,6 +20,21 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Database { get; } = new("--database")
+    {
+        Description = "A PostgreSQL connection string, for workers that share one database (default: $VF_DATABASE, else a SQLite file in the data directory)",
+        Recursive = true,
+    };
+
+    /// <summary>The data directory and database the options (or the environment) name.</summary>
+    public DataDirectory DataOf(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var dataPath = parse.GetValue(Data) is { Length: > 0 } given ? given
+            : Environment.GetEnvironmentVariable(DataDirectory.EnvironmentVariable) is { Length: > 0 } set ? set : "data";
+        return new DataDirectory(dataPath, parse.GetValue(Database) ?? Environment.GetEnvironmentVariable(DataDirectory.DatabaseEnvironmentVariable));
+    }
+
     /// <summary>
     /// Runs a command body with its context; a <see cref="ProblemException"/> becomes a message (or a JSON error
     /// document) and the exit code of its kind: 2 invalid input, 3 not found, 4 conflict, 5 damaged data.
@@ -33,9 +48,7 @@ public sealed class GlobalOptions
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var json = parse.GetValue(Json);
-        var dataPath = parse.GetValue(Data);
-        var data = dataPath is { Length: > 0 } ? new DataDirectory(dataPath) : DataDirectory.FromEnvironment();
-        var context = new CliContext(output, error, json, interactive, data);
+        var context = new CliContext(output, error, json, interactive, DataOf(parse));
         try
         {
             return await body(context).ConfigureAwait(false);

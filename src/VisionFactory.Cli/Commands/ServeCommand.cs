@@ -1,23 +1,40 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
+using VisionFactory.Factory.Runs;
 using VisionFactory.Server;
-using VisionFactory.Storage;
 
 namespace VisionFactory.Cli.Commands;
 
-/// <summary><c>vf serve</c>: the HTTP host on embedded defaults.</summary>
+/// <summary><c>vf serve</c>: the HTTP host on embedded defaults, and/or a training worker.</summary>
 public static class ServeCommand
 {
     public static Command Create(GlobalOptions globals)
     {
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (default http://localhost:5000)" };
-        var command = new Command("serve", "Run the web host: REST API, OpenAPI document and health endpoint") { urls };
+        var role = new Option<FactoryRole>("--role")
+        {
+            Description = "all: web host and worker (default); web: the web host only; worker: train queued runs (health endpoint only)",
+            DefaultValueFactory = _ => FactoryRole.All,
+        };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads this worker may train with at once (default: every core)" };
+        var command = new Command("serve", "Run the web host (REST API, OpenAPI, live run updates) and a training worker") { urls, role, threads };
         command.SetAction(async (parse, ct) =>
         {
-            var dataPath = parse.GetValue(globals.Data);
-            var data = dataPath is { Length: > 0 } ? new DataDirectory(dataPath) : DataDirectory.FromEnvironment();
-            string[] args = parse.GetValue(urls) is { Length: > 0 } u ? ["--urls", u] : [];
-            var app = VisionFactoryWebHost.Build(args, data);
+            var data = globals.DataOf(parse);
+            var args = new List<string>();
+            if (parse.GetValue(urls) is { Length: > 0 } u)
+            {
+                args.AddRange(["--urls", u]);
+            }
+
+            args.Add($"--{FactoryOptions.Section}:{nameof(FactoryOptions.Role)}={parse.GetValue(role)}");
+            if (parse.GetValue(threads) is { } n)
+            {
+                args.Add(string.Create(CultureInfo.InvariantCulture, $"--{FactoryOptions.Section}:{nameof(FactoryOptions.ThreadBudget)}={n}"));
+            }
+
+            var app = VisionFactoryWebHost.Build([.. args], data);
             await using (app.ConfigureAwait(false))
             {
                 await app.StartAsync(ct).ConfigureAwait(false);

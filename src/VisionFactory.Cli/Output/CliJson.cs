@@ -14,4 +14,7 @@ public static class CliJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+
+    /// <summary>The same shape on one line, for streams of documents (one per line).</summary>
+    public static JsonSerializerOptions Compact { get; } = new(Options) { WriteIndented = false };
 }

@@ -49,6 +49,12 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
         throw ProblemException.NotFound($"dataset '{name}' does not exist; {hint}");
     }
 
+    /// <summary>One version by id, with its images (a run trains on the version it was queued with).</summary>
+    public async Task<DatasetVersion> GetVersionAsync(Guid id, CancellationToken cancellationToken) =>
+        await db.DatasetVersions.AsNoTracking().Include(v => v.Dataset).Include(v => v.Items)
+            .SingleOrDefaultAsync(v => v.Id == id, cancellationToken).ConfigureAwait(false)
+        ?? throw ProblemException.NotFound($"dataset version {id} no longer exists");
+
     public async Task<DatasetSummary> SummarizeAsync(string name, int? number, CancellationToken cancellationToken)
     {
         var version = await GetVersionAsync(name, number, withItems: true, cancellationToken).ConfigureAwait(false);

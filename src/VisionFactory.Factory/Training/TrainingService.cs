@@ -22,17 +22,30 @@ public sealed class TrainingService(
     ClassifierTrainer trainer,
     ModelEvaluator evaluator)
 {
+    /// <summary>Trains on the newest version of a dataset, outside the queue, and stores the model.</summary>
     public async Task<ModelVersion> TrainAsync(
         string datasetName, TrainingSpec spec, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var problems = spec.Validate();
-        if (problems.Count > 0)
-        {
-            throw ProblemException.Invalid(string.Join("; ", problems));
-        }
+        CheckSpec(spec);
+        var version = await datasets.GetVersionAsync(datasetName, null, withItems: false, cancellationToken).ConfigureAwait(false);
+        var model = await TrainVersionAsync(version.Id, spec, progress, journal: null, cancellationToken).ConfigureAwait(false);
+        db.Models.Add(model);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return model;
+    }
 
-        var version = await datasets.GetVersionAsync(datasetName, null, withItems: true, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Trains on one dataset version, evaluates on its held-out test split and puts the artifact in the blob store. The
+    /// model record is returned unsaved: the caller stores it together with whatever else must change at the same time
+    /// (a queued run stores it under its lease).
+    /// </summary>
+    public async Task<ModelVersion> TrainVersionAsync(
+        Guid datasetVersionId, TrainingSpec spec, IProgress<TrainingProgress>? progress, ITrainingJournal? journal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        CheckSpec(spec);
+        var version = await datasets.GetVersionAsync(datasetVersionId, cancellationToken).ConfigureAwait(false);
         var data = DataOf(version);
         CheckTrainable(version, data);
 
@@ -41,14 +54,14 @@ public sealed class TrainingService(
         var (outcomeHistory, artifact, evaluation) = await Task.Run(
             () =>
             {
-                using var outcome = trainer.Train(spec, data, progress, cancellationToken);
+                using var outcome = trainer.Train(spec, data, progress, journal, cancellationToken);
                 progress?.Report(new TrainingProgress(TrainingPhase.Evaluating, 0, 0, 0, data.Test.Count, 0, 0, 0, 0));
                 var report = evaluator.Evaluate(outcome.Network, outcome.BackboneFrozen, data.Test, data.Classes, "test", spec.BatchSize, cancellationToken);
                 return (outcome.History, ModelArtifact.Write(outcome.Network, modelId, data.Classes), report);
             },
             cancellationToken).ConfigureAwait(false);
 
-        var model = new ModelVersion
+        return new ModelVersion
         {
             Id = modelId,
             DatasetVersionId = version.Id,
@@ -59,9 +72,14 @@ public sealed class TrainingService(
             History = outcomeHistory,
             Evaluation = evaluation,
         };
-        db.Models.Add(model);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return model;
+    }
+
+    private static void CheckSpec(TrainingSpec spec)
+    {
+        if (spec.Validate() is { Count: > 0 } problems)
+        {
+            throw ProblemException.Invalid(string.Join("; ", problems));
+        }
     }
 
     public static TrainingData DataOf(DatasetVersion version)

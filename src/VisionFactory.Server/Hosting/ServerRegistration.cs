@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using VisionFactory.Factory;
-using VisionFactory.Server.Runs;
+using VisionFactory.Factory.Runs;
 using VisionFactory.Storage;
 
 namespace VisionFactory.Server.Hosting;
@@ -12,7 +12,9 @@ internal static class ServerRegistration
     public static void AddVisionFactoryServer(this WebApplicationBuilder builder, DataDirectory data)
     {
         var services = builder.Services;
-        services.AddVisionFactory(data);
+        var factory = new FactoryOptions();
+        builder.Configuration.GetSection(FactoryOptions.Section).Bind(factory);
+        services.AddVisionFactory(data, factory);
 
         // Every SQL statement at Information level drowns what operators need to see; warnings and errors stay.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -31,10 +33,14 @@ internal static class ServerRegistration
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
 
+        services.AddSignalR().AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
+
         // Hosted services start in registration order: the schema is current before the worker takes a run.
         services.AddHostedService<DatabaseMigrator>();
-        services.AddSingleton<TrainingQueue>();
-        services.AddHostedService<TrainingWorker>();
+        if (factory.ProcessesRuns)
+        {
+            services.AddRunWorker(factory);
+        }
     }
 
     /// <summary>The JSON shape of every request and response: snake_case names, enums as snake_case strings.</summary>

@@ -1,44 +1,60 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using VisionFactory.Datasets.Catalog;
 using VisionFactory.Domain;
-using VisionFactory.Learning.Architectures;
+using VisionFactory.Domain.Runs;
+using VisionFactory.Factory.Runs;
 
 namespace VisionFactory.Server.Runs;
 
 /// <summary>
-/// <c>/api/runs</c>: start training runs and follow them. Runs execute in the background, one at a time, in the
-/// server process; the registry is in memory until a durable queue (Hangfire) comes in a later issue.
+/// <c>/api/runs</c> and <c>/api/sweeps</c>: queue runs and sweeps, follow them, cancel and resume them. Runs are
+/// trained by the workers (this process unless it runs as <c>--role web</c>); the runs table is the source of truth.
 /// </summary>
 public static class RunsApi
 {
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/runs").WithTags("Runs");
-
-        api.MapPost("", StartRun)
+        var runs = app.MapGroup("/api/runs").WithTags("Runs");
+        runs.MapPost("", StartRun)
             .WithName("StartRun")
-            .WithSummary("Queues a training run on a dataset's newest version; poll the returned Location for its state.")
+            .WithSummary("Queues a training run on a dataset's newest version; poll the returned Location or watch /hubs/runs.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-
-        api.MapGet("", ListRuns)
+        runs.MapGet("", ListRuns)
             .WithName("ListRuns")
-            .WithSummary("Lists the runs submitted since the server started, oldest first.");
-
-        api.MapGet("/{id}", GetRun)
+            .WithSummary("Lists runs, newest first; filter by state or sweep, page with skip and take.");
+        runs.MapGet("/{id}", GetRun)
             .WithName("GetRun")
-            .WithSummary("Shows a run's state, progress, and its model or error once it has ended.")
+            .WithSummary("Shows a run's state, progress, lease and checkpoint, and its model or reason once it has ended.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id}/metrics", GetMetrics)
+            .WithName("GetRunMetrics")
+            .WithSummary("The run's metric points (per step, throttled, and per epoch) after the given id, oldest first.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id}/cancel", CancelRun)
+            .WithName("CancelRun")
+            .WithSummary("Cancels a queued run at once, or a running one within seconds; it keeps its last checkpoint.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        runs.MapPost("/{id}/resume", ResumeRun)
+            .WithName("ResumeRun")
+            .WithSummary("Queues a cancelled, failed or interrupted run again; it continues from its last checkpoint.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
+        var sweeps = app.MapGroup("/api/sweeps").WithTags("Runs");
+        sweeps.MapPost("", StartSweep)
+            .WithName("StartSweep")
+            .WithSummary("Queues one run per combination of the listed values (grid) or a random sample of them.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        sweeps.MapGet("/{id}", GetSweep)
+            .WithName("GetSweep")
+            .WithSummary("A sweep's runs and its leaderboard, best held-out accuracy first.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    private static async Task<Accepted<RunStatus>> StartRun(
-        StartRunRequest? request,
-        TrainingQueue queue,
-        DatasetCatalog catalog,
-        ArchitectureCatalog architectures,
-        CancellationToken cancellationToken)
+    private static async Task<Accepted<RunStatus>> StartRun(StartRunRequest? request, RunService runs, CancellationToken cancellationToken)
     {
         if (request is null)
         {
@@ -50,25 +66,74 @@ public static class RunsApi
             throw ProblemException.Invalid("'dataset' is required: the name of an imported dataset, e.g. {\"dataset\": \"pets\"}");
         }
 
-        // Everything that can be checked now is, so that a mistake is a 400 / 404 here rather than a failed run later.
-        var spec = request.ToSpec();
-        if (spec.Validate() is { Count: > 0 } problems)
-        {
-            throw ProblemException.Invalid(string.Join("; ", problems));
-        }
-
-        architectures.Get(spec.Architecture);
-        await catalog.GetVersionAsync(request.Dataset, null, withItems: false, cancellationToken).ConfigureAwait(false);
-
-        // The answer describes the run as it was accepted: the worker may pick it up before the response is written.
-        var run = new TrainingRun(request.Dataset, spec);
-        var accepted = run.Snapshot();
-        queue.Submit(run);
-        return TypedResults.Accepted($"/api/runs/{run.Id}", accepted);
+        var run = await runs.EnqueueAsync(request.Dataset, request.ToSpec(), null, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Accepted($"/api/runs/{run.Id}", RunStatus.Of(run));
     }
 
-    private static Ok<List<RunStatus>> ListRuns(TrainingQueue queue) =>
-        TypedResults.Ok(queue.All().Select(r => r.Snapshot()).ToList());
+    private static async Task<Ok<List<RunStatus>>> ListRuns(
+        RunService runs, CancellationToken cancellationToken, string? state = null, string? sweep = null, int skip = 0, int take = 100) =>
+        TypedResults.Ok((await runs.ListAsync(Parse<RunState>(state, "state"), sweep, skip, take, cancellationToken).ConfigureAwait(false))
+            .Select(RunStatus.Of).ToList());
 
-    private static Ok<RunStatus> GetRun(string id, TrainingQueue queue) => TypedResults.Ok(queue.Get(id).Snapshot());
+    private static async Task<Ok<RunStatus>> GetRun(string id, RunService runs, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunStatus.Of(await runs.GetAsync(id, cancellationToken).ConfigureAwait(false)));
+
+    private static async Task<Ok<List<MetricPoint>>> GetMetrics(
+        string id, RunService runs, CancellationToken cancellationToken, string? kind = null, long after = 0)
+    {
+        var parsed = Parse<MetricKind>(kind, "kind");
+        await runs.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await runs.MetricsAsync(id, parsed, after, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>A query filter by its snake_case name, e.g. <c>?state=running</c>.</summary>
+    private static T? Parse<T>(string? value, string name)
+        where T : struct, Enum
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return Enum.GetValues<T>().FirstOrDefault(v => string.Equals(v.ToString(), value.Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)) is var found
+            && string.Equals(found.ToString(), value.Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)
+            ? found
+            : throw ProblemException.Invalid(
+                $"'{value}' is not a valid {name}; use one of: {string.Join(", ", Enum.GetNames<T>().Select(n => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}");
+    }
+
+    private static async Task<Ok<RunStatus>> CancelRun(string id, RunService runs, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunStatus.Of(await runs.CancelAsync(id, cancellationToken).ConfigureAwait(false)));
+
+    private static async Task<Ok<RunStatus>> ResumeRun(string id, RunService runs, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunStatus.Of(await runs.ResumeAsync(id, cancellationToken).ConfigureAwait(false)));
+
+    private static async Task<Created<SweepStatus>> StartSweep(StartSweepRequest? request, SweepService sweeps, CancellationToken cancellationToken)
+    {
+        if (request is null || string.IsNullOrWhiteSpace(request.Dataset))
+        {
+            throw ProblemException.Invalid("'dataset' is required, e.g. {\"dataset\": \"pets\", \"architectures\": [\"small-cnn\"], \"learning_rates\": [0.01, 0.1]}");
+        }
+
+        var report = await sweeps.StartAsync(request.Dataset, request.ToSpec(), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/sweeps/{report.Sweep.Id}", SweepStatus.Of(report));
+    }
+
+    private static async Task<Ok<SweepStatus>> GetSweep(string id, SweepService sweeps, CancellationToken cancellationToken) =>
+        TypedResults.Ok(SweepStatus.Of(await sweeps.GetAsync(id, cancellationToken).ConfigureAwait(false)));
+}
+
+/// <summary>A sweep as the API shows it.</summary>
+/// <param name="Id">The sweep's id, e.g. <c>s-1a2b3c4d</c>.</param>
+/// <param name="Dataset">The dataset its runs train on.</param>
+/// <param name="Finished">Whether every run has ended.</param>
+/// <param name="Runs">Its runs, in the order they were made.</param>
+/// <param name="Leaderboard">Its runs ranked by held-out test accuracy, then loss.</param>
+public sealed record SweepStatus(string Id, string Dataset, bool Finished, List<RunStatus> Runs, IReadOnlyList<LeaderboardEntry> Leaderboard)
+{
+    public static SweepStatus Of(SweepReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return new SweepStatus(report.Sweep.Id, report.Sweep.DatasetName, report.Finished, report.Runs.Select(RunStatus.Of).ToList(), report.Leaderboard);
+    }
 }

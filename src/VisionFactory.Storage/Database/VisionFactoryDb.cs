@@ -5,13 +5,27 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
+using VisionFactory.Domain.Runs;
 using VisionFactory.Domain.Zoo;
 
 namespace VisionFactory.Storage.Database;
 
-/// <summary>The platform's database: datasets, versions, images and models.</summary>
-public sealed class VisionFactoryDb(DbContextOptions<VisionFactoryDb> options) : DbContext(options)
+/// <summary>
+/// The platform's database: datasets, versions, images, models, runs and their metrics. SQLite by default;
+/// <see cref="PostgresVisionFactoryDb"/> is the same model on PostgreSQL, with its own migrations.
+/// </summary>
+public class VisionFactoryDb : DbContext
 {
+    public VisionFactoryDb(DbContextOptions<VisionFactoryDb> options)
+        : base(options)
+    {
+    }
+
+    protected VisionFactoryDb(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public DbSet<Dataset> Datasets => Set<Dataset>();
@@ -25,6 +39,12 @@ public sealed class VisionFactoryDb(DbContextOptions<VisionFactoryDb> options) :
     public DbSet<ArchitectureProfile> ArchitectureProfiles => Set<ArchitectureProfile>();
 
     public DbSet<ImportedWeights> ImportedWeights => Set<ImportedWeights>();
+
+    public DbSet<TrainingRun> Runs => Set<TrainingRun>();
+
+    public DbSet<MetricPoint> Metrics => Set<MetricPoint>();
+
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -68,6 +88,30 @@ public sealed class VisionFactoryDb(DbContextOptions<VisionFactoryDb> options) :
             AsJson(m.Property(x => x.Classes));
             AsJson(m.Property(x => x.History));
             AsJson(m.Property(x => x.Evaluation));
+        });
+
+        modelBuilder.Entity<TrainingRun>(r =>
+        {
+            r.Property(x => x.Id).HasMaxLength(16);
+            r.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            r.HasIndex(x => new { x.State, x.LeaseExpiresAt });
+            r.HasIndex(x => x.SweepId);
+            r.HasIndex(x => x.CreatedAt);
+            AsJson(r.Property(x => x.Spec));
+            AsJson(r.Property(x => x.Progress));
+        });
+
+        modelBuilder.Entity<MetricPoint>(p =>
+        {
+            p.Property(x => x.Kind).HasConversion<string>().HasMaxLength(8);
+            p.HasIndex(x => new { x.RunId, x.Kind, x.Epoch, x.Step }).IsUnique();
+            p.HasOne<TrainingRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Sweep>(s =>
+        {
+            s.Property(x => x.Id).HasMaxLength(16);
+            AsJson(s.Property(x => x.Spec));
         });
     }
 

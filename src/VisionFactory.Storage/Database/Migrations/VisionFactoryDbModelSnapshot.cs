@@ -165,6 +165,168 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.ToTable("Models");
                 });
 
+            modelBuilder.Entity("VisionFactory.Domain.Runs.MetricPoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("EtaSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("FencingToken")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("ImagesPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("LearningRate")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("TrainAccuracy")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("TrainLoss")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("ValidationAccuracy")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("ValidationLoss")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Kind", "Epoch", "Step")
+                        .IsUnique();
+
+                    b.ToTable("Metrics");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Runs.Sweep", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DatasetName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Sweeps");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Runs.TrainingRun", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CheckpointEpoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CheckpointPath")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CheckpointStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Crashes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DatasetName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DatasetVersionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FencingToken")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("HeartbeatAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Progress")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SweepId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("SweepId");
+
+                    b.HasIndex("State", "LeaseExpiresAt");
+
+                    b.ToTable("Runs");
+                });
+
             modelBuilder.Entity("VisionFactory.Domain.Zoo.ArchitectureProfile", b =>
                 {
                     b.Property<string>("Architecture")
@@ -249,6 +411,15 @@ namespace VisionFactory.Storage.Database.Migrations
                         .IsRequired();
 
                     b.Navigation("DatasetVersion");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Runs.MetricPoint", b =>
+                {
+                    b.HasOne("VisionFactory.Domain.Runs.TrainingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("VisionFactory.Domain.Datasets.Dataset", b =>
