@@ -44,9 +44,9 @@ if (which is "zoo" or "all")
     ZooLatency(reference);
 }
 
-if (which is "factory" or "all")
+if (which is "factory" or "factory-overhead" or "all")
 {
-    await FactoryBench.RunAsync(masks);
+    await FactoryBench.RunAsync(masks, parallel: which != "factory-overhead");
 }
 
 return 0;

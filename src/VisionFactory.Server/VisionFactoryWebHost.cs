@@ -4,6 +4,7 @@ using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Server.Models;
 using VisionFactory.Server.Runs;
+using VisionFactory.Server.Security;
 using VisionFactory.Server.Zoo;
 using VisionFactory.Storage;
 
@@ -46,6 +47,7 @@ public static class VisionFactoryWebHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseVisionFactorySecurity();
 
         app.MapHealthApi();
 
@@ -56,11 +58,15 @@ public static class VisionFactoryWebHost
         }
 
         app.MapOpenApi();
-        app.MapDatasetsApi();
-        app.MapRunsApi();
-        app.MapHub<RunsHub>("/hubs/runs");
-        app.MapModelsApi();
-        app.MapZooApi();
+        app.MapAccountsApi();
+
+        // Every other API route needs a signed-in user or an API key: reads any role, changes the editor role.
+        var api = app.MapGroup("").RequireRoleByMethod();
+        api.MapDatasetsApi();
+        api.MapRunsApi();
+        api.MapModelsApi();
+        api.MapZooApi();
+        app.MapHub<RunsHub>("/hubs/runs").RequireAuthorization(Policies.Viewer);
         return app;
     }
 }

@@ -62,6 +62,13 @@ public sealed class CliFactoryTests : IDisposable
 
         var missing = await cli.RunAsync("runs", "show", "r-00000000");
         Assert.Equal(3, missing.ExitCode);
+
+        // Watching a finished run prints its last state as one JSON line and ends.
+        var watch = await cli.RunAsync("runs", "watch", id, "--json");
+        Assert.Equal(0, watch.ExitCode);
+        var last = JsonDocument.Parse(watch.Output.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal(("succeeded", resumed.GetProperty("model").GetString()), (last.GetProperty("state").GetString(), last.GetProperty("model").GetString()));
+        Assert.Equal(2, last.GetProperty("points").EnumerateArray().Count(p => p.GetProperty("kind").GetString() == "epoch"));
     }
 
     [Fact]

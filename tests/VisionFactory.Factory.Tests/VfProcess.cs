@@ -95,6 +95,13 @@ public sealed class VfProcess : IDisposable
             {
                 if ((await vf.Client.GetAsync("/health")).IsSuccessStatusCode)
                 {
+                    // A web host is used as the administrator, through an API key made the way a new user would.
+                    if (role != "worker")
+                    {
+                        using var cookies = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = vf.Client.BaseAddress };
+                        vf.Client.DefaultRequestHeaders.Authorization = new("Bearer", await VisionFactory.Testing.AdminKey.CreateAsync(cookies));
+                    }
+
                     return vf;
                 }
             }

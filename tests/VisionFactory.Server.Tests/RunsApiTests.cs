@@ -31,6 +31,7 @@ public sealed class RunsApiTests : IAsyncLifetime, IDisposable
             {
                 o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
                 o.Transports = HttpTransportType.LongPolling;
+                o.Headers["Authorization"] = "Bearer " + factory.AdminApiKey;
             })
             .Build();
         await using var _ = connection;

@@ -1,12 +1,23 @@
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using VisionFactory.Server;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
-/// <summary>The real host on a fresh temporary data directory, deleted when the factory is disposed.</summary>
+/// <summary>
+/// The real host on a fresh temporary data directory, deleted when the factory is disposed. <c>CreateClient()</c>
+/// gives a client acting as the administrator (through an API key made by first-run set-up, sign-in and
+/// <c>POST /api/keys</c>); <see cref="CreateAnonymousClient"/> one that is not signed in.
+/// </summary>
 public sealed class ServerFactory : WebApplicationFactory<Program>
 {
+    private readonly SemaphoreSlim keyGate = new(1, 1);
+    private string? adminKey;
+    private bool anonymous;
+
     public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -14,8 +25,74 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         builder.UseSetting(VisionFactoryWebHost.DataDirectoryKey, DataRoot);
     }
 
+    /// <summary>The administrator's API key, made on first use.</summary>
+    public string AdminApiKey
+    {
+        get
+        {
+            keyGate.Wait();
+            try
+            {
+                if (adminKey is null)
+                {
+                    _ = Server;
+                    using var cookies = new HttpClient(new CookieContainerHandler { InnerHandler = Server.CreateHandler() }) { BaseAddress = Server.BaseAddress };
+                    adminKey = AdminKey.CreateAsync(cookies).GetAwaiter().GetResult();
+                }
+
+                return adminKey;
+            }
+            finally
+            {
+                keyGate.Release();
+            }
+        }
+    }
+
+    public HttpClient CreateAnonymousClient()
+    {
+        anonymous = true;
+        try
+        {
+            return CreateClient();
+        }
+        finally
+        {
+            anonymous = false;
+        }
+    }
+
+    /// <summary>A client acting with an API key of a new user with this role (made by the administrator).</summary>
+    public async Task<HttpClient> CreateClientWithRoleAsync(string role)
+    {
+        using var admin = CreateClient();
+        var name = role + "-" + Guid.NewGuid().ToString("N")[..6];
+        var created = await admin.PostAsync("/api/users", Json.Body(new { user_name = name, password = AdminKey.Password, role }));
+        created.EnsureSuccessStatusCode();
+        using var cookies = new HttpClient(new CookieContainerHandler { InnerHandler = Server.CreateHandler() }) { BaseAddress = Server.BaseAddress };
+        (await cookies.PostAsync("/api/auth/login", Json.Body(new { user_name = name, password = AdminKey.Password }))).EnsureSuccessStatusCode();
+        var token = await Json.ReadAsync(await cookies.GetAsync("/api/auth/antiforgery"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/keys") { Content = Json.Body(new { name = "tests" }) };
+        request.Headers.Add((string)token["header_name"]!, (string)token["token"]!);
+        var key = await Json.ReadAsync(await cookies.SendAsync(request));
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string)key["key"]!);
+        return client;
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        base.ConfigureClient(client);
+        if (!anonymous)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminApiKey);
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
+        keyGate.Dispose();
         await base.DisposeAsync();
         if (Directory.Exists(DataRoot))
         {

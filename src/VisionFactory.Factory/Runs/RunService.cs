@@ -9,7 +9,7 @@ using VisionFactory.Storage.Database;
 namespace VisionFactory.Factory.Runs;
 
 /// <summary>Queues runs and answers questions about them: the factory's front desk for the API, the UI and the CLI.</summary>
-public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, ArchitectureCatalog architectures, IRunDispatcher queue)
+public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, ArchitectureCatalog architectures, IRunDispatcher queue, RunLeases leases)
 {
     /// <summary>Checks everything that can be checked now, stores the run as queued and hands it to the queue.</summary>
     public async Task<TrainingRun> EnqueueAsync(string datasetName, TrainingSpec spec, string? sweepId, CancellationToken cancellationToken)
@@ -138,6 +138,12 @@ public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, Arch
     /// </summary>
     public async Task<TrainingRun> ResumeAsync(string id, CancellationToken cancellationToken)
     {
+        // A run whose worker died while no server was up to notice (a killed 'vf train --wait') is interrupted now.
+        foreach (var reaped in await leases.ReapExpiredAsync(cancellationToken).ConfigureAwait(false))
+        {
+            queue.Enqueue(reaped);
+        }
+
         var run = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         var changed = await db.Runs
             .Where(r => r.Id == id && (r.State == RunState.Cancelled || r.State == RunState.Failed || r.State == RunState.Interrupted))

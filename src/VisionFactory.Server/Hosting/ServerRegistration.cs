@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using VisionFactory.Factory;
 using VisionFactory.Factory.Runs;
+using VisionFactory.Server.Security;
 using VisionFactory.Storage;
 
 namespace VisionFactory.Server.Hosting;
@@ -33,6 +34,7 @@ internal static class ServerRegistration
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
 
+        services.AddVisionFactorySecurity();
         services.AddSignalR().AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
 
         // Hosted services start in registration order: the schema is current before the worker takes a run.

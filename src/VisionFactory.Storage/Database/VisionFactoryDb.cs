@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Runs;
+using VisionFactory.Domain.Users;
 using VisionFactory.Domain.Zoo;
 
 namespace VisionFactory.Storage.Database;
@@ -45,6 +46,10 @@ public class VisionFactoryDb : DbContext
     public DbSet<MetricPoint> Metrics => Set<MetricPoint>();
 
     public DbSet<Sweep> Sweeps => Set<Sweep>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -106,6 +111,23 @@ public class VisionFactoryDb : DbContext
             p.Property(x => x.Kind).HasConversion<string>().HasMaxLength(8);
             p.HasIndex(x => new { x.RunId, x.Kind, x.Epoch, x.Step }).IsUnique();
             p.HasOne<TrainingRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<User>(u =>
+        {
+            u.Property(x => x.UserName).HasMaxLength(User.MaxNameLength);
+            u.Property(x => x.NormalizedUserName).HasMaxLength(User.MaxNameLength);
+            u.HasIndex(x => x.NormalizedUserName).IsUnique();
+            u.Property(x => x.Role).HasConversion<string>().HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<ApiKey>(k =>
+        {
+            k.Property(x => x.Name).HasMaxLength(100);
+            k.Property(x => x.Prefix).HasMaxLength(16);
+            k.Property(x => x.Hash).HasMaxLength(64);
+            k.HasIndex(x => x.Hash).IsUnique();
+            k.HasOne(x => x.User).WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<Sweep>(s =>
