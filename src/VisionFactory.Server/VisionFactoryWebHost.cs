@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using VisionFactory.Factory.Runs;
 using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
@@ -30,7 +32,7 @@ public static class VisionFactoryWebHost
     /// <param name="args">Command-line arguments; <c>--urls</c> and other ASP.NET Core settings are honoured.</param>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = CreateBuilder(args);
         var root = builder.Configuration[DataDirectoryKey];
         return Build(builder, new DataDirectory(string.IsNullOrWhiteSpace(root) ? "data" : root, builder.Configuration[DatabaseKey]));
     }
@@ -38,7 +40,22 @@ public static class VisionFactoryWebHost
     /// <summary>Builds the host on the given data directory (used by <c>vf serve</c>).</summary>
     /// <param name="args">Command-line arguments; <c>--urls</c> and other ASP.NET Core settings are honoured.</param>
     /// <param name="data">Where the database, blobs and caches live.</param>
-    public static WebApplication Build(string[] args, DataDirectory data) => Build(WebApplication.CreateBuilder(args), data);
+    public static WebApplication Build(string[] args, DataDirectory data) => Build(CreateBuilder(args), data);
+
+    /// <summary>
+    /// The host is this assembly whichever program starts it (<c>vf serve</c> too), so the UI's static files (its own
+    /// and MudBlazor's) are found through this assembly's static web assets manifest, in every environment.
+    /// </summary>
+    private static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(VisionFactoryWebHost).Assembly.GetName().Name,
+        });
+        builder.WebHost.UseStaticWebAssets();
+        return builder;
+    }
 
     private static WebApplication Build(WebApplicationBuilder builder, DataDirectory data)
     {
@@ -59,6 +76,16 @@ public static class VisionFactoryWebHost
 
         app.MapOpenApi();
         app.MapAccountsApi();
+
+        // The web UI: Blazor with interactive server rendering; sign-in and set-up are plain forms under /account.
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
+        app.MapPost("/account/logout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+            return Results.LocalRedirect("/account/login");
+        });
 
         // Every other API route needs a signed-in user or an API key: reads any role, changes the editor role.
         var api = app.MapGroup("").RequireRoleByMethod();

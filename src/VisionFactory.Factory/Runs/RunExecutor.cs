@@ -57,12 +57,15 @@ public sealed partial class RunExecutor(
         var reason = StopReason.None;
         var tracker = new RunProgressTracker(runId, token, events);
         var heartbeat = HeartbeatAsync(runId, token, tracker, r => { reason = r; stop.Cancel(); }, heartbeatStop.Token);
+        var journal = new RunJournal(leases, data, runId, token, run.CheckpointPath);
         try
         {
-            var journal = new RunJournal(leases, data, runId, token, run.CheckpointPath);
             journal.ForgetStepsAfterCheckpoint(run.CheckpointEpoch, run.CheckpointStep);
             var spec = run.Spec with { Threads = threads };
             var model = await training.TrainVersionAsync(run.DatasetVersionId, spec, tracker, journal, stop.Token).ConfigureAwait(false);
+
+            // The last epoch's metrics are recorded with its checkpoint: wait for it before the run is called done.
+            journal.Flush();
             await StopHeartbeatAsync(heartbeat, heartbeatStop).ConfigureAwait(false);
             var stored = await leases.ReleaseAsync(runId, token, RunState.Succeeded, null, db =>
             {
@@ -83,6 +86,16 @@ public sealed partial class RunExecutor(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            // An end-of-epoch checkpoint still being written is kept: it is the one a resumed run starts from.
+            try
+            {
+                journal.Flush();
+            }
+            catch (LeaseLostException)
+            {
+                reason = StopReason.LeaseLost;
+            }
+
             await StopHeartbeatAsync(heartbeat, heartbeatStop).ConfigureAwait(false);
             await StoppedAsync(runId, token, cancellationToken.IsCancellationRequested && reason == StopReason.None ? StopReason.Shutdown : reason)
                 .ConfigureAwait(false);

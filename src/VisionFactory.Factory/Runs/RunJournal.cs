@@ -11,12 +11,15 @@ namespace VisionFactory.Factory.Runs;
 /// flushed to disk and renamed; only then does the run's row point at it, in the same fenced transaction that records
 /// the epoch's metrics. A worker that lost its lease leaves no trace: its file is deleted and its row update refused.
 /// </summary>
+/// <remarks>
+/// At the end of an epoch the training thread only serialises the state into memory; writing, flushing and recording
+/// it happen in the background while the next epoch trains. The next checkpoint, an interruption and
+/// <see cref="Flush"/> wait for it first, so checkpoints stay in order and a failure (a lost lease) is never missed.
+/// </remarks>
 public sealed class RunJournal(RunLeases leases, DataDirectory data, string runId, long token, string? latestCheckpoint) : ITrainingJournal
 {
     private string? latest = latestCheckpoint;
-
-    /// <summary>Epochs whose metrics this journal has stored, for the caller's progress and ETA.</summary>
-    public int CompletedEpochs { get; private set; }
+    private Task pending = Task.CompletedTask;
 
     public Stream? OpenLatestCheckpoint() =>
         latest is null ? null : new FileStream(Path.Combine(data.Root, latest), FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -24,7 +27,25 @@ public sealed class RunJournal(RunLeases leases, DataDirectory data, string runI
     public void CompleteEpoch(EpochMetrics metrics, Action<Stream> writeCheckpoint)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        var path = Store($"e{metrics.Epoch:D4}-t{token}.ckpt", writeCheckpoint);
+        ArgumentNullException.ThrowIfNull(writeCheckpoint);
+        Flush();
+        var state = new MemoryStream();
+        writeCheckpoint(state);
+        pending = Task.Run(() =>
+        {
+            using (state)
+            {
+                Persist(metrics, state);
+            }
+        });
+    }
+
+    /// <summary>Waits until every checkpoint handed over so far is durable and recorded; rethrows what went wrong.</summary>
+    public void Flush() => pending.GetAwaiter().GetResult();
+
+    private void Persist(EpochMetrics metrics, MemoryStream state)
+    {
+        var path = Store($"e{metrics.Epoch:D4}-t{token}.ckpt", s => state.WriteTo(s));
         var point = new MetricPoint
         {
             RunId = runId,
@@ -40,11 +61,11 @@ public sealed class RunJournal(RunLeases leases, DataDirectory data, string runI
             FencingToken = token,
         };
         Commit(path, metrics.Epoch, 0, db => db.Metrics.Add(point));
-        CompletedEpochs = metrics.Epoch;
     }
 
     public void SaveInterruption(int epoch, int stepInEpoch, Action<Stream> writeCheckpoint)
     {
+        Flush();
         var path = Store($"e{epoch - 1:D4}-s{stepInEpoch:D6}-t{token}.ckpt", writeCheckpoint);
         Commit(path, epoch - 1, stepInEpoch, null);
     }

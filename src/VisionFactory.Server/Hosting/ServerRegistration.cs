@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using VisionFactory.Factory;
 using VisionFactory.Factory.Runs;
+using MudBlazor.Services;
 using VisionFactory.Server.Security;
 using VisionFactory.Storage;
 
@@ -35,6 +36,9 @@ internal static class ServerRegistration
         services.AddOpenApi();
 
         services.AddVisionFactorySecurity();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddMudServices();
         services.AddSignalR().AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
 
         // Hosted services start in registration order: the schema is current before the worker takes a run.

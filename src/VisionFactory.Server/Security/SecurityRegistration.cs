@@ -28,8 +28,8 @@ public static class SecurityRegistration
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
-                o.LoginPath = "/login";
-                o.AccessDeniedPath = "/login";
+                o.LoginPath = "/account/login";
+                o.AccessDeniedPath = "/account/login";
 
                 // The API answers 401 / 403; only pages redirect to the sign-in page.
                 o.Events.OnRedirectToLogin = context => Answer(context, StatusCodes.Status401Unauthorized);

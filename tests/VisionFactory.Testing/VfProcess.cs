@@ -6,10 +6,10 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace VisionFactory.Factory.Tests;
+namespace VisionFactory.Testing;
 
 /// <summary>
-/// <c>vf serve</c> as a real process (the built vf.dll beside the tests), on a loopback port, with its output kept
+/// <c>vf serve</c> as a real process (the built vf.dll beside the tests: the test project references the CLI), on a loopback port, with its output kept
 /// for the failure message. It can be killed (-9), frozen (-STOP) and thawed (-CONT) like any worker.
 /// </summary>
 public sealed class VfProcess : IDisposable
@@ -45,7 +45,8 @@ public sealed class VfProcess : IDisposable
     }
 
     /// <summary>Starts <c>vf serve</c> and waits until it answers <c>/health</c>.</summary>
-    public static async Task<VfProcess> StartAsync(string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<VfProcess> StartAsync(
+        string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -96,10 +97,10 @@ public sealed class VfProcess : IDisposable
                 if ((await vf.Client.GetAsync("/health")).IsSuccessStatusCode)
                 {
                     // A web host is used as the administrator, through an API key made the way a new user would.
-                    if (role != "worker")
+                    if (role != "worker" && signIn)
                     {
                         using var cookies = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = vf.Client.BaseAddress };
-                        vf.Client.DefaultRequestHeaders.Authorization = new("Bearer", await VisionFactory.Testing.AdminKey.CreateAsync(cookies));
+                        vf.Client.DefaultRequestHeaders.Authorization = new("Bearer", await AdminKey.CreateAsync(cookies));
                     }
 
                     return vf;
@@ -146,7 +147,11 @@ public sealed class VfProcess : IDisposable
     {
         var response = await Client.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST {path} answered {(int)response.StatusCode}: {text}");
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+        }
+
         return JsonNode.Parse(text)!;
     }
 

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Components;
+using VisionFactory.Domain;
+
+namespace VisionFactory.Server.Components.Common;
+
+/// <summary>
+/// A page that uses the platform's services. A Blazor circuit lives as long as the browser tab, so every operation
+/// gets a scope (and a database context) of its own instead of keeping one for the page's lifetime.
+/// </summary>
+public abstract class ServicePage : ComponentBase
+{
+    [Inject]
+    private IServiceScopeFactory Scopes { get; set; } = default!;
+
+    /// <summary>The message of the last operation that failed in a way a person can act on; shown inline.</summary>
+    protected string? Problem { get; set; }
+
+    protected async Task<TResult> UseAsync<TService, TResult>(Func<TService, Task<TResult>> use)
+        where TService : notnull
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        var scope = Scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            return await use(scope.ServiceProvider.GetRequiredService<TService>()).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs an operation; a <see cref="ProblemException"/> becomes <see cref="Problem"/> instead of an error page.</summary>
+    protected async Task<bool> TryAsync(Func<Task> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        Problem = null;
+        try
+        {
+            await operation().ConfigureAwait(false);
+            return true;
+        }
+        catch (ProblemException e)
+        {
+            Problem = char.ToUpperInvariant(e.Message[0]) + e.Message[1..];
+            return false;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Playwright;
+
+namespace VisionFactory.Browser.Tests;
+
+/// <summary>
+/// Debian's Chromium (installed by .ci/run), driven headless by Playwright. Playwright's own browser download does not
+/// work on this machine, so the system browser is launched with the flags that keep it off the network.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    private IPlaywright? playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Where each step's screenshot goes (not committed): look at them after a run.</summary>
+    public static string Screenshots { get; } = Path.Combine(Path.GetTempPath(), "vf-screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium))
+        {
+            throw new InvalidOperationException($"{Chromium} is missing: install Debian's chromium package (.ci/run does)");
+        }
+
+        Directory.CreateDirectory(Screenshots);
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+    }
+}
