@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Scalar.AspNetCore;
 using VisionFactory.Factory.Runs;
 using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
@@ -75,6 +76,9 @@ public static class VisionFactoryWebHost
         }
 
         app.MapOpenApi();
+
+        // The interactive API reference (Scalar, served from the package: no network needed) at /scalar/v1.
+        app.MapScalarApiReference();
         app.MapAccountsApi();
 
         // The web UI: Blazor with interactive server rendering; sign-in and set-up are plain forms under /account.
