@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using VisionFactory.Factory;
 using VisionFactory.Factory.Runs;
+using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
 using VisionFactory.Server.Security;
 using VisionFactory.Storage;
@@ -36,6 +37,9 @@ internal static class ServerRegistration
         services.AddOpenApi();
 
         services.AddVisionFactorySecurity();
+
+        // Sign-in cookies and anti-forgery tokens stay valid across restarts and across web hosts sharing the data folder.
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Root, "keys"))).SetApplicationName("VisionFactory");
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
