@@ -26,6 +26,9 @@ public sealed class RunCurves
 
     public int Count => seen.Count;
 
+    /// <summary>Epochs that have ended (each writes one epoch point).</summary>
+    public int Epochs => epochs.Count;
+
     /// <summary>Adds points not seen before (a watcher repeats what the page already loaded); true when any was new.</summary>
     public bool Add(IEnumerable<MetricPoint> points)
     {
@@ -53,18 +56,21 @@ public sealed class RunCurves
     }
 
     public Chart Loss() => Build(
+        null,
         ("train loss", p => p.Kind == MetricKind.Step || !HasSteps(p.Epoch) ? p.TrainLoss : null),
         ("validation loss", p => p.ValidationLoss));
 
     public Chart Accuracy() => Build(
+        100,
         ("train accuracy", p => p.Kind == MetricKind.Step || !HasSteps(p.Epoch) ? p.TrainAccuracy : null),
         ("validation accuracy", p => p.ValidationAccuracy));
 
-    public Chart LearningRate() => Build(("learning rate", p => p.Kind == MetricKind.Step || !HasSteps(p.Epoch) ? p.LearningRate : null));
+    public Chart LearningRate() => Build(null, ("learning rate", p => p.Kind == MetricKind.Step || !HasSteps(p.Epoch) ? p.LearningRate : null));
 
     private bool HasSteps(int epoch) => steps.Keys.Any(k => k.Epoch == epoch);
 
-    private Chart Build(params (string Name, Func<MetricPoint, double?> Value)[] curves)
+    // The chart's vertical ticks are whole numbers, so values are plotted scaled to 10-100 and labelled unscaled.
+    private Chart Build(double? fixedScale, params (string Name, Func<MetricPoint, double?> Value)[] curves)
     {
         var lastEpoch = Math.Max(PlannedEpochs, Math.Max(epochs.Keys.DefaultIfEmpty(0).Max(), steps.Keys.Select(k => k.Epoch).DefaultIfEmpty(0).Max()));
         lastEpoch = Math.Max(lastEpoch, 1);
@@ -72,6 +78,7 @@ public sealed class RunCurves
         var slots = (lastEpoch * perEpoch) + 1;
 
         var totals = steps.Keys.GroupBy(k => k.Epoch).ToDictionary(g => g.Key, g => StepsIn(g.Key, g.Max(k => k.Step)));
+        var columns = new List<(string Name, double?[] Values)>();
         var series = new List<ChartSeries<double>>();
         var plotted = 0;
         foreach (var (name, value) in curves)
@@ -91,15 +98,25 @@ public sealed class RunCurves
             if (any)
             {
                 plotted += values.Count(v => v is not null);
-                series.Add(new ChartSeries<double> { Name = name, Data = values });
+                columns.Add((name, values));
             }
         }
+
+        var largest = columns.SelectMany(c => c.Values).Where(v => v is not null).Select(v => Math.Abs(v!.Value)).DefaultIfEmpty(0).Max();
+        var scale = fixedScale ?? (largest > 0 ? Math.Pow(10, 1 - Math.Floor(Math.Log10(largest))) : 1);
+        foreach (var (name, values) in columns)
+        {
+            series.Add(new ChartSeries<double> { Name = name, Data = values.Select(v => v * scale).ToArray() });
+        }
+
+        var top = largest * scale;
+        var tick = top <= 20 ? 2 : top <= 50 ? 5 : fixedScale is null ? 10 : 20;
 
         var every = Math.Max(1, (int)Math.Ceiling(lastEpoch / (double)MaxLabels));
         var labels = Enumerable.Range(0, slots)
             .Select(i => i % perEpoch == 0 && (i / perEpoch) % every == 0 ? (i / perEpoch).ToString(CultureInfo.InvariantCulture) : "")
             .ToArray();
-        return new Chart(series, labels, plotted);
+        return new Chart(series, labels, plotted, scale, tick);
     }
 
     // An ended epoch knows its step count; the one training now knows it from its progress.
@@ -127,6 +144,12 @@ public sealed class RunCurves
         return true;
     }
 
-    /// <summary>What one chart draws: its series on the shared slots, the epoch labels, and how many points it plots.</summary>
-    public sealed record Chart(List<ChartSeries<double>> Series, string[] Labels, int Points);
+    /// <summary>
+    /// What one chart draws: its series on the shared slots (values times <paramref name="Scale"/>), the epoch labels,
+    /// how many points it plots and the spacing of its vertical ticks.
+    /// </summary>
+    public sealed record Chart(List<ChartSeries<double>> Series, string[] Labels, int Points, double Scale, int Tick)
+    {
+        public static Chart Empty { get; } = new([], [], 0, 1, 20);
+    }
 }
