@@ -46,6 +46,82 @@ public sealed class JourneyTests(BrowserFixture browser) : IClassFixture<Browser
         await Shot(page, "03-signed-in");
     }
 
+    [Fact]
+    public async Task ANewUserGoesFromAZipOfPhotosToATestedModel()
+    {
+        var zip = temp.Combine("shapes.zip");
+        SyntheticImages.WriteDataset(temp.Combine("shapes"), ["circle", "square"], perClass: 10);
+        System.IO.Compression.ZipFile.CreateFromDirectory(temp.Combine("shapes"), zip);
+        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", signIn: false);
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.Client.BaseAddress!.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+
+        // First run: the administrator is created, and is signed in.
+        await page.GotoAsync("/");
+        await page.FillAsync("#user-name", "grace");
+        await page.FillAsync("#password", AdminKey.Password);
+        await page.FillAsync("#repeat", AdminKey.Password);
+        await page.ClickAsync("#create-admin");
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("grace");
+        await Shot(page, "10-first-run");
+
+        // Data: a new dataset from a zip of 20 small images.
+        await page.GotoAsync("/datasets");
+        await Live(page);
+        await page.FillAsync("#new-dataset-name", "shapes");
+        await page.SetInputFilesAsync("#dataset-upload", zip);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/datasets/shapes$"), new() { Timeout = 60_000 });
+        await Live(page);
+        await Assertions.Expect(page.GetByTestId("class-balance")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("image-grid").Locator("img").First).ToBeVisibleAsync();
+        await Shot(page, "11-dataset");
+
+        // Factory: a 1-epoch run of a small model.
+        await page.GotoAsync("/factory");
+        await Live(page);
+        await page.GetByTestId("run-architecture").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "small_cnn", Exact = true }).ClickAsync();
+        await page.GetByTestId("run-mode-finetune").CheckAsync();
+        await page.FillAsync("#run-epochs", "1");
+        await page.FillAsync("#run-image-size", "32");
+        await page.FillAsync("#run-batch-size", "4");
+        await Shot(page, "12-new-run");
+        await page.ClickAsync("#start-run");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/factory/runs/r-[0-9a-f]{8}$"));
+        await Live(page);
+
+        // The run page's charts receive points, and the run finishes.
+        await Assertions.Expect(page.GetByTestId("loss-chart")).Not.ToHaveAttributeAsync("data-points", "0", new() { Timeout = 120_000 });
+        await Assertions.Expect(page.GetByTestId("run-state")).ToHaveTextAsync("succeeded", new() { Timeout = 120_000 });
+        Assert.True(await page.Locator("[data-testid=loss-chart] path.mud-chart-line").CountAsync() >= 1);
+        await Shot(page, "13-run-finished");
+
+        // Compare: the model's confusion matrix, then one image tested.
+        await page.GetByTestId("model-link").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/models/m-[0-9a-f]{8}$"));
+        await Live(page);
+        var matrix = page.GetByTestId("confusion-matrix");
+        await Assertions.Expect(matrix).ToBeVisibleAsync();
+        await Assertions.Expect(matrix.Locator("tbody th[scope=row]")).ToHaveCountAsync(2);
+        await Shot(page, "14-model");
+
+        var photo = temp.Combine("photo.png");
+        await File.WriteAllBytesAsync(photo, SyntheticImages.Encode(classIndex: 1, variant: 99));
+        await page.SetInputFilesAsync("#test-image", photo);
+        await Assertions.Expect(page.GetByTestId("prediction")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(circle|square)$"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-testid=confidence]")).ToHaveCountAsync(2);
+        await Shot(page, "15-tested-image");
+    }
+
+    /// <summary>Waits until the page's circuit is connected: clicks before that are lost.</summary>
+    private static Task Live(IPage page) =>
+        page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
     private static async Task Shot(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, name + ".png"), FullPage = true });
 
