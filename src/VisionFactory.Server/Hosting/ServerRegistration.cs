@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using VisionFactory.Factory;
 using VisionFactory.Factory.Runs;
 using MudBlazor.Services;
+using VisionFactory.Imaging.Thumbnails;
 using VisionFactory.Server.Security;
 using VisionFactory.Storage;
 
@@ -34,6 +35,7 @@ internal static class ServerRegistration
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
+        services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
 
         services.AddVisionFactorySecurity();
         services.AddRazorComponents().AddInteractiveServerComponents();
