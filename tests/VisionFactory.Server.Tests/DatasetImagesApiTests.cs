@@ -282,6 +282,19 @@ public sealed class DatasetImagesApiTests(ServerFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task UploadOfAZipWithAnEmptyClassFolderReturns400()
+    {
+        using var images = TinyImageFolder.Create(3);
+        Directory.CreateDirectory(Path.Combine(images.Root, "purple"));
+        using var client = factory.CreateClient();
+
+        var response = await client.PostAsync("/api/datasets/empty-class/images", Form(null, ("colours.zip", await File.ReadAllBytesAsync(images.Zip()))));
+
+        var problem = await Json.ProblemAsync(response, 400);
+        Assert.Contains("'purple' contain no usable images", (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UploadOfImagesWithoutAClassReturns400()
     {
         using var client = factory.CreateClient();

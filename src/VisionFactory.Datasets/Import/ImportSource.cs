@@ -237,10 +237,11 @@ public abstract class ImportSource : IDisposable
                     .Select(e => new SourceFile(e.Key, e.Value.Length))
                     .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
                     .ToList();
+                // A folder entry ("birds/") names a class even when nothing is inside it, as an empty folder on disk does.
                 ClassFolders = archive.Entries
-                    .Select(e => Normalize(e.FullName))
-                    .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
-                    .Select(n => ClassOf(n[prefix.Length..]))
+                    .Select(e => (Name: Normalize(e.FullName), IsFolder: e.FullName.EndsWith('/')))
+                    .Where(n => n.Name.StartsWith(prefix, StringComparison.Ordinal) && n.Name.Length > prefix.Length)
+                    .Select(n => n.IsFolder ? n.Name[prefix.Length..].Split('/')[0] : ClassOf(n.Name[prefix.Length..]))
                     .OfType<string>()
                     .Distinct(StringComparer.Ordinal)
                     .Order(StringComparer.Ordinal)
