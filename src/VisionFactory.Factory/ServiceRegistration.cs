@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VisionFactory.Factory.Runs;
 using VisionFactory.Datasets.Catalog;
+using VisionFactory.Datasets.Editing;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Factory.Models;
 using VisionFactory.Factory.Training;
@@ -58,6 +59,7 @@ public static class ServiceRegistration
         services.AddScoped<ModelEvaluator>();
         services.AddScoped<DatasetImporter>();
         services.AddScoped<DatasetCatalog>();
+        services.AddScoped<DatasetEditor>();
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
 

@@ -94,6 +94,7 @@ public static class VisionFactoryWebHost
         // Every other API route needs a signed-in user or an API key: reads any role, changes the editor role.
         var api = app.MapGroup("").RequireRoleByMethod();
         api.MapDatasetsApi();
+        api.MapImagesApi();
         api.MapRunsApi();
         api.MapModelsApi();
         api.MapZooApi();

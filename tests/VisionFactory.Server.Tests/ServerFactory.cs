@@ -20,9 +20,16 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
 
     public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
 
+    /// <summary>Host settings (e.g. <c>Server:MaxImportUploadBytes</c>) applied when the host starts; set them before the first request.</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting(VisionFactoryWebHost.DataDirectoryKey, DataRoot);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>The administrator's API key, made on first use.</summary>

@@ -55,32 +55,154 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             .SingleOrDefaultAsync(v => v.Id == id, cancellationToken).ConfigureAwait(false)
         ?? throw ProblemException.NotFound($"dataset version {id} no longer exists");
 
+    /// <summary>
+    /// Counts, sizes and formats of a version, computed in SQL: a version of 100 000 images is never loaded whole.
+    /// </summary>
     public async Task<DatasetSummary> SummarizeAsync(string name, int? number, CancellationToken cancellationToken)
     {
-        var version = await GetVersionAsync(name, number, withItems: true, cancellationToken).ConfigureAwait(false);
+        var version = await GetVersionAsync(name, number, withItems: false, cancellationToken).ConfigureAwait(false);
+        var items = db.Images.AsNoTracking().Where(i => i.DatasetVersionId == version.Id);
+        var perClassAndSplit = await items
+            .GroupBy(i => new { i.ClassIndex, i.Split })
+            .Select(g => new { g.Key.ClassIndex, g.Key.Split, Count = g.Count() })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var formats = await items
+            .GroupBy(i => i.Format)
+            .Select(g => new { Format = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Format, g => g.Count, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+
+        int CountOf(int classIndex, Split? split) =>
+            perClassAndSplit.Where(r => r.ClassIndex == classIndex && (split is null || r.Split == split)).Sum(r => r.Count);
+
         var classes = version.Classes
-            .Select((c, i) =>
-            {
-                var items = version.Items.Where(x => x.ClassIndex == i).ToList();
-                return new ClassCount(
-                    c,
-                    items.Count,
-                    items.Count(x => x.Split == Split.Train),
-                    items.Count(x => x.Split == Split.Validation),
-                    items.Count(x => x.Split == Split.Test));
-            })
+            .Select((c, i) => new ClassCount(c, CountOf(i, null), CountOf(i, Split.Train), CountOf(i, Split.Validation), CountOf(i, Split.Test)))
             .ToList();
+        var total = perClassAndSplit.Sum(r => r.Count);
         return new DatasetSummary(
             name,
             version.Number,
             version.CreatedAt,
             version.Source,
-            version.Items.Count,
+            total,
             classes,
-            ImageSizeStatistics.From(version.Items.Select(i => (i.Width, i.Height)).ToList()),
-            version.Items.GroupBy(i => i.Format).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            await SizesAsync(items, total, cancellationToken).ConfigureAwait(false),
+            formats,
             version.Split,
             version.Import);
+    }
+
+    /// <summary>The versions of a dataset, newest first, with their image counts.</summary>
+    public async Task<List<VersionListing>> ListVersionsAsync(string name, CancellationToken cancellationToken)
+    {
+        var versions = await db.DatasetVersions.AsNoTracking()
+            .Where(v => v.Dataset!.Name == name)
+            .OrderByDescending(v => v.Number)
+            .Select(v => new VersionListing(v.Number, v.CreatedAt, v.Items.Count, v.Source))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (versions.Count == 0)
+        {
+            // Fails with the names that do exist.
+            await GetVersionAsync(name, null, withItems: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return versions;
+    }
+
+    /// <summary>
+    /// One page of a version's images (the newest unless <paramref name="number"/> is given), in class order, with
+    /// the number of images that match the filter. Filtering, counting and paging happen in SQL.
+    /// </summary>
+    public async Task<ImagePage> ListImagesAsync(string name, int? number, ImageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Skip < 0)
+        {
+            throw ProblemException.Invalid($"skip is {query.Skip}; it must be zero or more");
+        }
+
+        if (query.Take is < 1 or > ImageQuery.MaxTake)
+        {
+            throw ProblemException.Invalid($"take is {query.Take}; it must be between 1 and {ImageQuery.MaxTake}");
+        }
+
+        var version = await GetVersionAsync(name, number, withItems: false, cancellationToken).ConfigureAwait(false);
+        var items = db.Images.AsNoTracking().Where(i => i.DatasetVersionId == version.Id);
+        if (query.Class is { } className)
+        {
+            var index = ClassIndexOf(version, className);
+            items = items.Where(i => i.ClassIndex == index);
+        }
+
+        if (query.Split is { } split)
+        {
+            items = items.Where(i => i.Split == split);
+        }
+
+        var total = await items.CountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await items
+            .OrderBy(i => i.ClassIndex).ThenBy(i => i.Id)
+            .Skip(query.Skip).Take(query.Take)
+            .Select(i => new { i.Sha256, i.ClassIndex, i.Split, i.Width, i.Height, i.Bytes, i.Format, i.SourcePath })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var images = rows
+            .Select(r => new ImageListing(r.Sha256, version.Classes[r.ClassIndex], r.Split, r.Width, r.Height, r.Bytes, r.Format, r.SourcePath))
+            .ToList();
+        return new ImagePage(name, version.Number, total, query.Skip, query.Take, images);
+    }
+
+    /// <summary>One image of a version (the newest unless <paramref name="number"/> is given): its label, split and file facts.</summary>
+    public async Task<ImageListing> GetImageAsync(string name, int? number, string sha256, CancellationToken cancellationToken)
+    {
+        var version = await GetVersionAsync(name, number, withItems: false, cancellationToken).ConfigureAwait(false);
+        var sha = sha256.ToLowerInvariant();
+        var row = await db.Images.AsNoTracking()
+            .Where(i => i.DatasetVersionId == version.Id && i.Sha256 == sha)
+            .Select(i => new { i.Sha256, i.ClassIndex, i.Split, i.Width, i.Height, i.Bytes, i.Format, i.SourcePath })
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw ProblemException.NotFound($"version {version.Number} of dataset '{name}' has no image {sha}");
+        return new ImageListing(row.Sha256, version.Classes[row.ClassIndex], row.Split, row.Width, row.Height, row.Bytes, row.Format, row.SourcePath);
+    }
+
+    /// <summary>The encoded format of a stored image (jpeg, png, ...), or null when no dataset holds it.</summary>
+    public async Task<string?> FormatOfImageAsync(string sha256, CancellationToken cancellationToken) =>
+        await db.Images.AsNoTracking()
+            .Where(i => i.Sha256 == sha256)
+            .Select(i => i.Format)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+
+    private static int ClassIndexOf(DatasetVersion version, string className)
+    {
+        var index = version.Classes.IndexOf(className);
+        return index >= 0
+            ? index
+            : throw ProblemException.Invalid(
+                $"version {version.Number} has no class '{className}'; its classes are {string.Join(", ", version.Classes)}");
+    }
+
+    private static async Task<ImageSizeStatistics> SizesAsync(IQueryable<ImageItem> items, int total, CancellationToken cancellationToken)
+    {
+        if (total == 0)
+        {
+            return ImageSizeStatistics.From([]);
+        }
+
+        var aggregate = await items
+            .GroupBy(_ => 1)
+            .Select(g => new
+            {
+                MinWidth = g.Min(i => i.Width),
+                MaxWidth = g.Max(i => i.Width),
+                MeanWidth = g.Average(i => (double)i.Width),
+                MinHeight = g.Min(i => i.Height),
+                MaxHeight = g.Max(i => i.Height),
+                MeanHeight = g.Average(i => (double)i.Height),
+            })
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+        var medianWidth = await items.OrderBy(i => i.Width).Select(i => i.Width).Skip(total / 2).FirstAsync(cancellationToken).ConfigureAwait(false);
+        var medianHeight = await items.OrderBy(i => i.Height).Select(i => i.Height).Skip(total / 2).FirstAsync(cancellationToken).ConfigureAwait(false);
+        return new ImageSizeStatistics(
+            aggregate.MinWidth, aggregate.MaxWidth, aggregate.MeanWidth, medianWidth,
+            aggregate.MinHeight, aggregate.MaxHeight, aggregate.MeanHeight, medianHeight);
     }
 }
 
@@ -102,3 +224,20 @@ public sealed record DatasetSummary(
     Dictionary<string, int> Formats,
     SplitPlan Split,
     ImportReport Import);
+
+/// <summary>A version of a dataset, as listed.</summary>
+public sealed record VersionListing(int Number, DateTimeOffset CreatedAt, int Images, string Source);
+
+/// <summary>Which images of a version to list: optional class and split filters, and the page.</summary>
+public sealed record ImageQuery(string? Class = null, Split? Split = null, int Skip = 0, int Take = ImageQuery.DefaultTake)
+{
+    public const int DefaultTake = 48;
+
+    public const int MaxTake = 500;
+}
+
+/// <summary>One image of a dataset version: its address, label, split and file facts.</summary>
+public sealed record ImageListing(string Sha256, string Class, Split Split, int Width, int Height, long Bytes, string Format, string SourcePath);
+
+/// <summary>A page of images, with the number of images that match the filter in the whole version.</summary>
+public sealed record ImagePage(string Dataset, int Version, int Total, int Skip, int Take, List<ImageListing> Images);

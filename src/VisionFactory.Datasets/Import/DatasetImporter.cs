@@ -20,13 +20,28 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     /// <summary>The image side the pixel cache is filled for during import.</summary>
     public const int WarmCacheSize = 224;
 
-    public async Task<DatasetVersion> ImportAsync(
+    public Task<DatasetVersion> ImportAsync(
         string datasetName,
         string sourcePath,
         ImportOptions options,
         IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken) =>
+        ImportAsync(datasetName, [sourcePath], null, options, progress, cancellationToken);
+
+    /// <summary>
+    /// Imports several folders and archives as one new version (an upload of loose images and zips): their class
+    /// folders are merged. <paramref name="description"/> replaces the paths in the version's history when given.
+    /// </summary>
+    public async Task<DatasetVersion> ImportAsync(
+        string datasetName,
+        IReadOnlyList<string> sourcePaths,
+        string? description,
+        ImportOptions options,
+        IProgress<ImportProgress>? progress,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sourcePaths);
+        ArgumentNullException.ThrowIfNull(options);
         if (DatasetName.Validate(datasetName) is { } nameProblem)
         {
             throw ProblemException.Invalid(nameProblem);
@@ -37,7 +52,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             throw ProblemException.Invalid(splitProblem);
         }
 
-        using var source = ImportSource.Open(sourcePath, options.Archive);
+        using var source = ImportSource.Open(sourcePaths, options.Archive);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
         var previous = dataset is null
             ? null
@@ -64,7 +79,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             DatasetId = dataset.Id,
             Number = (previous?.Number ?? 0) + 1,
             Classes = classes,
-            Source = source.Description,
+            Source = description ?? source.Description,
             Split = options.Split,
             Import = report,
         };

@@ -43,6 +43,37 @@ public abstract class ImportSource : IDisposable
         throw ProblemException.NotFound($"'{path}' does not exist: give a folder with one sub-folder per class, or a .zip of it");
     }
 
+    /// <summary>Several folders and archives read as one source; their class folders are merged.</summary>
+    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        if (paths.Count == 1)
+        {
+            return Open(paths[0], limits);
+        }
+
+        if (paths.Count == 0)
+        {
+            throw ProblemException.Invalid("nothing to import: give a folder with one sub-folder per class, or a .zip of it");
+        }
+
+        var opened = new List<ImportSource>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                opened.Add(Open(path, limits));
+            }
+
+            return new CombinedSource(opened);
+        }
+        catch
+        {
+            opened.ForEach(s => s.Dispose());
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         Dispose(true);
@@ -72,6 +103,59 @@ public abstract class ImportSource : IDisposable
         }
 
         return "";
+    }
+
+    private sealed class CombinedSource : ImportSource
+    {
+        private readonly List<ImportSource> sources;
+        private readonly Dictionary<string, (ImportSource Source, SourceFile File)> owners = new(StringComparer.Ordinal);
+
+        public CombinedSource(List<ImportSource> sources)
+        {
+            this.sources = sources;
+            foreach (var source in sources)
+            {
+                foreach (var file in source.Files)
+                {
+                    // The same path in two uploads ("cats/1.jpg" twice) is kept as two files of the same class.
+                    var path = file.RelativePath;
+                    for (var n = 2; owners.ContainsKey(path); n++)
+                    {
+                        var name = System.IO.Path.GetFileNameWithoutExtension(file.RelativePath);
+                        var folder = file.RelativePath[..^System.IO.Path.GetFileName(file.RelativePath).Length];
+                        path = $"{folder}{name} ({n}){System.IO.Path.GetExtension(file.RelativePath)}";
+                    }
+
+                    owners[path] = (source, file);
+                }
+            }
+
+            Files = owners.Select(o => new SourceFile(o.Key, o.Value.File.Length)).OrderBy(f => f.RelativePath, StringComparer.Ordinal).ToList();
+            ClassFolders = sources.SelectMany(s => s.ClassFolders).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            Description = string.Join(", ", sources.Select(s => s.Description));
+        }
+
+        public override string Description { get; }
+
+        public override IReadOnlyList<SourceFile> Files { get; }
+
+        public override IReadOnlyList<string> ClassFolders { get; }
+
+        public override Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken)
+        {
+            var (source, original) = owners[file.RelativePath];
+            return source.ReadAsync(original, maxBytes, cancellationToken);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                sources.ForEach(s => s.Dispose());
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class FolderSource : ImportSource
@@ -153,10 +237,11 @@ public abstract class ImportSource : IDisposable
                     .Select(e => new SourceFile(e.Key, e.Value.Length))
                     .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
                     .ToList();
+                // A folder entry ("birds/") names a class even when nothing is inside it, as an empty folder on disk does.
                 ClassFolders = archive.Entries
-                    .Select(e => Normalize(e.FullName))
-                    .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
-                    .Select(n => ClassOf(n[prefix.Length..]))
+                    .Select(e => (Name: Normalize(e.FullName), IsFolder: e.FullName.EndsWith('/')))
+                    .Where(n => n.Name.StartsWith(prefix, StringComparison.Ordinal) && n.Name.Length > prefix.Length)
+                    .Select(n => n.IsFolder ? n.Name[prefix.Length..].Split('/')[0] : ClassOf(n.Name[prefix.Length..]))
                     .OfType<string>()
                     .Distinct(StringComparer.Ordinal)
                     .Order(StringComparer.Ordinal)

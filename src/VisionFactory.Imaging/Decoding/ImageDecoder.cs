@@ -25,6 +25,27 @@ public static class ImageDecoder
         return (header, ResizeToRgb(oriented ?? decoded, size));
     }
 
+    /// <summary>
+    /// Decodes the image upright (EXIF orientation applied), at the smallest scale the codec offers that keeps the
+    /// sides at least <paramref name="size"/> (or the full image when it is smaller), within the limits. The caller
+    /// disposes the bitmap.
+    /// </summary>
+    public static (ImageHeader Header, SKBitmap Bitmap) DecodeUpright(ReadOnlySpan<byte> encoded, int size, ImageLimits limits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        using var codec = OpenCodec(encoded, limits);
+        var header = HeaderOf(codec);
+        var decoded = DecodeScaled(codec, size);
+        var oriented = ApplyOrigin(decoded, codec.EncodedOrigin);
+        if (oriented is null)
+        {
+            return (header, decoded);
+        }
+
+        decoded.Dispose();
+        return (header, oriented);
+    }
+
     private static SKCodec OpenCodec(ReadOnlySpan<byte> encoded, ImageLimits limits)
     {
         if (encoded.Length == 0)

@@ -6,14 +6,20 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using VisionFactory.Datasets.Catalog;
+using VisionFactory.Datasets.Editing;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Domain;
+using VisionFactory.Domain.Datasets;
+using VisionFactory.Imaging.Decoding;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Storage;
 
 namespace VisionFactory.Server.Datasets;
 
-/// <summary><c>/api/datasets</c>: list datasets, summarise a version, import a folder or archive as a new version.</summary>
+/// <summary>
+/// <c>/api/datasets</c>: list datasets, summarise a version, import a folder or archive, upload images, page through
+/// a version's images, relabel and delete images (each change a new version), delete a dataset.
+/// </summary>
 public static class DatasetsApi
 {
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
@@ -45,8 +51,146 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .DisableAntiforgery();
 
+        api.MapDelete("/{name}", DeleteDataset)
+            .WithName("DeleteDataset")
+            .WithSummary("Deletes a dataset with all its versions; refused (409) while models trained on it exist or runs on it wait or train.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/{name}/versions", ListVersions)
+            .WithName("ListDatasetVersions")
+            .WithSummary("Lists the versions of a dataset, newest first, with their image counts and where they came from.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{name}/images", ListImages)
+            .WithName("ListDatasetImages")
+            .WithSummary("One page of a version's images (the newest unless ?version=N), optionally of one class and split, with the total that match.")
+            .WithDescription(
+                "Query: class (a class name), split (train, validation or test), skip (default 0), " +
+                $"take (default {ImageQuery.DefaultTake}, at most {ImageQuery.MaxTake}). Images are in class order, then in import order.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{name}/images/{sha256}", GetImage)
+            .WithName("GetDatasetImage")
+            .WithSummary("One image of a version (the newest unless ?version=N): class, split, size, format and the path it was imported from.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/{name}/images", UploadImages)
+            .WithName("UploadDatasetImages")
+            .WithSummary("Adds uploaded images (all of the class in the 'class' field) and .zip archives (one folder per class) as a new version; creates the dataset if needed.")
+            .WithDescription(
+                "multipart/form-data: one or more files (JPEG, PNG, WebP, GIF, BMP images or .zip archives) and a 'class' field, " +
+                "required when loose images are sent. Images already in the dataset keep their label and split; new ones are split " +
+                "by the dataset's plan. Unusable files inside archives are skipped and reported; a file of another type refuses the upload.")
+            .Accepts<UploadImagesForm>("multipart/form-data")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .DisableAntiforgery();
+
+        api.MapPost("/{name}/relabel", Relabel)
+            .WithName("RelabelDatasetImages")
+            .WithSummary("Gives images another class (existing or new) in a new version derived from the newest one; every image keeps its split.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/{name}/delete-images", DeleteImages)
+            .WithName("DeleteDatasetImages")
+            .WithSummary("Leaves images out of a new version derived from the newest one; older versions keep them.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         return app;
     }
+
+    private static async Task<NoContent> DeleteDataset(string name, DatasetEditor editor, CancellationToken cancellationToken)
+    {
+        await editor.DeleteDatasetAsync(name, cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<List<VersionListing>>> ListVersions(string name, DatasetCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.ListVersionsAsync(name, cancellationToken).ConfigureAwait(false));
+
+    private static async Task<Ok<ImagePage>> ListImages(
+        string name,
+        int? version,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "class")] string? className,
+        string? split,
+        int? skip,
+        int? take,
+        DatasetCatalog catalog,
+        CancellationToken cancellationToken)
+    {
+        var query = new ImageQuery(
+            string.IsNullOrEmpty(className) ? null : className,
+            ParseSplit(split),
+            skip ?? 0,
+            take ?? ImageQuery.DefaultTake);
+        return TypedResults.Ok(await catalog.ListImagesAsync(name, version, query, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<Ok<ImageListing>> GetImage(
+        string name, string sha256, int? version, DatasetCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.GetImageAsync(name, version, sha256, cancellationToken).ConfigureAwait(false));
+
+    private static async Task<Created<DatasetSummary>> UploadImages(
+        string name,
+        HttpRequest request,
+        DatasetImporter importer,
+        DatasetCatalog catalog,
+        DataDirectory data,
+        ImageLimits limits,
+        IOptions<ServerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            throw ProblemException.Invalid("send multipart/form-data with image files or .zip archives, and a 'class' field for the images");
+        }
+
+        if (DatasetName.Validate(name) is { } nameProblem)
+        {
+            throw ProblemException.Invalid(nameProblem);
+        }
+
+        // Multipart framing adds a little to the files themselves.
+        SetBodyLimit(request.HttpContext, options.Value.MaxImportUploadBytes + (1 << 20));
+        using var staging = new UploadStaging(data.TempPath, UploadLimits.For(options.Value.MaxImportUploadBytes, limits));
+        var className = await ImageUpload.ReadAsync(request, staging, cancellationToken).ConfigureAwait(false);
+        var sources = staging.Complete(className);
+        var version = await importer.ImportAsync(name, sources, staging.Description, ImportOptions.Default with { Limits = limits }, null, cancellationToken)
+            .ConfigureAwait(false);
+        var summary = await catalog.SummarizeAsync(name, version.Number, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/datasets/{Uri.EscapeDataString(name)}?version={version.Number}", summary);
+    }
+
+    private static async Task<Created<DatasetSummary>> Relabel(
+        string name, RelabelRequest body, DatasetEditor editor, DatasetCatalog catalog, CancellationToken cancellationToken)
+    {
+        var version = await editor.RelabelAsync(name, body.Images ?? [], body.Class ?? "", cancellationToken).ConfigureAwait(false);
+        var summary = await catalog.SummarizeAsync(name, version.Number, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/datasets/{Uri.EscapeDataString(name)}?version={version.Number}", summary);
+    }
+
+    private static async Task<Created<DatasetSummary>> DeleteImages(
+        string name, DeleteImagesRequest body, DatasetEditor editor, DatasetCatalog catalog, CancellationToken cancellationToken)
+    {
+        var version = await editor.DeleteImagesAsync(name, body.Images ?? [], cancellationToken).ConfigureAwait(false);
+        var summary = await catalog.SummarizeAsync(name, version.Number, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/datasets/{Uri.EscapeDataString(name)}?version={version.Number}", summary);
+    }
+
+    private static Split? ParseSplit(string? split) => split?.ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "train" => Split.Train,
+        "validation" or "val" => Split.Validation,
+        "test" => Split.Test,
+        _ => throw ProblemException.Invalid($"'{split}' is not a split; use train, validation or test"),
+    };
 
     private static async Task<Ok<List<DatasetListing>>> ListDatasets(DatasetCatalog catalog, CancellationToken cancellationToken) =>
         TypedResults.Ok(await catalog.ListAsync(cancellationToken).ConfigureAwait(false));
@@ -154,3 +298,17 @@ public static class DatasetsApi
 /// <summary>Import a folder or .zip archive that the server can read.</summary>
 /// <param name="Path">A folder with one sub-folder per class, or a .zip of such a folder, on the server's disk.</param>
 public sealed record ImportFromPathRequest(string? Path);
+
+/// <summary>Give images another class.</summary>
+/// <param name="Images">The sha256 of each image to relabel (at most 10 000).</param>
+/// <param name="Class">The class they show: an existing class, or a new one that is added.</param>
+public sealed record RelabelRequest(List<string>? Images, string? Class);
+
+/// <summary>Leave images out of the next version.</summary>
+/// <param name="Images">The sha256 of each image to delete (at most 10 000).</param>
+public sealed record DeleteImagesRequest(List<string>? Images);
+
+/// <summary>The multipart form of an upload (documentation only: the body is streamed, not bound).</summary>
+/// <param name="Files">Images (JPEG, PNG, WebP, GIF, BMP) and .zip archives with one folder per class.</param>
+/// <param name="Class">The class of the loose images; required when any are sent.</param>
+public sealed record UploadImagesForm(IFormFileCollection Files, string? Class);

@@ -5,6 +5,7 @@ using VisionFactory.Factory;
 using VisionFactory.Factory.Runs;
 using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
+using VisionFactory.Imaging.Thumbnails;
 using VisionFactory.Server.Security;
 using VisionFactory.Storage;
 
@@ -35,6 +36,7 @@ internal static class ServerRegistration
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
+        services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
 
         services.AddVisionFactorySecurity();
 
