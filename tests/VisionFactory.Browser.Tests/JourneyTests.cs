@@ -75,8 +75,9 @@ public sealed class JourneyTests(BrowserFixture browser) : IClassFixture<Browser
         await Live(page);
         await page.FillAsync("#new-dataset-name", "shapes");
         await page.SetInputFilesAsync("#dataset-upload", zip);
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/datasets/shapes$"), new() { Timeout = 60_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/datasets/shapes(\\?.*)?$"), new() { Timeout = 60_000 });
         await Live(page);
+        await Assertions.Expect(page.GetByTestId("import-finished")).ToContainTextAsync("20 images in 2 classes");
         await Assertions.Expect(page.GetByTestId("class-balance")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("image-grid").Locator("img").First).ToBeVisibleAsync();
         await Shot(page, "11-dataset");
