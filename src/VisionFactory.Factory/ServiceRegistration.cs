@@ -63,10 +63,14 @@ public static class ServiceRegistration
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
 
+        // Hangfire's log provider is process-wide, while a service provider (a CLI command, a test host) is not: one
+        // disposed while another still enqueues would leave Hangfire logging into a disposed logger factory. The runs
+        // table and the executor's own logs say what happened to every run, so Hangfire's internal logging stays off.
         services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
+            .UseNoOpLogProvider()
             .UseQueueStorage(data, factory));
         services.AddSingleton<IRunDispatcher, HangfireRunDispatcher>();
         services.AddSingleton<RunEvents>();
