@@ -67,10 +67,12 @@ public sealed partial class RunExecutor(
             // The last epoch's metrics are recorded with its checkpoint: wait for it before the run is called done.
             journal.Flush();
             await StopHeartbeatAsync(heartbeat, heartbeatStop).ConfigureAwait(false);
+            // The final progress is stored too: a run shorter than a heartbeat would otherwise have none.
+            var final = tracker.Latest;
             var stored = await leases.ReleaseAsync(runId, token, RunState.Succeeded, null, db =>
             {
                 db.Models.Add(model);
-                db.Runs.Where(r => r.Id == runId).ExecuteUpdate(s => s.SetProperty(r => r.ModelId, model.Id));
+                db.Runs.Where(r => r.Id == runId).ExecuteUpdate(s => s.SetProperty(r => r.ModelId, model.Id).SetProperty(r => r.Progress, final));
             }, CancellationToken.None).ConfigureAwait(false);
             if (stored)
             {

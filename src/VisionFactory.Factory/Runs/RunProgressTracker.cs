@@ -61,6 +61,18 @@ internal sealed class RunProgressTracker(string runId, long token, RunEvents eve
         events.Publish(runId, latest);
     }
 
+    /// <summary>The latest report, taken or not; stored with the run when it ends.</summary>
+    public RunProgress? Latest
+    {
+        get
+        {
+            lock (gate)
+            {
+                return latest;
+            }
+        }
+    }
+
     /// <summary>The latest report and step point not yet taken; nulls when nothing changed.</summary>
     public (RunProgress? Progress, MetricPoint? Point) Take()
     {

@@ -4,6 +4,7 @@ using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Runs;
 using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Training;
 using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Factory.Runs;
@@ -31,26 +32,11 @@ public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, Arch
         }
 
         var architecture = architectures.Get(spec.Architecture);
-        if (spec.ImageSize < architecture.MinImageSize)
+        ClassifierTrainer.CheckArchitecture(spec, architecture);
+        if (spec.Mode == TrainingMode.Head && !architecture.HasBundledWeights
+            && !await db.ImportedWeights.AnyAsync(w => w.Architecture == architecture.Name, cancellationToken).ConfigureAwait(false))
         {
-            throw ProblemException.Invalid($"{architecture.Name} needs images of at least {architecture.MinImageSize} pixels, not {spec.ImageSize}");
-        }
-
-        if (spec.Mode == TrainingMode.Head)
-        {
-            if (!architecture.HeadIsLinear)
-            {
-                throw ProblemException.Invalid(
-                    $"{architecture.Name}'s classifier is not a single linear layer, so it cannot train head-only: use --mode finetune");
-            }
-
-            if (!architecture.HasBundledWeights
-                && !await db.ImportedWeights.AnyAsync(w => w.Architecture == architecture.Name, cancellationToken).ConfigureAwait(false))
-            {
-                throw ProblemException.Invalid(
-                    $"head-only training needs pretrained weights, and none are available for {architecture.Name} on this installation: " +
-                    $"import them with 'vf zoo import-weights {architecture.Name} <file>', or train every layer with --mode finetune");
-            }
+            throw ClassifierTrainer.NoPretrainedWeights(architecture.Name);
         }
 
         var version = await datasets.GetVersionAsync(datasetName, null, withItems: false, cancellationToken).ConfigureAwait(false);

@@ -68,9 +68,7 @@ public sealed class ClassifierTrainer(
 
             if (spec.Mode == TrainingMode.Head && network.BackboneKey is null)
             {
-                throw ProblemException.Invalid(
-                    $"head-only training needs pretrained weights, and none are available for {architecture.Name} on this installation: " +
-                    $"import them with 'vf zoo import-weights {architecture.Name} <file>', or train every layer with --mode finetune");
+                throw NoPretrainedWeights(architecture.Name);
             }
 
             using var loss = TrainingLoss.For(spec, [.. data.Train.Select(i => i.Label)], data.Classes.Count);
@@ -95,8 +93,14 @@ public sealed class ClassifierTrainer(
             _ => optim.SGD(parameters, spec.ResolvedLearningRate, momentum: 0.9, weight_decay: spec.WeightDecay),
         };
 
-    private static void CheckFits(TrainingSpec spec, TrainingData data, ArchitectureDefinition architecture)
+    /// <summary>
+    /// What a spec must satisfy for an architecture, checked before any data is read: also by the queue, so that a run
+    /// that cannot start is refused when it is submitted.
+    /// </summary>
+    public static void CheckArchitecture(TrainingSpec spec, ArchitectureDefinition architecture)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(architecture);
         if (spec.ImageSize < architecture.MinImageSize)
         {
             throw ProblemException.Invalid($"{architecture.Name} needs images of at least {architecture.MinImageSize} pixels, not {spec.ImageSize}");
@@ -106,6 +110,17 @@ public sealed class ClassifierTrainer(
         {
             throw ProblemException.Invalid($"{architecture.Name}'s classifier is not a single linear layer, so it cannot train head-only: use --mode finetune");
         }
+    }
+
+    /// <summary>Head-only training of an architecture without pretrained weights on this installation.</summary>
+    public static ProblemException NoPretrainedWeights(string architecture) =>
+        ProblemException.Invalid(
+            $"head-only training needs pretrained weights, and none are available for {architecture} on this installation: " +
+            $"import them with 'vf zoo import-weights {architecture} <file>', or train every layer with --mode finetune");
+
+    private static void CheckFits(TrainingSpec spec, TrainingData data, ArchitectureDefinition architecture)
+    {
+        CheckArchitecture(spec, architecture);
 
         if (spec.Mode == TrainingMode.Finetune && data.Train.Count < 2)
         {
