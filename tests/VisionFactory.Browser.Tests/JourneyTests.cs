@@ -117,6 +117,14 @@ public sealed class JourneyTests(BrowserFixture browser) : IClassFixture<Browser
         await Assertions.Expect(page.GetByTestId("prediction")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(circle|square)$"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-testid=confidence]")).ToHaveCountAsync(2);
         await Shot(page, "15-tested-image");
+
+        // The one-click path: from the dataset, a head-only run on the pretrained ResNet.
+        await page.GotoAsync("/datasets/shapes");
+        await Live(page);
+        await page.GetByTestId("train-first-model").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/factory/runs/r-[0-9a-f]{8}$"));
+        await Assertions.Expect(page.GetByTestId("run-state")).ToHaveTextAsync("succeeded", new() { Timeout = 120_000 });
+        await Shot(page, "16-first-model");
     }
 
     /// <summary>Waits until the page's circuit is connected: clicks before that are lost.</summary>

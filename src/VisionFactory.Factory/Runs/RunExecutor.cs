@@ -68,7 +68,7 @@ public sealed partial class RunExecutor(
             journal.Flush();
             await StopHeartbeatAsync(heartbeat, heartbeatStop).ConfigureAwait(false);
             // The final progress is stored too: a run shorter than a heartbeat would otherwise have none.
-            var final = tracker.Latest;
+            var final = tracker.Final;
             var stored = await leases.ReleaseAsync(runId, token, RunState.Succeeded, null, db =>
             {
                 db.Models.Add(model);

@@ -15,6 +15,7 @@ internal sealed class RunProgressTracker(string runId, long token, RunEvents eve
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private double? startFraction;
     private RunProgress? latest;
+    private RunProgress? lastTraining;
     private MetricPoint? pendingPoint;
     private bool changed;
 
@@ -40,6 +41,7 @@ internal sealed class RunProgressTracker(string runId, long token, RunEvents eve
                 value.Loss, value.Accuracy, value.LearningRate, value.ImagesPerSecond, eta);
             if (value.Phase is TrainingPhase.Training or TrainingPhase.TrainingHead && value.Done > 0)
             {
+                lastTraining = latest;
                 pendingPoint = new MetricPoint
                 {
                     RunId = runId,
@@ -61,14 +63,17 @@ internal sealed class RunProgressTracker(string runId, long token, RunEvents eve
         events.Publish(runId, latest);
     }
 
-    /// <summary>The latest report, taken or not; stored with the run when it ends.</summary>
-    public RunProgress? Latest
+    /// <summary>
+    /// The progress to keep once the run has ended: its last training report (loss, accuracy, images/s of the last
+    /// step), not the evaluation that follows it.
+    /// </summary>
+    public RunProgress? Final
     {
         get
         {
             lock (gate)
             {
-                return latest;
+                return lastTraining ?? latest;
             }
         }
     }
