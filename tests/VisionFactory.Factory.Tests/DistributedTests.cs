@@ -25,11 +25,10 @@ public sealed class DistributedTests(PostgresFixture postgres) : IClassFixture<P
     [Fact]
     public async Task KillNineOnTheWorkerHoldingARunLetsTheOtherResumeIt()
     {
-        var database = postgres.Server.CreateDatabase();
-        await Datasets.ImportAsync(temp, Data, database, "shapes", perClass: 120, size: 96);
-        using var web = await VfProcess.StartAsync("web", Data, database, "web");
-        using var one = await VfProcess.StartAsync("worker-1", Data, database, "worker");
-        using var two = await VfProcess.StartAsync("worker-2", Data, database, "worker");
+        var (web, one, two) = await StartClusterAsync();
+        using var _ = web;
+        using var __ = one;
+        using var ___ = two;
 
         var runId = (string)(await web.PostAsync("/api/runs", CrashRecoveryTests.SlowRun))["id"]!;
         var running = await web.WaitForRunAsync(
@@ -48,11 +47,10 @@ public sealed class DistributedTests(PostgresFixture postgres) : IClassFixture<P
     [Fact]
     public async Task AFrozenWorkerPastItsLeaseWakesUpAndWritesNothingMore()
     {
-        var database = postgres.Server.CreateDatabase();
-        await Datasets.ImportAsync(temp, Data, database, "shapes", perClass: 120, size: 96);
-        using var web = await VfProcess.StartAsync("web", Data, database, "web");
-        using var one = await VfProcess.StartAsync("worker-1", Data, database, "worker");
-        using var two = await VfProcess.StartAsync("worker-2", Data, database, "worker");
+        var (web, one, two) = await StartClusterAsync();
+        using var _ = web;
+        using var __ = one;
+        using var ___ = two;
 
         var runId = (string)(await web.PostAsync("/api/runs", CrashRecoveryTests.SlowRun))["id"]!;
         var running = await web.WaitForRunAsync(
@@ -81,6 +79,16 @@ public sealed class DistributedTests(PostgresFixture postgres) : IClassFixture<P
         Assert.All(points.Skip(firstOfSecond), p => Assert.Equal(2L, (long)p!["fencing_token"]!));
         var epochs = points.Where(p => (string?)p!["kind"] == "epoch").Select(p => (int)p!["epoch"]!).ToArray();
         Assert.Equal([1, 2, 3, 4], epochs);
+    }
+
+    /// <summary>A fresh database with the dataset imported, one web host and two workers on it.</summary>
+    private async Task<(VfProcess Web, VfProcess One, VfProcess Two)> StartClusterAsync()
+    {
+        var database = postgres.Server.CreateDatabase();
+        await Datasets.ImportAsync(temp, Data, database, "shapes", perClass: 120, size: 96);
+        return (await VfProcess.StartAsync("web", Data, database, "web"),
+            await VfProcess.StartAsync("worker-1", Data, database, "worker"),
+            await VfProcess.StartAsync("worker-2", Data, database, "worker"));
     }
 
     private static (VfProcess Holder, VfProcess Other) Holder(JsonNode run, VfProcess one, VfProcess two)

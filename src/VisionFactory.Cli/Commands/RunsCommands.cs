@@ -163,7 +163,7 @@ public static class RunsCommands
             if (cli.Json)
             {
                 // One JSON document per update, one per line, so that a script can read them as they come.
-                await foreach (var update in services.GetRequiredService<RunWatcher>().WatchAsync(runId, TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false))
+                await foreach (var update in services.GetRequiredService<RunWatcher>().WatchAsync(runId, TimeSpan.FromMilliseconds(500), cancellationToken: ct).ConfigureAwait(false))
                 {
                     cli.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(update, CliJson.Compact));
                 }

@@ -73,7 +73,7 @@ public static class SweepCommand
                 // Runs a server's worker took are followed to their end.
                 foreach (var run in report.Runs)
                 {
-                    await foreach (var _ in services.GetRequiredService<RunWatcher>().WatchAsync(run.Id, TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false))
+                    await foreach (var _ in services.GetRequiredService<RunWatcher>().WatchAsync(run.Id, TimeSpan.FromMilliseconds(500), cancellationToken: ct).ConfigureAwait(false))
                     {
                     }
                 }

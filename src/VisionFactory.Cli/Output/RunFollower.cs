@@ -22,7 +22,7 @@ public static class RunFollower
                 .StartAsync(async ctx =>
                 {
                     var view = new TrainingProgressView(ctx);
-                    await foreach (var update in watcher.WatchAsync(runId, Interval, cancellationToken).ConfigureAwait(false))
+                    await foreach (var update in watcher.WatchAsync(runId, Interval, cancellationToken: cancellationToken).ConfigureAwait(false))
                     {
                         if (update.Progress is { } progress)
                         {
@@ -36,7 +36,7 @@ public static class RunFollower
         }
         else
         {
-            await foreach (var _ in watcher.WatchAsync(runId, Interval, cancellationToken).ConfigureAwait(false))
+            await foreach (var _ in watcher.WatchAsync(runId, Interval, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 // Only the end matters without a terminal.
             }

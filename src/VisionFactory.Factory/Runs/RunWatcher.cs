@@ -20,8 +20,12 @@ public sealed record RunUpdate(
 /// </summary>
 public sealed class RunWatcher(IDbContextFactory<VisionFactoryDb> contexts, RunEvents events)
 {
+    /// <param name="runId">The run.</param>
+    /// <param name="interval">How often the database is read when nothing local wakes the watcher.</param>
+    /// <param name="afterPointId">Only metric points after this id are reported (0: all of them).</param>
+    /// <param name="cancellationToken">Ends the watch.</param>
     public async IAsyncEnumerable<RunUpdate> WatchAsync(
-        string runId, TimeSpan interval, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        string runId, TimeSpan interval, long afterPointId = 0, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var wake = new SemaphoreSlim(0);
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -29,7 +33,7 @@ public sealed class RunWatcher(IDbContextFactory<VisionFactoryDb> contexts, RunE
         var listener = ListenAsync(runId, wake, local, listening.Token);
         try
         {
-            long cursor = 0;
+            var cursor = afterPointId;
             RunProgress? lastProgress = null;
             RunState? lastState = null;
             while (true)

@@ -14,7 +14,7 @@ public sealed class RunsHub(RunWatcher watcher) : Hub
 
     public async IAsyncEnumerable<RunUpdate> Watch(string runId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var update in watcher.WatchAsync(runId, PollInterval, cancellationToken).ConfigureAwait(false))
+        await foreach (var update in watcher.WatchAsync(runId, PollInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return update;
         }
