@@ -38,12 +38,12 @@ public sealed class RunsApiTests : IAsyncLifetime, IDisposable
         await connection.StartAsync();
 
         var run = await Json.ReadAsync(await client.PostAsync(
-            "/api/runs", Json.Body(new { dataset = "colours", architecture = "small_cnn", mode = "finetune", epochs = 3, batch_size = 2, image_size = 128, threads = 1 })));
+            "/api/runs", Json.Body(new { dataset = "colours", architecture = "small_cnn", mode = "finetune", epochs = 3, batch_size = 4, image_size = 96, threads = 1 })));
         var id = (string)run["id"]!;
 
         // Epochs of a second or so, so that the stream has something to show while the run trains.
         var updates = new List<JsonNode>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300));
         await foreach (var update in connection.StreamAsync<JsonNode>("Watch", id, timeout.Token))
         {
             updates.Add(update);
