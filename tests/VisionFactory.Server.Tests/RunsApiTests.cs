@@ -38,7 +38,7 @@ public sealed class RunsApiTests : IAsyncLifetime, IDisposable
         await connection.StartAsync();
 
         var run = await Json.ReadAsync(await client.PostAsync(
-            "/api/runs", Json.Body(new { dataset = "colours", architecture = "small_cnn", mode = "finetune", epochs = 3, batch_size = 4, image_size = 96, threads = 1 })));
+            "/api/runs", Json.Body(new { dataset = "colours", architecture = "small_cnn", mode = "finetune", epochs = 3, batch_size = 2, image_size = 128, threads = 1 })));
         var id = (string)run["id"]!;
 
         // Epochs of a second or so, so that the stream has something to show while the run trains.
