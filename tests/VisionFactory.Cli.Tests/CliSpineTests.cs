@@ -13,7 +13,14 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
         Assert.Equal(40, import.GetProperty("images").GetInt32());
         var classes = import.GetProperty("classes").EnumerateArray().ToList();
         Assert.Equal(["circles", "squares"], classes.Select(c => c.GetProperty("name").GetString()));
-        Assert.All(classes, c => Assert.Equal((14, 3, 3), (c.GetProperty("train").GetInt32(), c.GetProperty("validation").GetInt32(), c.GetProperty("test").GetInt32())));
+        // 70 / 15 / 15 of 20 per class, give or take one where near-duplicates are kept in one split.
+        Assert.All(classes, c =>
+        {
+            Assert.Equal(20, c.GetProperty("train").GetInt32() + c.GetProperty("validation").GetInt32() + c.GetProperty("test").GetInt32());
+            Assert.InRange(c.GetProperty("train").GetInt32(), 13, 15);
+            Assert.InRange(c.GetProperty("validation").GetInt32(), 2, 4);
+            Assert.InRange(c.GetProperty("test").GetInt32(), 2, 4);
+        });
     }
 
     [Fact]

@@ -26,10 +26,11 @@ public sealed class DatasetImporterTests
         Assert.Empty(version.Import.Skipped);
         foreach (var c in new[] { 0, 1 })
         {
+            // 70 / 15 / 15, give or take one where near-duplicates (these synthetic images have some) share a split.
             var items = version.Items.Where(i => i.ClassIndex == c).ToList();
-            Assert.Equal(14, items.Count(i => i.Split == Split.Train));
-            Assert.Equal(3, items.Count(i => i.Split == Split.Validation));
-            Assert.Equal(3, items.Count(i => i.Split == Split.Test));
+            Assert.InRange(items.Count(i => i.Split == Split.Train), 13, 15);
+            Assert.InRange(items.Count(i => i.Split == Split.Validation), 2, 4);
+            Assert.InRange(items.Count(i => i.Split == Split.Test), 2, 4);
         }
 
         Assert.All(version.Items, i =>

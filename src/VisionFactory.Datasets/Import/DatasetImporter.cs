@@ -4,6 +4,8 @@ using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
+using VisionFactory.Imaging.Quality;
+using VisionFactory.Datasets.Review;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
 
@@ -63,6 +65,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
 
         var decoded = await DecodeAllAsync(source, options, progress, cancellationToken).ConfigureAwait(false);
         var classes = ClassesOf(source, decoded.Accepted, previous);
+        var (splits, grouping) = SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
         var report = new ImportReport
         {
@@ -70,6 +73,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             Imported = decoded.Accepted.Count,
             Skipped = decoded.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
             Duplicates = decoded.Duplicates,
+            Grouping = grouping,
         };
 
         var isNew = dataset is null;
@@ -84,7 +88,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             Import = report,
         };
 
-        var items = BuildItems(version, decoded.Accepted, previous, classes, options.Split);
+        var items = BuildItems(version, decoded.Accepted, previous, classes, splits);
         CheckClasses(classes, items);
         version.Items.AddRange(items);
 
@@ -201,7 +205,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private static List<ImageItem> BuildItems(
-        DatasetVersion version, List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, SplitPlan plan)
+        DatasetVersion version, List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, Dictionary<string, Split> splits)
     {
         var items = new List<ImageItem>();
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -223,7 +227,6 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         }
 
         var fresh = accepted.Where(a => known.Add(a.Sha256)).ToList();
-        var splits = StratifiedSplitter.Assign(fresh.Select(a => (a.Path, classes.IndexOf(a.Class))), plan);
         items.AddRange(fresh.Select(a => new ImageItem
         {
             DatasetVersionId = version.Id,
@@ -237,6 +240,17 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             Split = splits[a.Path],
         }));
         return items;
+    }
+
+    // The split of the images new to the dataset: stratified, with near-duplicates (by the perceptual hash of the
+    // pixels just cached) kept in one split; look-alikes of earlier images follow them.
+    private (Dictionary<string, Split> Splits, SplitGrouping Grouping) SplitFresh(
+        List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, SplitPlan plan)
+    {
+        var known = previous?.Items.Select(i => i.Sha256).ToHashSet(StringComparer.Ordinal) ?? [];
+        var fresh = accepted.Where(a => !known.Contains(a.Sha256)).Select(a => (a.Path, a.Sha256, classes.IndexOf(a.Class))).ToList();
+        return NearDuplicateSplit.Assign(fresh, previous?.Items ?? [], plan, sha =>
+            pixels.TryRead(sha, WarmCacheSize, out var rgb) ? PerceptualHash.Of(rgb, WarmCacheSize) : null);
     }
 
     private static void CheckClasses(List<string> classes, List<ImageItem> items)

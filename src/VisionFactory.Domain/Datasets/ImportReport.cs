@@ -11,6 +11,9 @@ public sealed record ImportReport
 
     /// <summary>Groups of byte-identical files; each group is stored once and kept as one image.</summary>
     public List<DuplicateGroup> Duplicates { get; init; } = [];
+
+    /// <summary>How near-duplicates were kept together by the split; null for versions split before grouping existed.</summary>
+    public SplitGrouping? Grouping { get; init; }
 }
 
 /// <summary>A file the import left out, with a reason a person can act on.</summary>

@@ -26,7 +26,7 @@ public static class StratifiedSplitter
 
     // Rounded counts, but a class with three or more images always gets one validation and one test image
     // when the plan asks for those splits at all, so no class is invisible to evaluation.
-    private static (int Train, int Validation) Counts(int n, SplitPlan plan)
+    internal static (int Train, int Validation) Counts(int n, SplitPlan plan)
     {
         var validation = (int)Math.Round(n * plan.Validation, MidpointRounding.AwayFromZero);
         var test = (int)Math.Round(n * plan.Test, MidpointRounding.AwayFromZero);

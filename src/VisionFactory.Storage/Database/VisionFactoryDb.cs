@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
+using VisionFactory.Domain.Review;
 using VisionFactory.Domain.Runs;
 using VisionFactory.Domain.Users;
 using VisionFactory.Domain.Zoo;
@@ -50,6 +51,12 @@ public class VisionFactoryDb : DbContext
     public DbSet<User> Users => Set<User>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<ImageSignature> ImageSignatures => Set<ImageSignature>();
+
+    public DbSet<ImageEmbedding> ImageEmbeddings => Set<ImageEmbedding>();
+
+    public DbSet<DatasetReview> DatasetReviews => Set<DatasetReview>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -134,6 +141,30 @@ public class VisionFactoryDb : DbContext
         {
             s.Property(x => x.Id).HasMaxLength(16);
             AsJson(s.Property(x => x.Spec));
+        });
+
+        ConfigureReview(modelBuilder);
+    }
+
+    // Dataset review: measures and embeddings per image content, and one stored report per review.
+    private static void ConfigureReview(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<ImageSignature>(s =>
+        {
+            s.HasKey(x => x.Sha256);
+            s.Property(x => x.Sha256).HasMaxLength(64);
+        });
+        modelBuilder.Entity<ImageEmbedding>(e =>
+        {
+            e.HasKey(x => new { x.Sha256, x.Backbone });
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.Backbone).HasMaxLength(100);
+        });
+        modelBuilder.Entity<DatasetReview>(r =>
+        {
+            r.HasIndex(x => new { x.DatasetVersionId, x.CreatedAt });
+            r.HasOne<DatasetVersion>().WithMany().HasForeignKey(x => x.DatasetVersionId).OnDelete(DeleteBehavior.Cascade);
+            AsJson(r.Property(x => x.Report));
         });
     }
 

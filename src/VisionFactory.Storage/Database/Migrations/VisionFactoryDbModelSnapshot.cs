@@ -165,6 +165,77 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.ToTable("Models");
                 });
 
+            modelBuilder.Entity("VisionFactory.Domain.Review.DatasetReview", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("DatasetVersionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Report")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DatasetVersionId", "CreatedAt");
+
+                    b.ToTable("DatasetReviews");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Review.ImageEmbedding", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Backbone")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Vector")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Sha256", "Backbone");
+
+                    b.ToTable("ImageEmbeddings");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Review.ImageSignature", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("BrightFraction")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("DarkFraction")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("LaplacianVariance")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MeanLuminance")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("MeasuredSide")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PerceptualHash")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Sha256");
+
+                    b.ToTable("ImageSignatures");
+                });
+
             modelBuilder.Entity("VisionFactory.Domain.Runs.MetricPoint", b =>
                 {
                     b.Property<long>("Id")
@@ -487,6 +558,15 @@ namespace VisionFactory.Storage.Database.Migrations
                         .IsRequired();
 
                     b.Navigation("DatasetVersion");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Review.DatasetReview", b =>
+                {
+                    b.HasOne("VisionFactory.Domain.Datasets.DatasetVersion", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetVersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("VisionFactory.Domain.Runs.MetricPoint", b =>

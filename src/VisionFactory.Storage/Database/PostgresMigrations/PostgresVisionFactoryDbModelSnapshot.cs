@@ -172,6 +172,77 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.ToTable("Models");
                 });
 
+            modelBuilder.Entity("VisionFactory.Domain.Review.DatasetReview", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("DatasetVersionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Report")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DatasetVersionId", "CreatedAt");
+
+                    b.ToTable("DatasetReviews");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Review.ImageEmbedding", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Backbone")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<byte[]>("Vector")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Sha256", "Backbone");
+
+                    b.ToTable("ImageEmbeddings");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Review.ImageSignature", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double>("BrightFraction")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("DarkFraction")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("LaplacianVariance")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("MeanLuminance")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("MeasuredSide")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("PerceptualHash")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Sha256");
+
+                    b.ToTable("ImageSignatures");
+                });
+
             modelBuilder.Entity("VisionFactory.Domain.Runs.MetricPoint", b =>
                 {
                     b.Property<long>("Id")
@@ -496,6 +567,15 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                         .IsRequired();
 
                     b.Navigation("DatasetVersion");
+                });
+
+            modelBuilder.Entity("VisionFactory.Domain.Review.DatasetReview", b =>
+                {
+                    b.HasOne("VisionFactory.Domain.Datasets.DatasetVersion", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetVersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("VisionFactory.Domain.Runs.MetricPoint", b =>

@@ -1,0 +1,64 @@
+using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Review;
+using VisionFactory.Imaging.Quality;
+
+namespace VisionFactory.Datasets.Tests.Review;
+
+/// <summary>The review on the example corpus (../shared/datasets/masks), with hashes and measures only.</summary>
+public sealed class MasksCorpusReviewTests
+{
+    [Fact]
+    public async Task MasksCorpusDuplicatesFoundAndGroupedSplitHasNoCrossSplitNearDuplicates()
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var version = await f.Importer.ImportAsync("masks", MasksCorpus.Path, ImportOptions.Default, null, CancellationToken.None);
+
+        var report = await ReviewFindingsTests.Reviewer(f).ReviewAsync("masks", null, new ReviewOptions(), null, CancellationToken.None);
+
+        // 66 groups of byte-identical files, all within one class.
+        Assert.Equal(66, report.ExactDuplicates.Count);
+        Assert.DoesNotContain(report.ExactDuplicates, d => d.CrossesClasses);
+
+        // Hundreds of images in near-duplicate groups, many pairs across the two classes (a photo with and without the
+        // pasted mask), e.g. 106.jpg and 106-with-mask.jpg.
+        Assert.True(report.NearDuplicates.Count >= 150, $"{report.NearDuplicates.Count} near-duplicate groups");
+        Assert.True(report.NearDuplicates.Sum(g => g.Images.Count) >= 500);
+        Assert.Contains(report.NearDuplicates, g =>
+            g.CrossesClasses && g.Images.Any(i => i.Path == "without_mask/106.jpg") && g.Images.Any(i => i.Path == "with_mask/106-with-mask.jpg"));
+
+        // The grouped split: no near-duplicate pair (at the split's radius) sits in two splits.
+        Assert.Equal(0, report.Leakage.Pairs);
+        var grouping = report.SplitGrouping;
+        Assert.NotNull(grouping);
+        Assert.True(grouping.Moved > 0);
+        var items = ReviewAnalysis.Ordered(version);
+        var signatures = await new ImageSignatures(f.Db, f.Pixels, f.Blobs, Imaging.Decoding.ImageLimits.Default)
+            .GetAsync(items.Select(i => i.Sha256).ToList(), null, CancellationToken.None);
+        var pairs = HammingIndex.Pairs(items.Select(i => unchecked((ulong)signatures[i.Sha256].PerceptualHash)).ToList(), NearDuplicateSplit.HashRadius);
+        Assert.NotEmpty(pairs);
+        Assert.All(pairs, p => Assert.Equal(items[p.A].Split, items[p.B].Split));
+        Assert.Equal(0, PerceptualHash.Distance(
+            unchecked((ulong)signatures[items.Single(i => i.SourcePath == "without_mask/106.jpg").Sha256].PerceptualHash),
+            unchecked((ulong)signatures[items.Single(i => i.SourcePath == "with_mask/106-with-mask.jpg").Sha256].PerceptualHash)));
+    }
+}
+
+/// <summary>Where the example corpus lives: ../shared/datasets/masks from the repository root.</summary>
+internal static class MasksCorpus
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "datasets", "masks");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("the masks corpus (../shared/datasets/masks) was not found above " + AppContext.BaseDirectory);
+    }
+}
