@@ -8,6 +8,9 @@ using VisionFactory.Factory.Runs;
 using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Editing;
 using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Review;
+using VisionFactory.Factory.Review;
+using VisionFactory.Learning.Review;
 using VisionFactory.Factory.Models;
 using VisionFactory.Factory.Training;
 using VisionFactory.Factory.Zoo;
@@ -62,6 +65,13 @@ public static class ServiceRegistration
         services.AddScoped<DatasetEditor>();
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
+        services.AddScoped<ImageSignatures>();
+        services.AddScoped<EmbeddingStore>();
+        services.AddScoped<ImageEmbedder>();
+        services.AddScoped<IReviewModel, BackboneReviewModel>();
+        services.AddScoped<DatasetReviewer>();
+        services.AddScoped<ReviewFixes>();
+        services.AddSingleton<ReviewJobs>();
 
         // Hangfire's log provider is process-wide, while a service provider (a CLI command, a test host) is not: one
         // disposed while another still enqueues would leave Hangfire logging into a disposed logger factory. The runs

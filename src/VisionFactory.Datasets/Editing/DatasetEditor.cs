@@ -64,6 +64,51 @@ public sealed class DatasetEditor(VisionFactoryDb db)
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Gives each named image its own class (an existing one) in one new version: the review's suggested labels applied
+    /// together. Keys are sha256s, values class names.
+    /// </summary>
+    public async Task<DatasetVersion> RelabelEachAsync(
+        string datasetName, IReadOnlyDictionary<string, string> targets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var (previous, chosen) = await LoadChangeAsync(datasetName, targets.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+        var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (sha, className) in targets)
+        {
+            var index = previous.Classes.IndexOf(className);
+            indexOf[sha.Trim().ToLowerInvariant()] = index >= 0
+                ? index
+                : throw ProblemException.Invalid($"'{className}' is not a class of '{datasetName}'; the classes are {string.Join(", ", previous.Classes)}");
+        }
+
+        var moving = chosen.Where(c => c.ClassIndex != indexOf[c.Sha256]).ToList();
+        if (moving.Count == 0)
+        {
+            throw ProblemException.Invalid("nothing to change: the chosen images already have those labels");
+        }
+
+        var counts = await CountsAsync(previous, previous.Classes.Count, cancellationToken).ConfigureAwait(false);
+        foreach (var image in moving)
+        {
+            counts[image.ClassIndex]--;
+            counts[indexOf[image.Sha256]]++;
+        }
+
+        CheckClasses(previous.Classes, counts, "relabelling");
+        var source = $"version {previous.Number} with {moving.Count} image{Plural(moving.Count)} relabelled as the review suggested";
+        return await DeriveAsync(previous, previous.Classes, source, async version =>
+        {
+            foreach (var target in moving.GroupBy(m => indexOf[m.Sha256]))
+            {
+                var hashes = target.Select(m => m.Sha256).ToList();
+                await db.Images
+                    .Where(i => i.DatasetVersionId == version.Id && hashes.Contains(i.Sha256))
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.ClassIndex, target.Key), cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Leaves the named images out of a new version; their files stay stored for the older versions.</summary>
     public async Task<DatasetVersion> DeleteImagesAsync(string datasetName, IReadOnlyCollection<string> images, CancellationToken cancellationToken)
     {

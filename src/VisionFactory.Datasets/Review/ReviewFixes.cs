@@ -1,0 +1,113 @@
+using VisionFactory.Datasets.Catalog;
+using VisionFactory.Datasets.Editing;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Datasets;
+using VisionFactory.Domain.Review;
+
+namespace VisionFactory.Datasets.Review;
+
+/// <summary>The one-click fixes a review offers.</summary>
+public enum ReviewFix
+{
+    /// <summary>Leave out images whose byte-identical copies were filed under another class (their label is a coin toss).</summary>
+    DropExactDuplicates,
+
+    /// <summary>Keep one image (the largest) of each near-duplicate group.</summary>
+    KeepOnePerGroup,
+
+    /// <summary>Give suspected images the label the review suggests.</summary>
+    Relabel,
+
+    /// <summary>Leave the chosen images out.</summary>
+    Exclude,
+}
+
+/// <summary>
+/// Applies a review's fixes to the newest version of a dataset. Every fix makes a new version through the
+/// <see cref="DatasetEditor"/> (images keep their split), so runs on earlier versions stay reproducible.
+/// </summary>
+public sealed class ReviewFixes(DatasetReviewer reviewer, DatasetEditor editor, DatasetCatalog catalog)
+{
+    /// <summary>Applies <paramref name="fix"/>; <paramref name="images"/> (sha256s) or <paramref name="groups"/> (group ids) narrow it.</summary>
+    public async Task<DatasetVersion> ApplyAsync(
+        string datasetName, ReviewFix fix, IReadOnlyCollection<string>? images, IReadOnlyCollection<int>? groups, CancellationToken cancellationToken)
+    {
+        var newest = await catalog.GetVersionAsync(datasetName, null, withItems: false, cancellationToken).ConfigureAwait(false);
+        var report = await reviewer.LatestAsync(datasetName, newest.Number, cancellationToken).ConfigureAwait(false)
+            ?? throw ProblemException.Conflict(
+                $"version {newest.Number} of '{datasetName}' has not been reviewed: review it first (vf dataset review {datasetName}), then fix");
+        var chosen = images is { Count: > 0 } ? images.Select(i => i.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal) : null;
+
+        switch (fix)
+        {
+            case ReviewFix.DropExactDuplicates:
+            {
+                var conflicting = report.ExactDuplicates.Where(d => d.CrossesClasses).Select(d => d.Sha256).ToList();
+                if (conflicting.Count == 0)
+                {
+                    throw ProblemException.Invalid(
+                        $"nothing to drop: the {report.ExactDuplicates.Count} group(s) of identical files were stored once at import, and none was filed under two classes");
+                }
+
+                return await editor.DeleteImagesAsync(datasetName, conflicting, cancellationToken).ConfigureAwait(false);
+            }
+
+            case ReviewFix.KeepOnePerGroup:
+            {
+                var selected = groups is { Count: > 0 } ? report.NearDuplicates.Where(g => groups.Contains(g.Id)).ToList() : report.NearDuplicates;
+                if (groups is { Count: > 0 } && selected.Count < groups.Count)
+                {
+                    var unknown = groups.Where(id => report.NearDuplicates.All(g => g.Id != id)).ToList();
+                    throw ProblemException.NotFound($"the review has no near-duplicate group {string.Join(", ", unknown)}; it has groups 1 to {report.NearDuplicates.Count}");
+                }
+
+                var drop = selected.SelectMany(g => g.Images.Skip(1)).Select(i => i.Sha256).Distinct(StringComparer.Ordinal).ToList();
+                return drop.Count == 0
+                    ? throw ProblemException.Invalid("nothing to drop: the review found no near-duplicate groups")
+                    : await editor.DeleteImagesAsync(datasetName, drop, cancellationToken).ConfigureAwait(false);
+            }
+
+            case ReviewFix.Relabel:
+            {
+                var suspected = report.SuspectedLabels.Where(s => chosen is null || chosen.Contains(s.Image.Sha256)).ToList();
+                if (chosen is not null && suspected.Count < chosen.Count)
+                {
+                    var missing = chosen.Where(c => report.SuspectedLabels.All(s => s.Image.Sha256 != c)).First();
+                    throw ProblemException.Invalid($"image {missing[..Math.Min(12, missing.Length)]}… is not among the suspected labels, so the review suggests no label for it; relabel it by hand instead");
+                }
+
+                return suspected.Count == 0
+                    ? throw ProblemException.Invalid("nothing to relabel: the review suspects no labels")
+                    : await editor.RelabelEachAsync(datasetName, suspected.ToDictionary(s => s.Image.Sha256, s => s.Suggested, StringComparer.Ordinal), cancellationToken)
+                        .ConfigureAwait(false);
+            }
+
+            case ReviewFix.Exclude:
+                return chosen is null
+                    ? throw ProblemException.Invalid("choose the images to exclude (their sha256)")
+                    : await editor.DeleteImagesAsync(datasetName, chosen, cancellationToken).ConfigureAwait(false);
+
+            default:
+                throw ProblemException.Invalid($"unknown fix {fix}");
+        }
+    }
+
+    /// <summary>Parses a fix's name as users type it: drop-exact-duplicates, keep-one-per-group, relabel, exclude.</summary>
+    public static ReviewFix Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "drop-exact-duplicates" => ReviewFix.DropExactDuplicates,
+        "keep-one-per-group" => ReviewFix.KeepOnePerGroup,
+        "relabel" => ReviewFix.Relabel,
+        "exclude" => ReviewFix.Exclude,
+        _ => throw ProblemException.Invalid($"'{name}' is not a fix; use drop-exact-duplicates, keep-one-per-group, relabel or exclude"),
+    };
+
+    /// <summary>The fix's name as users type it.</summary>
+    public static string NameOf(ReviewFix fix) => fix switch
+    {
+        ReviewFix.DropExactDuplicates => "drop-exact-duplicates",
+        ReviewFix.KeepOnePerGroup => "keep-one-per-group",
+        ReviewFix.Relabel => "relabel",
+        _ => "exclude",
+    };
+}
