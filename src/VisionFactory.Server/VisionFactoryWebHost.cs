@@ -98,6 +98,7 @@ public static class VisionFactoryWebHost
         api.MapRunsApi();
         api.MapModelsApi();
         api.MapZooApi();
+        api.MapReviewApi();
         app.MapHub<RunsHub>("/hubs/runs").RequireAuthorization(Policies.Viewer);
         return app;
     }

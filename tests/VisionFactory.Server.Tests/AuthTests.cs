@@ -53,6 +53,16 @@ public sealed class AuthTests : IAsyncDisposable
     }
 
     [Fact]
+    public void DatasetReviewRoutesAreAmongTheCoveredRoutes()
+    {
+        var routes = Routes().Select(r => $"{r.Method} {r.Template}").ToList();
+
+        Assert.Contains("POST /api/datasets/{name}/review", routes);
+        Assert.Contains("GET /api/datasets/{name}/review", routes);
+        Assert.Contains("POST /api/datasets/{name}/review/fixes", routes);
+    }
+
+    [Fact]
     public async Task FirstRunSetUpSignInAndTheAntiforgeryTokenWorkAsAPersonUsesThem()
     {
         using var browser = new HttpClient(new CookieContainerHandler { InnerHandler = factory.Server.CreateHandler() }) { BaseAddress = factory.Server.BaseAddress };

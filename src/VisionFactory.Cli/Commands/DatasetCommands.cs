@@ -18,6 +18,8 @@ public static class DatasetCommands
         dataset.Add(Import(globals, interactive));
         dataset.Add(Show(globals, interactive));
         dataset.Add(List(globals, interactive));
+        dataset.Add(ReviewCommands.CreateReview(globals, interactive));
+        dataset.Add(ReviewCommands.CreateFix(globals, interactive));
         return dataset;
     }
 
