@@ -36,6 +36,21 @@ public sealed class ReviewApiTests(ServerFactory factory) : IClassFixture<Server
         Assert.Equal(0, (int)report["leakage"]!["pairs"]!);
         Assert.Contains(report["health"]!["findings"]!.AsArray(), f => (string?)f!["kind"] == "near-duplicates" && (int)f["count"]! == 1);
 
+        // The Review page as the server first renders it: the health summary, the group and the fix buttons.
+        using (var browser = new HttpClient(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler { InnerHandler = factory.Server.CreateHandler() })
+        {
+            BaseAddress = factory.Server.BaseAddress,
+        })
+        {
+            await AdminKey.CreateAsync(browser);
+            var html = await browser.GetStringAsync(new Uri("/review/shapes-review", UriKind.Relative));
+            Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
+            foreach (var selector in new[] { "data-testid=\"health-score\"", "data-testid=\"near-duplicates\"", "data-testid=\"keep-one\"", "data-testid=\"leakage\"", "/thumbnail" })
+            {
+                Assert.Contains(selector, html, StringComparison.Ordinal);
+            }
+        }
+
         var unknownFix = await client.PostAsync("/api/datasets/shapes-review/review/fixes", Json.Body(new { fix = "burn-it" }));
         Assert.Contains("is not a fix", (string?)(await Json.ProblemAsync(unknownFix, 400))["detail"], StringComparison.Ordinal);
 

@@ -119,7 +119,7 @@ public static class ReviewCommands
         Section(console, "Leakage across splits", report.Leakage.Examples, limit, p =>
             $"{p.A.Path} ({Split(p.A)}) ~ {p.B.Path} ({Split(p.B)}): hash distance {p.HashDistance}{Cosine(p.Cosine)}");
         Section(console, "Suspected wrong labels", report.SuspectedLabels, limit, s =>
-            string.Create(CultureInfo.InvariantCulture, $"{s.Image.Path}: labelled {s.Image.Class} ({s.GivenProbability:P0}), looks like {s.Suggested} ({s.SuggestedProbability:P0})"));
+            string.Create(CultureInfo.InvariantCulture, $"{s.Image.Path}: labelled {s.Image.Class} ({s.GivenProbability:P0}), looks like {s.Suggested} ({s.SuggestedProbability:P0}){(s.Confident ? "" : ", weaker: below the class's confidence threshold")}"));
         Section(console, "Near-duplicate groups", report.NearDuplicates, limit, g =>
             $"#{g.Id} {string.Join(", ", g.Images.Select(i => i.Path))}{(g.CrossesClasses ? " [two classes]" : "")}{(g.CrossesSplits ? " [two splits]" : "")} ({g.Evidence})");
         Section(console, "Identical files (stored once)", report.ExactDuplicates, limit, d =>

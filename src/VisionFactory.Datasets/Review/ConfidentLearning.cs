@@ -5,12 +5,15 @@ namespace VisionFactory.Datasets.Review;
 /// out-of-sample predicted probabilities: each class's threshold is the mean probability the model gives that class
 /// on images labelled with it (its self-confidence); an image counts towards the confident joint at (given label,
 /// class j) for the most probable class j whose probability reaches j's threshold; images off the diagonal are label
-/// issues, the class j their suggested label, ranked by the margin p(j) - p(given label).
+/// issues, the class j their suggested label, ranked by the margin p(j) - p(given label). A model that is nearly always
+/// right sets thresholds close to 1, so an image it puts in another class with less confidence than that misses the
+/// joint; those are returned apart (<see cref="Result.Disagreements"/>, cleanlab's predicted-not-given rule), ranked
+/// the same way, as weaker suspects.
 /// </summary>
 public static class ConfidentLearning
 {
     /// <summary>The result: per-class thresholds, the confident joint, and the suspected images, most suspicious first.</summary>
-    public sealed record Result(double[] Thresholds, int[,] Joint, List<Issue> Issues);
+    public sealed record Result(double[] Thresholds, int[,] Joint, List<Issue> Issues, List<Issue> Disagreements);
 
     /// <summary>An image whose given label the model confidently disagrees with.</summary>
     public sealed record Issue(int Index, int Given, int Suggested, double GivenProbability, double SuggestedProbability)
@@ -39,6 +42,7 @@ public static class ConfidentLearning
 
         var joint = new int[classes, classes];
         var issues = new List<Issue>();
+        var disagreements = new List<Issue>();
         for (var i = 0; i < n; i++)
         {
             var p = probabilities[i];
@@ -54,6 +58,12 @@ public static class ConfidentLearning
 
             if (best < 0)
             {
+                var predicted = Array.IndexOf(p, p.Max());
+                if (predicted != labels[i])
+                {
+                    disagreements.Add(new Issue(i, labels[i], predicted, p[labels[i]], p[predicted]));
+                }
+
                 continue;
             }
 
@@ -64,7 +74,9 @@ public static class ConfidentLearning
             }
         }
 
-        issues.Sort((a, b) => b.Margin.CompareTo(a.Margin) is var byMargin and not 0 ? byMargin : a.Index.CompareTo(b.Index));
-        return new Result(thresholds, joint, issues);
+        Comparison<Issue> byMargin = (a, b) => b.Margin.CompareTo(a.Margin) is var m and not 0 ? m : a.Index.CompareTo(b.Index);
+        issues.Sort(byMargin);
+        disagreements.Sort(byMargin);
+        return new Result(thresholds, joint, issues, disagreements);
     }
 }

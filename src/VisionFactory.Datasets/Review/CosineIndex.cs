@@ -5,15 +5,17 @@ namespace VisionFactory.Datasets.Review;
 /// <summary>
 /// Finds pairs of vectors with a cosine similarity at or above a threshold without comparing all pairs: random
 /// hyperplane locality-sensitive hashing. Each of <see cref="Tables"/> tables hashes a vector to the signs of its
-/// projections on <see cref="Bits"/> random directions; two vectors at angle θ agree on one sign with probability
-/// 1 - θ/π, so similar vectors share a bucket in some table with high probability while unrelated ones rarely do.
-/// Candidates are then checked exactly. Approximate: a pair just above the threshold can be missed (at cosine 0.9,
-/// about 1 in 30), never a false one reported.
+/// projections on a few random directions (about log2(n) - 2 of them, so buckets stay small as n grows); two vectors
+/// at angle θ agree on one sign with probability about 1 - θ/π, so similar vectors share a bucket in some table with
+/// high probability while unrelated ones rarely do. The directions are sparse (64 random coordinates of ±1 each), which
+/// keeps hashing 100 000 vectors cheap. Candidates are checked exactly: approximate in what it may miss (a pair just
+/// above the threshold), never in what it reports.
 /// </summary>
 public static class CosineIndex
 {
     public const int Tables = 20;
-    public const int Bits = 12;
+
+    private const int PlaneDensity = 64;
 
     /// <summary>
     /// Every pair (i &lt; j) found with cosine similarity at least <paramref name="threshold"/>. The vectors are
@@ -32,42 +34,74 @@ public static class CosineIndex
         }
 
         var width = unit[0].Length;
+        var bits = Math.Clamp((int)Math.Ceiling(Math.Log2(n)) - 2, 8, 16);
         var random = new Random(seed);
-        var seen = new HashSet<long>();
-        var keys = new int[n];
-        var planes = new float[Bits * width];
+
+        // Sparse directions: per table and bit, 64 coordinates with a random sign.
+        var coordinates = new int[Tables * bits * PlaneDensity];
+        var signs = new float[coordinates.Length];
+        for (var p = 0; p < coordinates.Length; p++)
+        {
+            coordinates[p] = random.Next(width);
+            signs[p] = random.Next(2) == 0 ? -1f : 1f;
+        }
+
+        var keys = new int[Tables][];
+        for (var t = 0; t < Tables; t++)
+        {
+            keys[t] = new int[n];
+        }
+
+        Parallel.For(0, n, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            var v = unit[i];
+            for (var t = 0; t < Tables; t++)
+            {
+                var key = 0;
+                for (var b = 0; b < bits; b++)
+                {
+                    var offset = ((t * bits) + b) * PlaneDensity;
+                    var sum = 0f;
+                    for (var k = 0; k < PlaneDensity; k++)
+                    {
+                        sum += signs[offset + k] * v[coordinates[offset + k]];
+                    }
+
+                    key |= (sum >= 0 ? 1 : 0) << b;
+                }
+
+                keys[t][i] = key;
+            }
+        });
+
+        var order = new int[n];
+        var sorted = new int[n];
         for (var t = 0; t < Tables; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            for (var p = 0; p < planes.Length; p++)
-            {
-                planes[p] = (float)Gaussian(random);
-            }
-
             for (var i = 0; i < n; i++)
             {
-                var key = 0;
-                for (var b = 0; b < Bits; b++)
-                {
-                    if (TensorPrimitives.Dot(unit[i], planes.AsSpan(b * width, width)) >= 0)
-                    {
-                        key |= 1 << b;
-                    }
-                }
-
-                keys[i] = key;
+                order[i] = i;
+                sorted[i] = keys[t][i];
             }
 
-            foreach (var bucket in Enumerable.Range(0, n).GroupBy(i => keys[i]))
+            Array.Sort(sorted, order);
+            for (var start = 0; start < n;)
             {
-                var members = bucket.ToArray();
-                for (var a = 0; a < members.Length; a++)
+                var end = start + 1;
+                while (end < n && sorted[end] == sorted[start])
                 {
-                    for (var b = a + 1; b < members.Length; b++)
+                    end++;
+                }
+
+                for (var a = start; a < end; a++)
+                {
+                    for (var b = a + 1; b < end; b++)
                     {
-                        var (i, j) = (members[a], members[b]);
-                        var id = ((long)i * n) + j;
-                        if (!seen.Add(id))
+                        var (i, j) = order[a] < order[b] ? (order[a], order[b]) : (order[b], order[a]);
+
+                        // A pair is checked in the first table that puts it in one bucket, so it is reported once.
+                        if (SharedEarlier(keys, t, i, j))
                         {
                             continue;
                         }
@@ -79,6 +113,8 @@ public static class CosineIndex
                         }
                     }
                 }
+
+                start = end;
             }
         }
 
@@ -120,11 +156,16 @@ public static class CosineIndex
         return result;
     }
 
-    private static double Gaussian(Random random)
+    private static bool SharedEarlier(int[][] keys, int table, int i, int j)
     {
-        // Box-Muller: directions drawn from an isotropic Gaussian are uniform on the sphere.
-        var u1 = 1.0 - random.NextDouble();
-        var u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+        for (var t = 0; t < table; t++)
+        {
+            if (keys[t][i] == keys[t][j])
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -52,9 +52,7 @@ public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobS
                     return ValueTask.CompletedTask;
                 }).ConfigureAwait(false);
 
-            db.Set<ImageSignature>().AddRange(measured);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            db.ChangeTracker.Clear();
+            await SaveAsync(measured, cancellationToken).ConfigureAwait(false);
             foreach (var m in measured)
             {
                 found[m.Sha256] = m;
@@ -65,6 +63,30 @@ public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobS
         }
 
         return found;
+    }
+
+    // Another review (of a dataset sharing these files) may store the same images at the same moment: the rows are
+    // equal, so whichever arrived first stays.
+    private async Task SaveAsync(IReadOnlyCollection<ImageSignature> measured, CancellationToken cancellationToken)
+    {
+        try
+        {
+            db.Set<ImageSignature>().AddRange(measured);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            var shas = measured.Select(m => m.Sha256).ToList();
+            var stored = await db.Set<ImageSignature>().AsNoTracking().Where(s => shas.Contains(s.Sha256)).Select(s => s.Sha256)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            db.Set<ImageSignature>().AddRange(measured.Where(m => !stored.Contains(m.Sha256)));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     /// <summary>The signature of square RGB pixels.</summary>

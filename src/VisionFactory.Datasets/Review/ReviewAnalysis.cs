@@ -304,8 +304,10 @@ public static class ReviewAnalysis
             return ([], null);
         }
 
-        var suspected = labels.Issues
-            .Select(issue => new SuspectedLabel(images[issue.Index], version.Classes[issue.Suggested], issue.GivenProbability, issue.SuggestedProbability, issue.Margin))
+        var suspected = labels.Issues.Select(issue => (issue, Confident: true))
+            .Concat(labels.Disagreements.Select(issue => (issue, Confident: false)))
+            .Select(x => new SuspectedLabel(
+                images[x.issue.Index], version.Classes[x.issue.Suggested], x.issue.GivenProbability, x.issue.SuggestedProbability, x.issue.Margin, x.Confident))
             .ToList();
         var classes = version.Classes.Count;
         var joint = Enumerable.Range(0, classes).Select(r => Enumerable.Range(0, classes).Select(c => labels.Joint[r, c]).ToList()).ToList();

@@ -153,7 +153,9 @@ public sealed record ClassShare(string Class, int Images, double Share);
 /// <param name="GivenProbability">Out-of-sample probability of its label.</param>
 /// <param name="SuggestedProbability">Out-of-sample probability of the suggested class.</param>
 /// <param name="Margin">SuggestedProbability minus GivenProbability: the ranking key.</param>
-public sealed record SuspectedLabel(ReviewImage Image, string Suggested, double GivenProbability, double SuggestedProbability, double Margin);
+/// <param name="Confident">In the confident joint (the suggested class reached its threshold); false for the weaker
+/// suspects the model merely puts in another class, listed after the confident ones.</param>
+public sealed record SuspectedLabel(ReviewImage Image, string Suggested, double GivenProbability, double SuggestedProbability, double Margin, bool Confident);
 
 /// <summary>How the label check was made and how good its model was.</summary>
 /// <param name="Folds">Cross-validation folds (near-duplicates stay in one fold).</param>

@@ -22,6 +22,7 @@ public sealed record ReviewJobStatus(string Dataset, int Version, string State, 
 public sealed partial class ReviewJobs(IServiceScopeFactory scopes, ILogger<ReviewJobs> log, TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Job> jobs = new(StringComparer.Ordinal);
+    private readonly Lock starting = new();
     private readonly CancellationTokenSource stopping = new();
 
     /// <summary>Raised (on a background thread) whenever a review reports progress or ends.</summary>
@@ -30,11 +31,18 @@ public sealed partial class ReviewJobs(IServiceScopeFactory scopes, ILogger<Revi
     /// <summary>Starts a review of <paramref name="version"/>, or returns the one already running for the dataset.</summary>
     public ReviewJobStatus Start(string dataset, int version, ReviewOptions options)
     {
-        var job = jobs.AddOrUpdate(
-            dataset,
-            _ => Launch(dataset, version, options),
-            (_, existing) => existing.Status.State == "running" ? existing : Launch(dataset, version, options));
-        return job.Status;
+        // A lock rather than AddOrUpdate, whose factories may run twice and so start two reviews.
+        lock (starting)
+        {
+            if (jobs.TryGetValue(dataset, out var existing) && existing.Status.State == "running")
+            {
+                return existing.Status;
+            }
+
+            var job = Launch(dataset, version, options);
+            jobs[dataset] = job;
+            return job.Status;
+        }
     }
 
     /// <summary>The running or last review of a dataset in this process, or null.</summary>
