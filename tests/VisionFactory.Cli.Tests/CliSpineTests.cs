@@ -54,15 +54,17 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
         var evaluation = await fixture.Cli.RunJsonAsync("evaluate", fixture.ModelId);
 
         Assert.Equal("test", evaluation.GetProperty("split").GetString());
-        Assert.Equal(6, evaluation.GetProperty("images").GetInt32());
+        // 3 test images per class, give or take one where near-duplicates are kept in one split.
+        var images = evaluation.GetProperty("images").GetInt32();
+        Assert.InRange(images, 4, 8);
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
         Assert.True(evaluation.GetProperty("loss").GetDouble() >= 0);
         Assert.InRange(evaluation.GetProperty("macro_f1").GetDouble(), 0.85, 1.0);
         var perClass = evaluation.GetProperty("per_class").EnumerateArray().ToList();
         Assert.Equal(["circles", "squares"], perClass.Select(c => c.GetProperty("class").GetString()));
-        Assert.All(perClass, c => Assert.Equal(3, c.GetProperty("support").GetInt32()));
+        Assert.All(perClass, c => Assert.InRange(c.GetProperty("support").GetInt32(), 2, 4));
         var matrix = evaluation.GetProperty("confusion_matrix").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
-        Assert.Equal(6, matrix.Sum(r => r.Sum()));
+        Assert.Equal(images, matrix.Sum(r => r.Sum()));
     }
 
     [Fact]
