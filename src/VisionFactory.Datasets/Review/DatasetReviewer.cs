@@ -149,7 +149,7 @@ public sealed class DatasetReviewer(
         }
 
         var groups = Enumerable.Range(0, items.Count).GroupBy(sets.Find).Select(g => g.ToArray()).OrderBy(g => g[0]).ToArray();
-        new Random(HashCode.Combine(seed, 4243)).Shuffle(groups);
+        new Random(unchecked((seed * 7919) + 4243)).Shuffle(groups);
         var folds = new int[items.Count];
         var next = new Dictionary<int, int>();
         foreach (var group in groups.OrderByDescending(g => g.Length))

@@ -47,7 +47,7 @@ public static class GroupedStratifiedSplitter
 
         // Ungrouped images of the same class go the other way, chosen in a seeded order.
         var singles = free.Where(i => !grouped.Contains(i.Key)).Select(i => i.Key).Order(StringComparer.Ordinal).ToArray();
-        new Random(HashCode.Combine(plan.Seed, 7417)).Shuffle(singles);
+        new Random(unchecked((plan.Seed * 7919) + 7417)).Shuffle(singles);
         foreach (var key in singles)
         {
             var c = classOf[key];
@@ -68,7 +68,7 @@ public static class GroupedStratifiedSplitter
 
         // Where ungrouped images ran out, whole groups that fit the remaining gaps move instead.
         var order = groups.Where(g => !g.Any(i => IsPinned(i.Key))).ToArray();
-        new Random(HashCode.Combine(plan.Seed, 7919)).Shuffle(order);
+        new Random(unchecked((plan.Seed * 7919) + 7927)).Shuffle(order);
         foreach (var group in order)
         {
             var from = result[group[0].Key];

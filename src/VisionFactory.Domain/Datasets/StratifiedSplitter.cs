@@ -13,7 +13,8 @@ public static class StratifiedSplitter
         foreach (var group in items.GroupBy(i => i.ClassIndex).OrderBy(g => g.Key))
         {
             var keys = group.Select(i => i.Key).Order(StringComparer.Ordinal).ToArray();
-            new Random(HashCode.Combine(plan.Seed, group.Key)).Shuffle(keys);
+            // Not HashCode.Combine: it is seeded randomly per process, and a split must be the same in every process.
+            new Random(unchecked((plan.Seed * 7919) + group.Key)).Shuffle(keys);
             var (train, validation) = Counts(keys.Length, plan);
             for (var i = 0; i < keys.Length; i++)
             {
