@@ -70,7 +70,7 @@ public static class ReviewCommands
     public static Command CreateFix(GlobalOptions globals, bool interactive)
     {
         var name = new Argument<string>("name") { Description = "Dataset name" };
-        var fix = new Argument<string>("fix") { Description = "drop-exact-duplicates, keep-one-per-group, relabel or exclude" };
+        var fix = new Argument<string>("fix") { Description = "drop-exact-duplicates, keep-one-per-group, relabel, exclude or regroup-split" };
         var images = new Option<string[]>("--image") { Description = "An image's sha256 (repeat): which suspected images to relabel, or which images to exclude", AllowMultipleArgumentsPerToken = true };
         var groups = new Option<int[]>("--group") { Description = "A near-duplicate group's number (repeat): which groups keep-one-per-group thins out", AllowMultipleArgumentsPerToken = true };
         var command = new Command("fix", "Apply a fix from the newest version's review; the result is a new dataset version") { name, fix, images, groups };
@@ -133,7 +133,7 @@ public static class ReviewCommands
         if (report.Health.ImagesAffected > 0)
         {
             console.MarkupLine(
-                "Fix with [bold]vf dataset fix " + Markup.Escape(report.Dataset) + " <fix>[/]: drop-exact-duplicates, keep-one-per-group, relabel, exclude --image <sha256>");
+                "Fix with [bold]vf dataset fix " + Markup.Escape(report.Dataset) + " <fix>[/]: drop-exact-duplicates, keep-one-per-group, relabel, exclude --image <sha256>, regroup-split");
         }
     }
 

@@ -109,6 +109,29 @@ public sealed class DatasetEditor(VisionFactoryDb db)
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Moves the named images (keys are sha256s) to other splits in one new version, e.g. to keep near-duplicates in one
+    /// split. The version's class counts do not change; earlier versions and their runs keep their split.
+    /// </summary>
+    public async Task<DatasetVersion> MoveSplitsAsync(
+        string datasetName, IReadOnlyDictionary<string, Split> splits, string why, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(splits);
+        var (previous, chosen) = await LoadChangeAsync(datasetName, splits.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+        var target = splits.ToDictionary(s => s.Key.Trim().ToLowerInvariant(), s => s.Value, StringComparer.Ordinal);
+        var source = $"version {previous.Number} with {chosen.Count} image{Plural(chosen.Count)} moved to another split ({why})";
+        return await DeriveAsync(previous, previous.Classes, source, async version =>
+        {
+            foreach (var split in chosen.GroupBy(c => target[c.Sha256]))
+            {
+                var hashes = split.Select(m => m.Sha256).ToList();
+                await db.Images
+                    .Where(i => i.DatasetVersionId == version.Id && hashes.Contains(i.Sha256))
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.Split, split.Key), cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Leaves the named images out of a new version; their files stay stored for the older versions.</summary>
     public async Task<DatasetVersion> DeleteImagesAsync(string datasetName, IReadOnlyCollection<string> images, CancellationToken cancellationToken)
     {

@@ -20,6 +20,9 @@ public enum ReviewFix
 
     /// <summary>Leave the chosen images out.</summary>
     Exclude,
+
+    /// <summary>Move images so that no near-duplicate group straddles two splits (the fewest moves the groups allow).</summary>
+    RegroupSplit,
 }
 
 /// <summary>
@@ -82,6 +85,20 @@ public sealed class ReviewFixes(DatasetReviewer reviewer, DatasetEditor editor, 
                         .ConfigureAwait(false);
             }
 
+            case ReviewFix.RegroupSplit:
+            {
+                var version = await catalog.GetVersionAsync(datasetName, newest.Number, withItems: true, cancellationToken).ConfigureAwait(false);
+                var groupOf = report.NearDuplicates.SelectMany(g => g.Images.Select(i => (i.Sha256, Group: "g" + g.Id)))
+                    .ToDictionary(x => x.Sha256, x => x.Group, StringComparer.Ordinal);
+                var current = version.Items.ToDictionary(i => i.Sha256, i => i.Split, StringComparer.Ordinal);
+                var regrouped = GroupedStratifiedSplitter.Regroup(
+                    version.Items.Select(i => (i.Sha256, i.ClassIndex, groupOf.GetValueOrDefault(i.Sha256, i.Sha256))), current, version.Split.Seed);
+                var moves = regrouped.Where(r => current[r.Key] != r.Value).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+                return moves.Count == 0
+                    ? throw ProblemException.Invalid("nothing to move: no near-duplicate group of the review straddles two splits")
+                    : await editor.MoveSplitsAsync(datasetName, moves, "near-duplicates kept in one split", cancellationToken).ConfigureAwait(false);
+            }
+
             case ReviewFix.Exclude:
                 return chosen is null
                     ? throw ProblemException.Invalid("choose the images to exclude (their sha256)")
@@ -92,14 +109,15 @@ public sealed class ReviewFixes(DatasetReviewer reviewer, DatasetEditor editor, 
         }
     }
 
-    /// <summary>Parses a fix's name as users type it: drop-exact-duplicates, keep-one-per-group, relabel, exclude.</summary>
+    /// <summary>Parses a fix's name as users type it: drop-exact-duplicates, keep-one-per-group, relabel, exclude, regroup-split.</summary>
     public static ReviewFix Parse(string? name) => name?.Trim().ToLowerInvariant() switch
     {
         "drop-exact-duplicates" => ReviewFix.DropExactDuplicates,
         "keep-one-per-group" => ReviewFix.KeepOnePerGroup,
         "relabel" => ReviewFix.Relabel,
         "exclude" => ReviewFix.Exclude,
-        _ => throw ProblemException.Invalid($"'{name}' is not a fix; use drop-exact-duplicates, keep-one-per-group, relabel or exclude"),
+        "regroup-split" => ReviewFix.RegroupSplit,
+        _ => throw ProblemException.Invalid($"'{name}' is not a fix; use drop-exact-duplicates, keep-one-per-group, relabel, exclude or regroup-split"),
     };
 
     /// <summary>The fix's name as users type it.</summary>
@@ -108,6 +126,7 @@ public sealed class ReviewFixes(DatasetReviewer reviewer, DatasetEditor editor, 
         ReviewFix.DropExactDuplicates => "drop-exact-duplicates",
         ReviewFix.KeepOnePerGroup => "keep-one-per-group",
         ReviewFix.Relabel => "relabel",
+        ReviewFix.RegroupSplit => "regroup-split",
         _ => "exclude",
     };
 }

@@ -22,7 +22,23 @@ public static class GroupedStratifiedSplitter
         var all = items.ToList();
         bool IsPinned(string key) => pinned is not null && pinned.ContainsKey(key);
         var free = all.Where(i => !IsPinned(i.Key)).ToList();
-        var result = StratifiedSplitter.Assign(free.Select(i => (i.Key, i.ClassIndex)), plan);
+        return Regroup(all, StratifiedSplitter.Assign(free.Select(i => (i.Key, i.ClassIndex)), plan), plan.Seed, pinned);
+    }
+
+    /// <summary>
+    /// Keeps groups together starting from an existing split (<paramref name="start"/>: every unpinned key's split), with
+    /// as few moves as the groups allow: what a new version of a dataset split before grouping needs.
+    /// </summary>
+    public static Dictionary<string, Split> Regroup(
+        IEnumerable<(string Key, int ClassIndex, string Group)> items, IReadOnlyDictionary<string, Split> start, int seed,
+        IReadOnlyDictionary<string, Split>? pinned = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(start);
+        var all = items.ToList();
+        bool IsPinned(string key) => pinned is not null && pinned.ContainsKey(key);
+        var free = all.Where(i => !IsPinned(i.Key)).ToList();
+        var result = free.ToDictionary(i => i.Key, i => start[i.Key], StringComparer.Ordinal);
         var classOf = free.ToDictionary(i => i.Key, i => i.ClassIndex, StringComparer.Ordinal);
 
         var groups = all.GroupBy(i => i.Group, StringComparer.Ordinal)
@@ -47,7 +63,7 @@ public static class GroupedStratifiedSplitter
 
         // Ungrouped images of the same class go the other way, chosen in a seeded order.
         var singles = free.Where(i => !grouped.Contains(i.Key)).Select(i => i.Key).Order(StringComparer.Ordinal).ToArray();
-        new Random(unchecked((plan.Seed * 7919) + 7417)).Shuffle(singles);
+        new Random(unchecked((seed * 7919) + 7417)).Shuffle(singles);
         foreach (var key in singles)
         {
             var c = classOf[key];
@@ -68,7 +84,7 @@ public static class GroupedStratifiedSplitter
 
         // Where ungrouped images ran out, whole groups that fit the remaining gaps move instead.
         var order = groups.Where(g => !g.Any(i => IsPinned(i.Key))).ToArray();
-        new Random(unchecked((plan.Seed * 7919) + 7927)).Shuffle(order);
+        new Random(unchecked((seed * 7919) + 7927)).Shuffle(order);
         foreach (var group in order)
         {
             var from = result[group[0].Key];

@@ -39,7 +39,7 @@ public static class ReviewApi
                 "Body: {\"fix\": \"keep-one-per-group\", \"groups\": [1, 4]} thins out the chosen near-duplicate groups (all when omitted), " +
                 "{\"fix\": \"relabel\", \"images\": [sha256...]} gives suspected images their suggested label (all suspected when omitted), " +
                 "{\"fix\": \"exclude\", \"images\": [sha256...]} leaves images out, {\"fix\": \"drop-exact-duplicates\"} leaves out identical " +
-                "files that were filed under two classes.")
+                "files that were filed under two classes, {\"fix\": \"regroup-split\"} moves images so no near-duplicate group straddles two splits.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -92,7 +92,7 @@ public static class ReviewApi
 public sealed record StartReviewRequest(bool? HashesOnly);
 
 /// <summary>Apply a fix from the review.</summary>
-/// <param name="Fix">drop-exact-duplicates, keep-one-per-group, relabel or exclude.</param>
+/// <param name="Fix">drop-exact-duplicates, keep-one-per-group, relabel, exclude or regroup-split.</param>
 /// <param name="Images">Images (sha256) to relabel or exclude.</param>
 /// <param name="Groups">Near-duplicate group numbers to thin out.</param>
 public sealed record ApplyFixRequest(string? Fix, List<string>? Images, List<int>? Groups);

@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using SkiaSharp;
+using VisionFactory.Datasets.Editing;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Review;
 using VisionFactory.Domain.Datasets;
@@ -95,6 +97,42 @@ public sealed class ReviewFindingsTests
         Assert.Equal(10, report.NearDuplicates.Count);
         Assert.Equal(0, report.Leakage.Pairs);
         Assert.Equal(grouping, report.SplitGrouping);
+    }
+
+    [Fact]
+    public async Task RegroupSplitFixMovesAStraddlingCopyIntoOneSplitInANewVersion()
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var source = f.Scratch("straddle");
+        ReviewImages.WriteDataset(source, Classes, perClass: 20);
+        File.WriteAllBytes(Path.Combine(source, "circles", "copy.jpg"), ReviewImages.Variant(0, 4, scale: 0.75, quality: 70));
+        var version = await f.Importer.ImportAsync("straddle", source, ImportOptions.Default, null, CancellationToken.None);
+
+        // A split made before grouping existed: the copy sits in another split than its original.
+        var original = version.Items.Single(i => i.SourcePath == "circles/circles-004.png");
+        var copy = version.Items.Single(i => i.SourcePath == "circles/copy.jpg");
+        var elsewhere = original.Split == Split.Test ? Split.Train : Split.Test;
+        await f.Db.Images.Where(i => i.Id == copy.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.Split, elsewhere));
+        var reviewer = Reviewer(f);
+        var before = await reviewer.ReviewAsync("straddle", null, new ReviewOptions(), null, CancellationToken.None);
+        Assert.Equal(1, before.Leakage.Pairs);
+
+        var fixes = new ReviewFixes(reviewer, new DatasetEditor(f.Db), f.Catalog);
+        var regrouped = await fixes.ApplyAsync("straddle", ReviewFix.RegroupSplit, null, null, CancellationToken.None);
+
+        Assert.Equal(2, regrouped.Number);
+        var after = await reviewer.ReviewAsync("straddle", null, new ReviewOptions(), null, CancellationToken.None);
+        Assert.Equal(0, after.Leakage.Pairs);
+        var v1 = await f.Catalog.GetVersionAsync("straddle", 1, withItems: true, CancellationToken.None);
+        Assert.Equal(elsewhere, v1.Items.Single(i => i.SourcePath == "circles/copy.jpg").Split);
+        var v2 = await f.Catalog.GetVersionAsync("straddle", 2, withItems: true, CancellationToken.None);
+        Assert.Equal(v1.Items.Count, v2.Items.Count);
+        foreach (var c in new[] { 0, 1 })
+        {
+            Assert.Equal(
+                v1.Items.Where(i => i.ClassIndex == c).GroupBy(i => i.Split).ToDictionary(g => g.Key, g => g.Count()),
+                v2.Items.Where(i => i.ClassIndex == c).GroupBy(i => i.Split).ToDictionary(g => g.Key, g => g.Count()));
+        }
     }
 
     internal static DatasetReviewer Reviewer(ImportFixture f) =>
