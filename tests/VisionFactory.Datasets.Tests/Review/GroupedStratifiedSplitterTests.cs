@@ -17,6 +17,28 @@ public sealed class GroupedStratifiedSplitterTests
     }
 
     [Fact]
+    public void SplitsAreTheSameInEveryProcess()
+    {
+        // Computed once and checked in every later process: a seed derived with HashCode.Combine (randomised per
+        // process) would give another split in each run of the tests.
+        var items = Enumerable.Range(0, 20).Select(i => ($"img{i:00}", i % 2)).ToList();
+
+        var plain = StratifiedSplitter.Assign(items, SplitPlan.Default);
+        var grouped = GroupedStratifiedSplitter.Assign(
+            items.Select(i => (i.Item1, i.Item2, i.Item1 is "img00" or "img02" or "img04" ? "photo" : i.Item1)), SplitPlan.Default);
+
+        Assert.Equal(
+            "img01:Test,img04:Validation,img07:Validation,img09:Test,img10:Test,img14:Test,img15:Validation,img18:Validation",
+            Describe(plain));
+        Assert.Equal(
+            "img01:Test,img07:Validation,img09:Test,img10:Test,img12:Validation,img14:Test,img15:Validation,img18:Validation",
+            Describe(grouped));
+    }
+
+    private static string Describe(Dictionary<string, Split> splits) =>
+        string.Join(",", splits.Where(p => p.Value != Split.Train).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}:{p.Value}"));
+
+    [Fact]
     public void GroupsNeverStraddleSplitsAndCountsStayPlanned()
     {
         // 100 images per class; every fifth image starts a group of three look-alikes.
