@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
+using VisionFactory.Domain.Pipelines;
 using VisionFactory.Domain.Runs;
 using VisionFactory.Domain.Users;
 using VisionFactory.Domain.Zoo;
@@ -50,6 +51,12 @@ public class VisionFactoryDb : DbContext
     public DbSet<User> Users => Set<User>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<PipelineVersion> PipelineVersions => Set<PipelineVersion>();
+
+    public DbSet<PipelineResult> PipelineResults => Set<PipelineResult>();
+
+    public DbSet<PipelineAlert> PipelineAlerts => Set<PipelineAlert>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -134,6 +141,33 @@ public class VisionFactoryDb : DbContext
         {
             s.Property(x => x.Id).HasMaxLength(16);
             AsJson(s.Property(x => x.Spec));
+        });
+
+        ConfigurePipelines(modelBuilder);
+    }
+
+    private static void ConfigurePipelines(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PipelineVersion>(p =>
+        {
+            p.Property(x => x.Name).HasMaxLength(PipelineVersion.MaxNameLength);
+            p.HasIndex(x => new { x.Name, x.Number }).IsUnique();
+        });
+
+        modelBuilder.Entity<PipelineResult>(r =>
+        {
+            r.Property(x => x.Pipeline).HasMaxLength(PipelineVersion.MaxNameLength);
+            r.Property(x => x.TopLabel).HasMaxLength(200);
+            r.Property(x => x.ThumbnailSha256).HasMaxLength(64);
+            r.HasIndex(x => new { x.Pipeline, x.Id });
+            AsJson(r.Property(x => x.Detections));
+        });
+
+        modelBuilder.Entity<PipelineAlert>(a =>
+        {
+            a.Property(x => x.Pipeline).HasMaxLength(PipelineVersion.MaxNameLength);
+            a.Property(x => x.Label).HasMaxLength(200);
+            a.HasIndex(x => new { x.Pipeline, x.Id });
         });
     }
 

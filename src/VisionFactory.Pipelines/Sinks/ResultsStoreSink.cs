@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+using VisionFactory.Domain.Pipelines;
+using VisionFactory.Pipelines.Runtime;
+using VisionFactory.Storage.Blobs;
+using VisionFactory.Storage.Database;
+
+namespace VisionFactory.Pipelines.Sinks;
+
+/// <summary>Settings of <c>results_store</c>.</summary>
+public sealed class ResultsStoreSettings
+{
+    /// <summary>Keep a JPEG preview of every stored frame (for the dashboard and the results API).</summary>
+    public bool Thumbnails { get; set; } = true;
+
+    /// <summary>Store only frames with at least one label or face (false stores every frame).</summary>
+    public bool OnlyWithFindings { get; set; }
+}
+
+/// <summary>The platform's results store: one database row per frame, previews in the blob store.</summary>
+public sealed class ResultsStoreSink : IResultSink
+{
+    private readonly ResultsStoreSettings settings;
+    private readonly AsyncServiceScope scope;
+    private readonly VisionFactoryDb db;
+    private readonly BlobStore blobs;
+
+    public ResultsStoreSink(ResultsStoreSettings settings, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        this.settings = settings;
+        scope = services.CreateAsyncScope();
+        db = scope.ServiceProvider.GetRequiredService<VisionFactoryDb>();
+        blobs = services.GetRequiredService<BlobStore>();
+    }
+
+    public bool WantsThumbnail => settings.Thumbnails;
+
+    public async Task WriteAsync(FrameResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (settings.OnlyWithFindings && result.Labels.Count == 0 && result.Faces.Count == 0)
+        {
+            return;
+        }
+
+        db.PipelineResults.Add(new PipelineResult
+        {
+            Pipeline = result.Pipeline,
+            Version = result.Version,
+            Sequence = result.Sequence,
+            CapturedAt = result.CapturedAt,
+            Width = result.Width,
+            Height = result.Height,
+            TopLabel = result.Top?.Label,
+            Detections = ResultDocument.DetectionsOf(result),
+            ThumbnailSha256 = result.Thumbnail is { } jpeg ? blobs.Put(jpeg) : null,
+        });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+    }
+
+    public ValueTask DisposeAsync() => scope.DisposeAsync();
+}
