@@ -97,7 +97,7 @@ public sealed class WebhookSink : IResultSink
                 throw new HttpRequestException(
                     $"the webhook address {url.Host} is internal and was refused ({blocked.Message}); an administrator can allow its network with Pipelines:WebhookAllowedNetworks", e);
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
             {
                 failure = e.Message;
             }

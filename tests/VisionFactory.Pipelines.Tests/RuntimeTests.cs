@@ -1,0 +1,121 @@
+using SkiaSharp;
+using VisionFactory.Pipelines.Hosting;
+using VisionFactory.Pipelines.Runtime;
+using VisionFactory.Testing;
+
+namespace VisionFactory.Pipelines.Tests;
+
+/// <summary>The runtime against a real MJPEG stream on loopback: reconnects, stall detection, bounded queues.</summary>
+public sealed class RuntimeTests
+{
+    private static readonly List<byte[]> Frames =
+        Enumerable.Range(0, 20).Select(i => SyntheticImages.Encode(i % 2, i, 64, SKEncodedImageFormat.Jpeg)).ToList();
+
+    private static string CameraPipeline(Uri url, string sinks, double stallSeconds = 20) => $$"""
+        {
+          "name": "camera",
+          "queue_capacity": 4,
+          "stall_timeout_seconds": {{stallSeconds}},
+          "reconnect_max_seconds": 1,
+          "steps": [
+            { "component": "mjpeg_camera", "settings": { "url": "{{url}}" } },
+            { "component": "resize", "settings": { "width": 32, "height": 32, "keep_aspect": false } },
+            {{sinks}}
+          ]
+        }
+        """;
+
+    [Fact]
+    public async Task AStreamCutMidWayIsReconnectedAndFramesContinue()
+    {
+        await using var host = await PipelineTestHost.StartAsync();
+        await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 50);
+        var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl, """{ "component": "file", "settings": { "file_name": "frames.jsonl" } }"""));
+        await using (runner)
+        {
+            await Wait.UntilAsync(() => runner.Frames >= 10, TimeSpan.FromSeconds(20), "the first frames");
+            camera.KillConnections();
+            var before = runner.Frames;
+            await Wait.UntilAsync(
+                () => runner.Metrics().Steps[0].Reconnects >= 1 && runner.Frames >= before + 10, TimeSpan.FromSeconds(20), "frames after the reconnection");
+
+            var metrics = runner.Metrics();
+            Assert.True(camera.Connections >= 2, $"the camera saw {camera.Connections} connection(s)");
+            Assert.Contains(metrics.Events, e => e.Kind == PipelineEventKind.Reconnect);
+            Assert.Equal("streaming", metrics.Steps[0].State);
+            Assert.NotNull(metrics.Steps[1].LatencyP50Ms);
+            await runner.StopAsync();
+        }
+
+        var lines = File.ReadAllLines(Path.Combine(host.Data.Root, "exports", "frames.jsonl"));
+        Assert.True(lines.Length >= 20, $"{lines.Length} results were written");
+        Assert.All(lines, l => Assert.Contains("\"width\":32", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AStalledStreamIsDetectedWithinTheTimeoutAndReconnected()
+    {
+        await using var host = await PipelineTestHost.StartAsync();
+        await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 50);
+        var runner = await host.StartPipelineAsync(
+            CameraPipeline(camera.StreamUrl, """{ "component": "file", "settings": { "file_name": "stall.jsonl" } }""", stallSeconds: 1));
+        await using (runner)
+        {
+            await Wait.UntilAsync(() => runner.Frames >= 5, TimeSpan.FromSeconds(20), "the first frames");
+            camera.StallAfter(3);
+            var silentSince = DateTimeOffset.UtcNow;
+            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Stalls >= 1, TimeSpan.FromSeconds(10), "the stall to be detected");
+            var detectedAfter = DateTimeOffset.UtcNow - silentSince;
+            Assert.True(detectedAfter < TimeSpan.FromSeconds(4), $"the stall was detected after {detectedAfter.TotalSeconds:0.0} s with a 1 s timeout");
+
+            var before = runner.Frames;
+            await Wait.UntilAsync(() => runner.Frames >= before + 5, TimeSpan.FromSeconds(15), "frames after the stalled stream was replaced");
+            Assert.Contains(runner.Metrics().Events, e => e.Kind == PipelineEventKind.Stall && e.Message.Contains("stalled", StringComparison.Ordinal));
+            Assert.True(camera.Connections >= 2);
+        }
+    }
+
+    [Fact]
+    public async Task ASinkThatIsDownKeepsABoundedQueueCountsDropsAndResumesDelivery()
+    {
+        var port = Wait.FreePort();
+        await using var host = await PipelineTestHost.StartAsync(new PipelineOptions { WebhookAllowedNetworks = ["127.0.0.0/8"] });
+        await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 200);
+        var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl,
+            $$"""{ "component": "webhook", "settings": { "url": "http://127.0.0.1:{{port}}/hook", "timeout_seconds": 1, "only_labelled": false } }"""));
+        await using (runner)
+        {
+            GC.Collect();
+            var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
+            await Wait.UntilAsync(() => runner.Metrics().Steps[2].Drops >= 200, TimeSpan.FromSeconds(30), "drops at the webhook's queue", () => System.Text.Json.JsonSerializer.Serialize(runner.Metrics()));
+            var webhook = runner.Metrics().Steps[2];
+            Assert.True(webhook.QueueLength <= webhook.QueueCapacity, $"queue {webhook.QueueLength} of {webhook.QueueCapacity}");
+            Assert.Equal(4, webhook.QueueCapacity);
+            Assert.True(runner.Frames >= 200, $"only {runner.Frames} frames passed");
+            var growth = GC.GetTotalMemory(forceFullCollection: true) - memoryBefore;
+            Assert.True(growth < 32L * 1024 * 1024, $"memory grew by {growth / 1048576.0:0.0} MiB while the sink was down");
+            Assert.Contains(runner.Metrics().Events, e => e.Step == "webhook" && e.Message.Contains("unreachable", StringComparison.Ordinal));
+
+            await using var receiver = await WebhookReceiver.StartAsync(port);
+            await Wait.UntilAsync(() => receiver.Received >= 5, TimeSpan.FromSeconds(30), "delivery to resume");
+            Assert.Contains(runner.Metrics().Events, e => e.Message.Contains("delivery resumed", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task AWebhookToALoopbackAddressIsRefusedUnlessAllowListed()
+    {
+        var port = Wait.FreePort();
+        await using var trap = await WebhookReceiver.StartAsync(port);
+        await using var host = await PipelineTestHost.StartAsync(new PipelineOptions());
+        await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 50);
+        var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl,
+            $$"""{ "component": "webhook", "settings": { "url": "http://127.0.0.1:{{port}}/hook", "only_labelled": false } }"""));
+        await using (runner)
+        {
+            await Wait.UntilAsync(() => runner.Metrics().Steps[2].Errors >= 3, TimeSpan.FromSeconds(20), "refused posts");
+            Assert.Contains("internal and was refused", runner.Metrics().Steps[2].LastError, StringComparison.Ordinal);
+            Assert.Equal(0, trap.Received);
+        }
+    }
+}
