@@ -6,6 +6,7 @@ using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Server.Models;
+using VisionFactory.Server.Pipelines;
 using VisionFactory.Server.Runs;
 using VisionFactory.Server.Security;
 using VisionFactory.Server.Zoo;
@@ -98,6 +99,8 @@ public static class VisionFactoryWebHost
         api.MapRunsApi();
         api.MapModelsApi();
         api.MapZooApi();
+        api.MapPipelinesApi();
+        api.MapPredictApi();
         app.MapHub<RunsHub>("/hubs/runs").RequireAuthorization(Policies.Viewer);
         return app;
     }

@@ -7,6 +7,7 @@ using VisionFactory.Factory.Models;
 using VisionFactory.Factory.Training;
 using VisionFactory.Pipelines.Runtime;
 using VisionFactory.Storage.Database;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Pipelines.Tests;
 

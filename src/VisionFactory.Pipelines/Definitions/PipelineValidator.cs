@@ -41,6 +41,11 @@ public sealed partial class PipelineValidator(ComponentCatalog catalog)
             problems.Add($"name: '{definition.Name}' is not a pipeline name: use 1-64 letters, digits, '-' or '_', starting with a letter or digit");
         }
 
+        else if (definition.Name is "catalog" or "suggest")
+        {
+            problems.Add($"name: '{definition.Name}' is reserved by the API; choose another name");
+        }
+
         if (definition.QueueCapacity is < 1 or > 1024)
         {
             problems.Add($"queue_capacity: must be between 1 and 1024 frames, not {definition.QueueCapacity}");

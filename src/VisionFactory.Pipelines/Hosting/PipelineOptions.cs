@@ -45,4 +45,8 @@ public sealed class PipelineOptions
     /// <summary>POST /api/predict: requests waiting beyond the running batch; one more is answered 429.</summary>
     [Range(1, 100_000)]
     public int PredictQueueCapacity { get; set; } = 64;
+
+    /// <summary>POST /api/predict: how long the first request of a batch waits for others to join it (milliseconds).</summary>
+    [Range(0, 1000)]
+    public int PredictBatchWindowMs { get; set; } = 2;
 }

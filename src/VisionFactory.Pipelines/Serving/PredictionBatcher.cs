@@ -30,6 +30,7 @@ public sealed class PredictionBatcher : IDisposable
     private readonly ImageLimits limits;
     private readonly int maxBatch;
     private readonly int capacity;
+    private readonly TimeSpan window;
     private readonly CancellationTokenSource stopping = new();
     private readonly LinkedList<(string Id, ModelVersion Model, ClassifierNetwork Network)> loaded = new();
     private readonly Lazy<Task> worker;
@@ -45,6 +46,7 @@ public sealed class PredictionBatcher : IDisposable
         this.limits = limits;
         maxBatch = options.PredictMaxBatch;
         capacity = options.PredictQueueCapacity;
+        window = TimeSpan.FromMilliseconds(options.PredictBatchWindowMs);
         queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         worker = new Lazy<Task>(() => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
     }
@@ -74,9 +76,23 @@ public sealed class PredictionBatcher : IDisposable
         {
             while (reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
             {
-                while (pending.Count < maxBatch * 4 && reader.TryRead(out var request))
+                // A short window lets concurrent requests join the first one's batch.
+                var opened = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (pending.Count < maxBatch * 4)
                 {
-                    pending.Add(request);
+                    if (reader.TryRead(out var request))
+                    {
+                        pending.Add(request);
+                        continue;
+                    }
+
+                    var left = window - System.Diagnostics.Stopwatch.GetElapsedTime(opened);
+                    if (pending.Count >= maxBatch || left <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    Thread.Sleep(left < TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
                 }
 
                 foreach (var group in pending.Where(r => !r.Cancellation.IsCancellationRequested).GroupBy(r => r.ModelId, StringComparer.Ordinal))

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace VisionFactory.Pipelines.Tests;
+namespace VisionFactory.Testing;
 
 /// <summary>
 /// A camera for tests: Kestrel on loopback serving the given JPEG files as a Motion JPEG stream at a set rate
