@@ -16,7 +16,7 @@ public sealed record RunnerSettings(int QueueCapacity, TimeSpan StallTimeout, Ti
 /// channel drops its oldest frame (counted as a drop of the step behind it), so a camera that outpaces the model never
 /// builds a backlog and memory stays bounded. Every sink has its own queue, so a slow sink only loses its own results.
 /// A live source that stops delivering for the stall timeout is reconnected; failures reconnect with doubling back-off
-/// up to a cap.
+/// up to a cap. A source that is not live (a folder) loses nothing instead: its queues wait for room (backpressure).
 /// </summary>
 public sealed partial class PipelineRunner : IAsyncDisposable
 {
@@ -35,6 +35,7 @@ public sealed partial class PipelineRunner : IAsyncDisposable
     private Channel<Frame>[] frameQueues = [];
     private Channel<FrameResult>[] resultQueues = [];
     private long sequence;
+    private bool lossless;
     private int started;
 
     public PipelineRunner(
@@ -78,6 +79,7 @@ public sealed partial class PipelineRunner : IAsyncDisposable
             throw new InvalidOperationException("a pipeline runner starts once; build a new one to restart");
         }
 
+        lossless = !source.Instance.IsLive;
         frameQueues = processors.Select(p => CreateQueue<Frame>(p.Metrics, f => f.Dispose())).ToArray();
         resultQueues = sinks.Select(s => CreateQueue<FrameResult>(s.Metrics, null)).ToArray();
         StartedAt = clock.GetUtcNow();
@@ -165,7 +167,7 @@ public sealed partial class PipelineRunner : IAsyncDisposable
         metrics.QueueCapacity = settings.QueueCapacity;
         var options = new BoundedChannelOptions(settings.QueueCapacity)
         {
-            FullMode = BoundedChannelFullMode.DropOldest,
+            FullMode = lossless ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
             SingleReader = true,
             SingleWriter = true,
         };
@@ -303,8 +305,23 @@ public sealed partial class PipelineRunner : IAsyncDisposable
     {
         if (nextProcessor < processors.Count)
         {
-            // Drop-oldest: never blocks; a full queue releases its oldest frame through the drop callback.
-            frameQueues[nextProcessor].Writer.TryWrite(frame);
+            // Drop-oldest never blocks: a full queue releases its oldest frame through the drop callback. A lossless
+            // pipeline waits for room instead.
+            if (!lossless)
+            {
+                frameQueues[nextProcessor].Writer.TryWrite(frame);
+                return;
+            }
+
+            try
+            {
+                frameQueues[nextProcessor].Writer.WriteAsync(frame, stopping.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+            {
+                frame.Dispose();
+            }
+
             return;
         }
 
@@ -315,7 +332,20 @@ public sealed partial class PipelineRunner : IAsyncDisposable
                 [.. frame.Faces], [.. frame.Labels], thumbnail);
             foreach (var queue in resultQueues)
             {
-                queue.Writer.TryWrite(result);
+                if (!lossless)
+                {
+                    queue.Writer.TryWrite(result);
+                    continue;
+                }
+
+                try
+                {
+                    queue.Writer.WriteAsync(result, stopping.Token).AsTask().GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+                {
+                    // Stopping.
+                }
             }
 
             endToEnd.Record(Stopwatch.GetTimestamp() - frame.StartedTicks, passed: true);
