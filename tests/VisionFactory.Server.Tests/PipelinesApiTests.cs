@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using SkiaSharp;
 using VisionFactory.Testing;
 
@@ -188,5 +189,58 @@ public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixtu
         {
             Assert.Equal("red", (string?)(await Json.ReadAsync(ok))["label"]);
         }
+    }
+
+    [Fact]
+    public async Task OperatePagesRenderTheCatalogTheBuilderAndTheDashboard()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var saved = await client.PostAsync("/api/pipelines", Json.Body(new
+        {
+            name = "lobby",
+            steps = new object[]
+            {
+                new { component = "http_snapshot", settings = new { url = "http://camera.invalid/snapshot.jpg" } },
+                new { component = "classify", settings = new { model = fixture.ModelId } },
+                new { component = "results_store" },
+            },
+        }));
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+
+        var operate = await PageAsync("/operate");
+        Assert.Contains("href=\"/operate/catalog\"", operate, StringComparison.Ordinal);
+        var catalog = await PageAsync("/operate/catalog");
+        Assert.Contains("data-testid=\"catalog\"", catalog, StringComparison.Ordinal);
+        Assert.Contains("href=\"/operate/pipelines/lobby\"", operate, StringComparison.Ordinal);
+        Assert.Contains("<code>face_detection</code>", catalog, StringComparison.Ordinal);
+
+        var builder = await PageAsync("/operate/pipelines/lobby/edit");
+        Assert.Contains("data-testid=\"step-3\"", builder, StringComparison.Ordinal);
+        Assert.Contains("id=\"setting-1-interval_ms\"", builder, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"model-assistant\"", builder, StringComparison.Ordinal);
+
+        var fresh = await PageAsync("/operate/pipelines/new");
+        Assert.Contains("id=\"setting-1-url\"", fresh, StringComparison.Ordinal);
+
+        var dashboard = await PageAsync("/operate/pipelines/lobby");
+        Assert.Contains("data-testid=\"pipeline-state\"", dashboard, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"no-results\"", dashboard, StringComparison.Ordinal);
+
+        var missing = await PageAsync("/operate/pipelines/nobody");
+        Assert.Contains("pipeline &#x27;nobody&#x27; does not exist", missing, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<string> PageAsync(string path)
+    {
+        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = fixture.Factory.Server.CreateHandler() })
+        {
+            BaseAddress = fixture.Factory.Server.BaseAddress,
+        };
+        await AdminKey.CreateAsync(client);
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
+        Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
+        return html;
     }
 }
