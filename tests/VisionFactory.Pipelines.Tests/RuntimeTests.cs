@@ -118,4 +118,44 @@ public sealed class RuntimeTests
             Assert.Equal(0, trap.Received);
         }
     }
+
+    [Fact]
+    public async Task AFrameLargerThanTheFrameLimitIsRefusedWithoutBufferingItAndTheStreamGoesOn()
+    {
+        using var noise = new SKBitmap(512, 512);
+        var random = new Random(7);
+        for (var y = 0; y < 512; y++)
+        {
+            for (var x = 0; x < 512; x++)
+            {
+                noise.SetPixel(x, y, new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+            }
+        }
+
+        using var encoded = noise.Encode(SKEncodedImageFormat.Jpeg, 95);
+        var huge = encoded.ToArray();
+        Assert.True(huge.Length > 64 * 1024, $"the large frame is only {huge.Length} bytes");
+        Assert.All(Frames, f => Assert.True(f.Length < 8192));
+
+        await using var host = await PipelineTestHost.StartAsync();
+        await using var camera = await MjpegTestServer.StartAsync([.. Frames.Take(5), huge], fps: 100);
+        var runner = await host.StartPipelineAsync($$"""
+            {
+              "name": "limits",
+              "reconnect_max_seconds": 0.2,
+              "steps": [
+                { "component": "mjpeg_camera", "settings": { "url": "{{camera.StreamUrl}}", "max_frame_bytes": 16384 } },
+                { "component": "file", "settings": { "file_name": "limits.jsonl" } }
+              ]
+            }
+            """);
+        await using (runner)
+        {
+            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Errors >= 2 && runner.Frames >= 10, TimeSpan.FromSeconds(20), "refused frames and the stream going on",
+                () => System.Text.Json.JsonSerializer.Serialize(runner.Metrics()));
+            Assert.Contains("frame limit", runner.Metrics().Steps[0].LastError, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(File.ReadAllLines(Path.Combine(host.Data.Root, "exports", "limits.jsonl")), l => l.Contains("\"width\":512", StringComparison.Ordinal));
+    }
 }

@@ -53,9 +53,24 @@ public sealed class MjpegCameraSource : IFrameSource
             HeadersLengthLimit = 16 * 1024,
         };
 
-        while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+        while (await NextFrameAsync(reader, cancellationToken).ConfigureAwait(false) is { } frame)
         {
-            yield return await StreamLimits.ReadAsync(section.Body, settings.MaxFrameBytes, cancellationToken).ConfigureAwait(false);
+            yield return frame;
+        }
+    }
+
+    private async Task<byte[]?> NextFrameAsync(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section
+                ? await StreamLimits.ReadAsync(section.Body, settings.MaxFrameBytes, cancellationToken).ConfigureAwait(false)
+                : null;
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+        {
+            // The reader stops at the limit, so an oversized part is never buffered whole; the stream is reconnected.
+            throw new InvalidDataException($"a frame is larger than the {settings.MaxFrameBytes / 1048576.0:0.##} MiB frame limit (max_frame_bytes)", e);
         }
     }
 
