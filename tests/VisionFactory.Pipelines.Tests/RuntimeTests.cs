@@ -158,4 +158,40 @@ public sealed class RuntimeTests
 
         Assert.DoesNotContain(File.ReadAllLines(Path.Combine(host.Data.Root, "exports", "limits.jsonl")), l => l.Contains("\"width\":512", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ThreadsAndHandlesStayFlatOverAHundredReconnects()
+    {
+        await using var host = await PipelineTestHost.StartAsync();
+        await using var camera = await MjpegTestServer.StartAsync(Frames);
+        var runner = await host.StartPipelineAsync($$"""
+            {
+              "name": "flaky",
+              "reconnect_max_seconds": 0.1,
+              "steps": [
+                { "component": "mjpeg_camera", "settings": { "url": "{{camera.BrokenUrl}}" } },
+                { "component": "file", "settings": { "file_name": "flaky.jsonl" } }
+              ]
+            }
+            """);
+        await using (runner)
+        {
+            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Reconnects >= 20, TimeSpan.FromSeconds(30), "20 reconnects");
+            var (threads, handles) = Usage();
+            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Reconnects >= 120, TimeSpan.FromSeconds(60), "120 reconnects");
+            var (threadsAfter, handlesAfter) = Usage();
+            Assert.True(handlesAfter - handles < 30, $"open handles went from {handles} to {handlesAfter} over 100 reconnects");
+            Assert.True(threadsAfter - threads < 10, $"threads went from {threads} to {threadsAfter} over 100 reconnects");
+            Assert.True(camera.Connections >= 120);
+            Assert.Single(runner.Metrics().Events, e => e.Kind == PipelineEventKind.Error);
+        }
+    }
+
+    private static (int Threads, int Handles) Usage()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return (process.Threads.Count, Directory.GetFiles("/proc/self/fd").Length);
+    }
 }

@@ -28,6 +28,9 @@ public sealed class MjpegTestServer : IAsyncDisposable
 
     public Uri StreamUrl => new(app.Urls.First() + "/stream");
 
+    /// <summary>A stream that is cut as soon as it is asked for (a camera that keeps failing).</summary>
+    public Uri BrokenUrl => new(app.Urls.First() + "/broken");
+
     /// <summary>Frames sent, over all connections.</summary>
     public int Sent => sent;
 
@@ -49,6 +52,11 @@ public sealed class MjpegTestServer : IAsyncDisposable
         var app = builder.Build();
         var server = new MjpegTestServer(app, frames) { Fps = fps, Loop = loop };
         app.MapGet("/stream", server.StreamAsync);
+        app.MapGet("/broken", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref server.connections);
+            context.Abort();
+        });
         app.MapGet("/snapshot", () => Results.Bytes(frames[Math.Max(0, server.sent - 1) % frames.Count], "image/jpeg"));
         await app.StartAsync();
         return server;
