@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Pipelines.Runtime;
@@ -193,5 +194,27 @@ public sealed class RuntimeTests
         GC.WaitForPendingFinalizers();
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return (process.Threads.Count, Directory.GetFiles("/proc/self/fd").Length);
+    }
+
+    [Fact]
+    public async Task TheResultsStoreKeepsOnlyTheNewestResultsAndTheirPreviews()
+    {
+        await using var host = await PipelineTestHost.StartAsync();
+        await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 100);
+        var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl, """{ "component": "results_store", "settings": { "keep_last": 10 } }"""));
+        await using (runner)
+        {
+            await Wait.UntilAsync(() => runner.Metrics().Steps[2].FramesOut >= 60, TimeSpan.FromSeconds(30), "60 stored results");
+            await runner.StopAsync();
+        }
+
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VisionFactory.Storage.Database.VisionFactoryDb>();
+        var kept = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(db.PipelineResults);
+        Assert.InRange(kept.Count, 10, 10 + 16);
+        Assert.Equal(runner.Metrics().Steps[2].FramesOut, kept.Max(r => r.Id));
+        Assert.Equal(kept.Count, kept.Max(r => r.Id) - kept.Min(r => r.Id) + 1);
+        var previews = Directory.EnumerateFiles(host.Data.BlobsPath, "*", SearchOption.AllDirectories).Count();
+        Assert.Equal(kept.Select(r => r.ThumbnailSha256).Distinct().Count(), previews);
     }
 }

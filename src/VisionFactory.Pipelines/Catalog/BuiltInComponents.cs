@@ -218,7 +218,8 @@ internal static class BuiltInComponents
                   "additionalProperties": false,
                   "properties": {
                     "thumbnails": { "type": "boolean", "default": true, "title": "Keep a preview of each frame" },
-                    "only_with_findings": { "type": "boolean", "default": false, "title": "Only frames with a label or a face" }
+                    "only_with_findings": { "type": "boolean", "default": false, "title": "Only frames with a label or a face" },
+                    "keep_last": { "type": "integer", "minimum": 10, "maximum": 100000000, "default": 100000, "title": "Results kept (newest)" }
                   }
                 }
                 """),
