@@ -51,7 +51,7 @@ public sealed class ResourceTests
             Assert.Contains(runner.Metrics().Events, e => e.Step == "webhook" && e.Message.Contains("unreachable", StringComparison.Ordinal));
 
             await using var receiver = await WebhookReceiver.StartAsync(port);
-            await Wait.UntilAsync(() => receiver.Received >= 5, TimeSpan.FromSeconds(30), "delivery to resume");
+            await Wait.UntilAsync(() => receiver.Received >= 5, TimeSpan.FromSeconds(75), "delivery to resume (the retry back-off is capped at 30 s)");
             Assert.Contains(runner.Metrics().Events, e => e.Message.Contains("delivery resumed", StringComparison.Ordinal));
         }
     }
