@@ -6,6 +6,7 @@ using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Server.Models;
+using VisionFactory.Server.Pipelines;
 using VisionFactory.Server.Runs;
 using VisionFactory.Server.Security;
 using VisionFactory.Server.Zoo;
@@ -99,6 +100,8 @@ public static class VisionFactoryWebHost
         api.MapModelsApi();
         api.MapZooApi();
         api.MapReviewApi();
+        api.MapPipelinesApi();
+        api.MapPredictApi();
         app.MapHub<RunsHub>("/hubs/runs").RequireAuthorization(Policies.Viewer);
         return app;
     }

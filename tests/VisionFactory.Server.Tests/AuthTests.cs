@@ -24,6 +24,9 @@ public sealed class AuthTests : IAsyncDisposable
         using var editor = await factory.CreateClientWithRoleAsync("editor");
         var routes = Routes();
         Assert.True(routes.Count > 25, $"only {routes.Count} API routes were found");
+        Assert.Contains(routes, r => r.Method == "POST" && r.Template == "/api/pipelines/{name}/start");
+        Assert.Contains(routes, r => r.Method == "GET" && r.Template == "/api/pipelines/{name}/results/{id}/thumbnail");
+        Assert.Contains(routes, r => r.Method == "POST" && r.Template == "/api/predict");
 
         foreach (var (method, path) in routes.Where(r => !Anonymous.Contains($"{r.Method} {r.Template}")).Select(r => (r.Method, r.Path)))
         {

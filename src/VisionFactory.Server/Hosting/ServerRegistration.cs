@@ -6,6 +6,8 @@ using VisionFactory.Factory.Runs;
 using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
 using VisionFactory.Imaging.Thumbnails;
+using VisionFactory.Pipelines;
+using VisionFactory.Server.Pipelines;
 using VisionFactory.Server.Security;
 using VisionFactory.Storage;
 
@@ -39,6 +41,7 @@ internal static class ServerRegistration
         services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
 
         services.AddVisionFactorySecurity();
+        services.AddVisionFactoryPipelines(PipelineSettings.FromConfiguration(builder.Configuration, data));
 
         // Sign-in cookies and anti-forgery tokens stay valid across restarts and across web hosts sharing the data folder.
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Root, "keys"))).SetApplicationName("VisionFactory");

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Review;
+using VisionFactory.Domain.Pipelines;
 using VisionFactory.Domain.Runs;
 using VisionFactory.Domain.Users;
 using VisionFactory.Domain.Zoo;
@@ -57,6 +58,11 @@ public class VisionFactoryDb : DbContext
     public DbSet<ImageEmbedding> ImageEmbeddings => Set<ImageEmbedding>();
 
     public DbSet<DatasetReview> DatasetReviews => Set<DatasetReview>();
+    public DbSet<PipelineVersion> PipelineVersions => Set<PipelineVersion>();
+
+    public DbSet<PipelineResult> PipelineResults => Set<PipelineResult>();
+
+    public DbSet<PipelineAlert> PipelineAlerts => Set<PipelineAlert>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -144,6 +150,7 @@ public class VisionFactoryDb : DbContext
         });
 
         ConfigureReview(modelBuilder);
+        ConfigurePipelines(modelBuilder);
     }
 
     // Dataset review: measures and embeddings per image content, and one stored report per review.
@@ -165,6 +172,31 @@ public class VisionFactoryDb : DbContext
             r.HasIndex(x => new { x.DatasetVersionId, x.CreatedAt });
             r.HasOne<DatasetVersion>().WithMany().HasForeignKey(x => x.DatasetVersionId).OnDelete(DeleteBehavior.Cascade);
             AsJson(r.Property(x => x.Report));
+        });
+    }
+
+    private static void ConfigurePipelines(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PipelineVersion>(p =>
+        {
+            p.Property(x => x.Name).HasMaxLength(PipelineVersion.MaxNameLength);
+            p.HasIndex(x => new { x.Name, x.Number }).IsUnique();
+        });
+
+        modelBuilder.Entity<PipelineResult>(r =>
+        {
+            r.Property(x => x.Pipeline).HasMaxLength(PipelineVersion.MaxNameLength);
+            r.Property(x => x.TopLabel).HasMaxLength(200);
+            r.Property(x => x.ThumbnailSha256).HasMaxLength(64);
+            r.HasIndex(x => new { x.Pipeline, x.Id });
+            AsJson(r.Property(x => x.Detections));
+        });
+
+        modelBuilder.Entity<PipelineAlert>(a =>
+        {
+            a.Property(x => x.Pipeline).HasMaxLength(PipelineVersion.MaxNameLength);
+            a.Property(x => x.Label).HasMaxLength(200);
+            a.HasIndex(x => new { x.Pipeline, x.Id });
         });
     }
 

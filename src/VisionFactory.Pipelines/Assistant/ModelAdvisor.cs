@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Models;
+using VisionFactory.Learning.Inference;
+using VisionFactory.Pipelines.Definitions;
+using VisionFactory.Pipelines.Serving;
+using VisionFactory.Storage;
+using VisionFactory.Storage.Database;
+
+namespace VisionFactory.Pipelines.Assistant;
+
+/// <summary>One model version as the assistant weighs it.</summary>
+public sealed record ModelCandidate(
+    string Model,
+    string Architecture,
+    int ImageSize,
+    DateTimeOffset CreatedAt,
+    double? Accuracy,
+    double? MacroF1,
+    double LatencyMs,
+    bool LatencyMeasuredNow,
+    bool MeetsAccuracy,
+    bool MeetsLatency);
+
+/// <summary>The assistant's answer: every candidate ranked, the choice (if any model meets both targets) and why.</summary>
+public sealed record ModelSuggestion(
+    string Dataset,
+    double MinAccuracy,
+    double MaxLatencyMs,
+    string? Choice,
+    string Reason,
+    IReadOnlyList<ModelCandidate> Candidates,
+    StepDefinition? ClassifyStep);
+
+/// <summary>
+/// The model-selection assistant: ranks a dataset's model versions by their stored test-split evaluation and their
+/// single-image latency on this machine (measured once per model and kept in the cache), and picks the fastest model
+/// that reaches the accuracy target within the latency target.
+/// </summary>
+public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, DataDirectory data)
+{
+    private const int Runs = 10;
+
+    public async Task<ModelSuggestion> SuggestAsync(string dataset, double minAccuracy, double maxLatencyMs, CancellationToken cancellationToken)
+    {
+        if (minAccuracy is < 0 or > 1 || double.IsNaN(minAccuracy))
+        {
+            throw ProblemException.Invalid($"the minimum accuracy must be between 0 and 1 (e.g. 0.95), not {minAccuracy}");
+        }
+
+        if (maxLatencyMs <= 0 || double.IsNaN(maxLatencyMs))
+        {
+            throw ProblemException.Invalid($"the maximum latency must be above 0 ms, not {maxLatencyMs}");
+        }
+
+        if (!await db.Datasets.AnyAsync(d => d.Name == dataset, cancellationToken).ConfigureAwait(false))
+        {
+            throw ProblemException.NotFound($"dataset '{dataset}' does not exist; 'vf dataset list' lists the datasets");
+        }
+
+        var models = await db.Models.AsNoTracking().Include(m => m.DatasetVersion).ThenInclude(v => v!.Dataset)
+            .Where(m => m.DatasetVersion!.Dataset!.Name == dataset).ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (models.Count == 0)
+        {
+            throw ProblemException.NotFound($"dataset '{dataset}' has no trained models yet: train one first ('vf train {dataset}')");
+        }
+
+        var candidates = new List<ModelCandidate>(models.Count);
+        foreach (var model in models)
+        {
+            var (latency, measured) = await LatencyAsync(model, cancellationToken).ConfigureAwait(false);
+            var accuracy = model.Evaluation?.Accuracy;
+            candidates.Add(new ModelCandidate(
+                model.Id, model.Spec.Architecture, model.Spec.ImageSize, model.CreatedAt, accuracy, model.Evaluation?.MacroF1,
+                Math.Round(latency, 2), measured, accuracy >= minAccuracy, latency <= maxLatencyMs));
+        }
+
+        var ranked = candidates.Where(c => c.MeetsAccuracy && c.MeetsLatency).OrderBy(c => c.LatencyMs).ThenByDescending(c => c.Accuracy)
+            .Concat(candidates.Where(c => !(c.MeetsAccuracy && c.MeetsLatency)).OrderByDescending(c => c.Accuracy ?? -1).ThenBy(c => c.LatencyMs))
+            .ToList();
+        var choice = ranked.FirstOrDefault(c => c.MeetsAccuracy && c.MeetsLatency);
+        var reason = choice is not null
+            ? $"{choice.Model} ({choice.Architecture}) is the fastest model at or above {minAccuracy:P1} accuracy: {choice.Accuracy:P1} at {choice.LatencyMs:0.#} ms per image here"
+            : NoChoice(ranked, minAccuracy, maxLatencyMs);
+        var step = choice is null ? null : new StepDefinition
+        {
+            Id = "classify",
+            Component = "classify",
+            Settings = JsonSerializer.SerializeToElement(new { model = choice.Model, per_face = true }),
+        };
+        return new ModelSuggestion(dataset, minAccuracy, maxLatencyMs, choice?.Model, reason, ranked, step);
+    }
+
+    private static string NoChoice(List<ModelCandidate> ranked, double minAccuracy, double maxLatencyMs)
+    {
+        var accurate = ranked.Where(c => c.MeetsAccuracy).OrderBy(c => c.LatencyMs).FirstOrDefault();
+        var best = ranked.Where(c => c.Accuracy is not null).MaxBy(c => c.Accuracy);
+        return accurate is not null
+            ? $"no model reaches {minAccuracy:P1} within {maxLatencyMs:0.#} ms; the fastest that reaches it is {accurate.Model} at {accurate.LatencyMs:0.#} ms: raise the latency limit or train a smaller architecture"
+            : best is not null
+                ? $"no model reaches {minAccuracy:P1} accuracy; the best is {best.Model} with {best.Accuracy:P1}: lower the target, or train longer or a larger architecture"
+                : "no model has a stored evaluation yet: run 'vf evaluate <model>'";
+    }
+
+    /// <summary>Single-image latency (median of several runs, decoding excluded) from the cache, or measured now.</summary>
+    private async Task<(double Ms, bool Measured)> LatencyAsync(ModelVersion model, CancellationToken cancellationToken)
+    {
+        var cache = Path.Combine(data.CachePath, "latency", $"{model.ArtifactSha256}-{Environment.ProcessorCount}.txt");
+        if (File.Exists(cache) && double.TryParse(await File.ReadAllTextAsync(cache, cancellationToken).ConfigureAwait(false),
+                System.Globalization.CultureInfo.InvariantCulture, out var stored))
+        {
+            return (stored, false);
+        }
+
+        var (_, network) = await ModelNetworks.LoadAsync(services, model.Id, cancellationToken).ConfigureAwait(false);
+        var ms = await Task.Run(
+            () =>
+            {
+                using (network)
+                {
+                    var image = new byte[network.ImageSize * network.ImageSize * 3];
+                    Array.Fill(image, (byte)128);
+                    var input = new List<byte[]> { image };
+                    ImageClassifier.Probabilities(network, input, 1, cancellationToken);
+                    var times = new double[Runs];
+                    for (var i = 0; i < Runs; i++)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        ImageClassifier.Probabilities(network, input, 1, cancellationToken);
+                        times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    }
+
+                    Array.Sort(times);
+                    return times[Runs / 2];
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+        await File.WriteAllTextAsync(cache, ms.ToString("R", System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        return (ms, true);
+    }
+}

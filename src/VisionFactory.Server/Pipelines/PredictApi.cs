@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using VisionFactory.Domain;
+using VisionFactory.Factory.Models;
+using VisionFactory.Pipelines.Serving;
+
+namespace VisionFactory.Server.Pipelines;
+
+/// <summary>
+/// <c>POST /api/predict</c>: one image, one model version, one answer, served from a bounded queue that batches
+/// concurrent requests; when the queue is full the answer is 429 at once, with a Retry-After.
+/// </summary>
+public static class PredictApi
+{
+    private const long MaxImageBytes = 32L * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGroup("/api/predict").WithTags("Models")
+            .MapPost("", Predict)
+            .WithName("Predict")
+            .WithSummary("Classifies one image (the request body, or the first file of a multipart form) with ?model=m-xxxxxxxx; batched under load, 429 when the queue is full.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxImageBytes))
+            .DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<Results<Ok<Prediction>, ProblemHttpResult>> Predict(
+        HttpRequest request, HttpResponse response, PredictionBatcher batcher, CancellationToken cancellationToken, string? model = null)
+    {
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            throw ProblemException.Invalid("name the model version with ?model=m-xxxxxxxx ('vf models' lists them)");
+        }
+
+        var (name, bytes) = await ReadImageAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return TypedResults.Ok(await batcher.PredictAsync(model, name, bytes, cancellationToken).ConfigureAwait(false));
+        }
+        catch (PredictionQueueFullException e)
+        {
+            response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many predictions at once", detail: e.Message);
+        }
+    }
+
+    private static async Task<(string Name, byte[] Bytes)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+            var file = (form.Files.Count > 0 ? form.Files[0] : null) ?? throw ProblemException.Invalid("the form has no file: send one image");
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return (string.IsNullOrEmpty(file.FileName) ? file.Name : file.FileName, buffer.ToArray());
+        }
+
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+        return body.Length == 0
+            ? throw ProblemException.Invalid("the request has no image: send the image as the body (e.g. Content-Type: image/jpeg) or as a multipart file")
+            : ("image", body.ToArray());
+    }
+}

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using SkiaSharp;
+using VisionFactory.Testing;
+
+namespace VisionFactory.Server.Tests;
+
+/// <summary>A host with a tiny model trained through the API, and prediction settings that make the queue observable.</summary>
+public sealed class PipelineHostFixture : IAsyncLifetime
+{
+    public ServerFactory Factory { get; } = new()
+    {
+        Settings =
+        {
+            ["Pipelines:PredictQueueCapacity"] = "2",
+            ["Pipelines:PredictMaxBatch"] = "8",
+            ["Pipelines:PredictBatchWindowMs"] = "150",
+        },
+    };
+
+    public TinyImageFolder Images { get; } = TinyImageFolder.Create();
+
+    public string ModelId { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        using var client = Factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/datasets/colours/imports", Json.Body(new { path = Images.Root }))).StatusCode);
+        var started = await client.PostAsync("/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 3, batch_size = 8, image_size = 32, threads = 2 }));
+        var location = started.Headers.Location!.OriginalString;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var run = await Json.ReadAsync(await client.GetAsync(location));
+            if ((string?)run["state"] == "succeeded")
+            {
+                ModelId = (string)run["model"]!;
+                return;
+            }
+
+            Assert.True((string?)run["state"] != "failed" && clock.Elapsed < TimeSpan.FromSeconds(120), run.ToJsonString());
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        Images.Dispose();
+    }
+}
+
+public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixture<PipelineHostFixture>
+{
+    private static readonly string[] Colours = ["blue", "green", "red"];
+
+    [Fact]
+    public async Task CatalogListsEveryComponentWithItsKindAndSchema()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var catalog = (await Json.ReadAsync(await client.GetAsync("/api/pipelines/catalog"))).AsArray();
+        var camera = catalog.Single(c => (string?)c!["id"] == "mjpeg_camera")!;
+        Assert.Equal("source", (string?)camera["kind"]);
+        Assert.Equal("object", (string?)camera["settings_schema"]!["type"]);
+        Assert.Equal(["source", "processor", "sink"], catalog.Select(c => (string)c!["kind"]!).Distinct());
+    }
+
+    [Fact]
+    public async Task APipelineIsSavedVersionedStartedReadAndStopped()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var frames = Enumerable.Range(0, 10).Select(i => SyntheticImages.Encode(i % 2, i, 64, SKEncodedImageFormat.Jpeg)).ToList();
+        await using var camera = await MjpegTestServer.StartAsync(frames, fps: 20);
+
+        var invalid = await client.PostAsync("/api/pipelines", Json.Body(new
+        {
+            name = "door",
+            steps = new object[]
+            {
+                new { component = "mjpeg_camera", settings = new { url = camera.StreamUrl.ToString() } },
+                new { id = "faces", component = "face_detection", settings = new { score_threshold = 3 } },
+                new { component = "results_store" },
+            },
+        }));
+        var problem = await Json.ProblemAsync(invalid, 400);
+        Assert.Contains("step 2 'faces' (face_detection): settings: score_threshold", (string?)problem["detail"], StringComparison.Ordinal);
+
+        var yaml = $"""
+            name: door
+            steps:
+              - component: mjpeg_camera
+                settings: {"{"} url: "{camera.StreamUrl}" {"}"}
+              - component: classify
+                settings: {"{"} model: {fixture.ModelId} {"}"}
+              - component: results_store
+            """;
+        var first = await client.PostAsync("/api/pipelines", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(1, (int)(await Json.ReadAsync(first))["version"]!);
+        var second = await Json.ReadAsync(await client.PostAsync("/api/pipelines", new StringContent(yaml, Encoding.UTF8, "application/yaml")));
+        Assert.Equal(2, (int)second["version"]!);
+        Assert.Equal([1, 2], second["versions"]!.AsArray().Select(v => (int)v!));
+
+        var started = await client.PostAsync("/api/pipelines/door/start", null);
+        Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+        await Json.ProblemAsync(await client.PostAsync("/api/pipelines/door/start", null), 409);
+        Assert.True((bool)(await Json.ReadAsync(await client.GetAsync("/api/pipelines")))[0]!["running"]!);
+
+        JsonNode page = new JsonObject();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            page = await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/results?limit=5"));
+            if (page["results"]!.AsArray().Count >= 5)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var newest = page["results"]!.AsArray()[0]!;
+        Assert.Equal(2, (int)newest["version"]!);
+        var label = (string?)newest["top_label"];
+        Assert.Contains(label, Colours);
+        var thumbnail = await client.GetAsync((string)newest["thumbnail_url"]!);
+        Assert.Equal("image/jpeg", thumbnail.Content.Headers.ContentType?.MediaType);
+
+        var metrics = await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/metrics"));
+        Assert.True((bool)metrics["running"]!);
+        Assert.Equal(["mjpeg_camera", "classify", "results_store"], metrics["metrics"]!["steps"]!.AsArray().Select(s => (string)s!["step"]!));
+        var counts = (await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/label-counts"))).AsArray();
+        Assert.True(counts.Sum(c => (int)c!["frames"]!) >= 5);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/pipelines/door/stop", null)).StatusCode);
+        await Json.ProblemAsync(await client.PostAsync("/api/pipelines/door/stop", null), 409);
+        Assert.False((bool)(await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/metrics")))["running"]!);
+        await Json.ProblemAsync(await client.GetAsync("/api/pipelines/nobody/results"), 404);
+    }
+
+    [Fact]
+    public async Task AServerReadsNoFoldersForPipelinesUnlessAnAdministratorAllowsThem()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var saved = await client.PostAsync("/api/pipelines", Json.Body(new
+        {
+            name = "inbox",
+            steps = new object[] { new { component = "folder_watch", settings = new { path = "/etc" } }, new { component = "results_store" } },
+        }));
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var refused = await Json.ProblemAsync(await client.PostAsync("/api/pipelines/inbox/start", null), 400);
+        Assert.Contains("Pipelines:FolderRoots", (string?)refused["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PredictAnswersOneImageBatchesConcurrentRequestsAndRefusesWith429WhenTheQueueIsFull()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var image = TinyImageFolder.Image(TinyImageFolder.ThreeClasses[2].Colour, 3);
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(image), "files", "red.png" } };
+        var direct = (await Json.ReadAsync(await client.PostAsync($"/api/models/{fixture.ModelId}/predictions", form)))["predictions"]![0]!;
+        var label = (string)direct["label"]!;
+        Assert.Contains(label, Colours);
+        using (var content = new ByteArrayContent(image))
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+            var one = await Json.ReadAsync(await client.PostAsync($"/api/predict?model={fixture.ModelId}", content));
+            Assert.Equal(label, (string?)one["label"]);
+            Assert.Equal((double)direct["confidence"]!, (double)one["confidence"]!, 0.001);
+        }
+
+        await Json.ProblemAsync(await client.PostAsync("/api/predict", new ByteArrayContent(image)), 400);
+        await Json.ProblemAsync(await client.PostAsync("/api/predict?model=m-00000000", new ByteArrayContent(image)), 404);
+
+        // 40 at once against a queue of 2: some are served (in batches), the rest refused at once with 429.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var content = new ByteArrayContent(image);
+            return await client.PostAsync($"/api/predict?model={fixture.ModelId}", content);
+        }));
+        var served = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(40, served + refused.Count);
+        Assert.True(served >= 2, $"{served} requests were served");
+        Assert.NotEmpty(refused);
+        var problem = await Json.ProblemAsync(refused[0], 429);
+        Assert.Contains("queue is full", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Equal("1", refused[0].Headers.RetryAfter?.ToString());
+        foreach (var ok in responses.Where(r => r.StatusCode == HttpStatusCode.OK))
+        {
+            Assert.Equal(label, (string?)(await Json.ReadAsync(ok))["label"]);
+        }
+    }
+
+    [Fact]
+    public async Task OperatePagesRenderTheCatalogTheBuilderAndTheDashboard()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var saved = await client.PostAsync("/api/pipelines", Json.Body(new
+        {
+            name = "lobby",
+            steps = new object[]
+            {
+                new { component = "http_snapshot", settings = new { url = "http://camera.invalid/snapshot.jpg" } },
+                new { component = "classify", settings = new { model = fixture.ModelId } },
+                new { component = "results_store" },
+            },
+        }));
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+
+        var operate = await PageAsync("/operate");
+        Assert.Contains("href=\"/operate/catalog\"", operate, StringComparison.Ordinal);
+        var catalog = await PageAsync("/operate/catalog");
+        Assert.Contains("data-testid=\"catalog\"", catalog, StringComparison.Ordinal);
+        Assert.Contains("href=\"/operate/pipelines/lobby\"", operate, StringComparison.Ordinal);
+        Assert.Contains("<code>face_detection</code>", catalog, StringComparison.Ordinal);
+
+        var builder = await PageAsync("/operate/pipelines/lobby/edit");
+        Assert.Contains("data-testid=\"step-3\"", builder, StringComparison.Ordinal);
+        Assert.Contains("id=\"setting-1-interval_ms\"", builder, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"model-assistant\"", builder, StringComparison.Ordinal);
+
+        var fresh = await PageAsync("/operate/pipelines/new");
+        Assert.Contains("id=\"setting-1-url\"", fresh, StringComparison.Ordinal);
+
+        var dashboard = await PageAsync("/operate/pipelines/lobby");
+        Assert.Contains("data-testid=\"pipeline-state\"", dashboard, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"no-results\"", dashboard, StringComparison.Ordinal);
+
+        var missing = await PageAsync("/operate/pipelines/nobody");
+        Assert.Contains("pipeline &#x27;nobody&#x27; does not exist", missing, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<string> PageAsync(string path)
+    {
+        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = fixture.Factory.Server.CreateHandler() })
+        {
+            BaseAddress = fixture.Factory.Server.BaseAddress,
+        };
+        await AdminKey.CreateAsync(client);
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
+        Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
+        return html;
+    }
+}
