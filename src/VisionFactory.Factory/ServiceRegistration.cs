@@ -62,6 +62,9 @@ public static class ServiceRegistration
         services.AddScoped<DatasetEditor>();
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
+        services.AddScoped<Evaluation.EvaluationService>();
+        services.AddScoped<Explanations.ExplanationService>();
+        services.AddScoped<LeaderboardService>();
 
         // Hangfire's log provider is process-wide, while a service provider (a CLI command, a test host) is not: one
         // disposed while another still enqueues would leave Hangfire logging into a disposed logger factory. The runs

@@ -97,6 +97,7 @@ public static class VisionFactoryWebHost
         api.MapImagesApi();
         api.MapRunsApi();
         api.MapModelsApi();
+        api.MapEvaluationApi();
         api.MapZooApi();
         app.MapHub<RunsHub>("/hubs/runs").RequireAuthorization(Policies.Viewer);
         return app;
