@@ -31,7 +31,8 @@ public sealed class EvaluationService(VisionFactoryDb db, ModelService models, D
         var model = await models.GetAsync(id, cancellationToken).ConfigureAwait(false);
         var target = await catalog.GetVersionAsync(dataset, version, withItems: true, cancellationToken).ConfigureAwait(false);
         var sameDataset = string.Equals(model.DatasetVersion?.Dataset?.Name, target.Dataset?.Name, StringComparison.Ordinal);
-        var chosen = ParseSplit(split) ?? (sameDataset ? Split.Test : null);
+        var everything = string.Equals(split?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
+        var chosen = ParseSplit(split) ?? (sameDataset && !everything ? Split.Test : null);
         var mapping = MapClasses(model, target);
 
         var images = target.Items
