@@ -75,6 +75,19 @@ public static class ServiceRegistration
             .UseRecommendedSerializerSettings()
             .UseNoOpLogProvider()
             .UseQueueStorage(data, factory));
+
+        // Hangfire hands a service provider whatever storage is current in the process (JobStorage.Current) when it
+        // first asks; two hosts starting at once (test hosts, each with its own data folder) could then enqueue into
+        // each other's queue file, leaving a run queued forever. Each provider of an embedded queue owns its storage.
+        if (data.Postgres is null)
+        {
+            services.AddSingleton<JobStorage>(provider =>
+            {
+                _ = provider.GetRequiredService<IGlobalConfiguration>();
+                return new SQLiteStorage(data.QueueDatabasePath, new SQLiteStorageOptions { QueuePollInterval = factory.QueuePollInterval });
+            });
+        }
+
         services.AddSingleton<IRunDispatcher, HangfireRunDispatcher>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<RunLeases>();

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using SkiaSharp;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
@@ -168,9 +171,67 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         var lowest = models.MinBy(m => (double)m!["score"]!["metrics"]!["loss"]!)!;
         Assert.Contains((string)lowest["score"]!["id"]!, bestLoss);
 
+        var page = await PageAsync($"/compare/models?ids={fixture.ModelId},{second}");
+        Assert.Contains("data-testid=\"comparison\"", page, StringComparison.Ordinal);
+        Assert.Contains("★", page, StringComparison.Ordinal);
+        Assert.Contains($"data-testid=\"confusion-{second}\"", page, StringComparison.Ordinal);
+        Assert.True(Points(page, "overlay-accuracy") > 0, "the accuracy overlay is empty");
+        Assert.True(Points(page, "overlay-roc") > 0, "the ROC overlay is empty");
+
         Assert.Contains("macro_f1", (string?)(await Json.ProblemAsync(badSort, 400))["detail"], StringComparison.Ordinal);
         await Json.ProblemAsync(noDataset, 404);
         Assert.Contains("between 2 and", (string?)(await Json.ProblemAsync(one, 400))["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelPageShowsTheFullFiguresCurvesClickableCellsAndMistakes()
+    {
+        var html = await PageAsync($"/models/{fixture.ModelId}");
+
+        foreach (var id in new[] { "metric-balanced-accuracy", "metric-roc-auc", "metric-ece", "metric-latency", "metric-top-2", "explain-method" })
+        {
+            Assert.Contains($"data-testid=\"{id}\"", html, StringComparison.Ordinal);
+        }
+
+        foreach (var chart in new[] { "roc-chart", "pr-chart", "reliability-chart" })
+        {
+            Assert.True(Points(html, chart) > 0, $"{chart} is empty");
+        }
+
+        Assert.Equal(9, Regex.Count(html, "data-testid=\"confusion-cell\""));
+        Assert.Matches(new Regex("data-testid=\"mistakes(-empty)?\""), html);
+    }
+
+    [Fact]
+    public async Task ComparePageOffersSelectionAndTheNewColumns()
+    {
+        var html = await PageAsync("/compare");
+
+        Assert.Contains("data-testid=\"compare-selected\"", html, StringComparison.Ordinal);
+        Assert.Contains("ROC AUC", html, StringComparison.Ordinal);
+        Assert.Contains("ECE", html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/models/{fixture.ModelId}\"", html, StringComparison.Ordinal);
+    }
+
+    private static int Points(string html, string chart)
+    {
+        var match = Regex.Match(html, $"data-testid=\"{chart}\" data-points=\"(\\d+)\"");
+        Assert.True(match.Success, $"{chart} is missing");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task<string> PageAsync(string path)
+    {
+        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = fixture.Factory.Server.CreateHandler() })
+        {
+            BaseAddress = fixture.Factory.Server.BaseAddress,
+        };
+        await AdminKey.CreateAsync(client);
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
+        Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
+        return html;
     }
 
     private static MultipartFormDataContent Upload(string name, byte[] bytes)
