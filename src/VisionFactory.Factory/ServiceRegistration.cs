@@ -65,6 +65,7 @@ public static class ServiceRegistration
         services.AddScoped<Evaluation.EvaluationService>();
         services.AddScoped<Explanations.ExplanationService>();
         services.AddScoped<LeaderboardService>();
+        services.AddScoped<BatchClassifier>();
 
         // Hangfire's log provider is process-wide, while a service provider (a CLI command, a test host) is not: one
         // disposed while another still enqueues would leave Hangfire logging into a disposed logger factory. The runs

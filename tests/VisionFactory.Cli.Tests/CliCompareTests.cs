@@ -31,22 +31,30 @@ public sealed class CliCompareTests(TrainedModelFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task EvaluateOnAnotherDatasetMatchesClassesByNameAndRefusesUnknownOnes()
+    public async Task EvaluateOnAnotherDatasetUsesAllItsImagesAndRefusesUnknownClasses()
     {
-        var other = fixture.Cli.Scratch("shapes-reversed");
-        SyntheticImages.WriteDataset(other, ["squares", "circles"], perClass: 6, firstStyle: 1);
-        await fixture.Cli.RunJsonAsync("dataset", "import", "shapes-reversed", other);
+        // New images of the same two kinds, never seen in training.
+        var other = fixture.Cli.Scratch("shapes-new");
+        foreach (var (name, style) in new[] { ("circles", 0), ("squares", 1) })
+        {
+            Directory.CreateDirectory(Path.Combine(other, name));
+            for (var i = 0; i < 6; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(other, name, $"{i}.png"), SyntheticImages.Encode(style, 100 + i));
+            }
+        }
+
+        await fixture.Cli.RunJsonAsync("dataset", "import", "shapes-new", other);
         var strange = fixture.Cli.Scratch("strange");
         SyntheticImages.WriteDataset(strange, ["circles", "triangles"], perClass: 4);
         await fixture.Cli.RunJsonAsync("dataset", "import", "strange", strange);
 
-        var evaluation = await fixture.Cli.RunJsonAsync("evaluate", fixture.ModelId, "--dataset", "shapes-reversed@1");
+        var evaluation = await fixture.Cli.RunJsonAsync("evaluate", fixture.ModelId, "--dataset", "shapes-new@1");
         var refused = await fixture.Cli.RunAsync("evaluate", fixture.ModelId, "--dataset", "strange", "--json");
 
-        // Folder order differs (squares first), yet the classes line up by name: the images are the same kinds.
         Assert.Equal("all", evaluation.GetProperty("split").GetString());
         Assert.Equal(12, evaluation.GetProperty("images").GetInt32());
-        Assert.Equal("shapes-reversed", evaluation.GetProperty("dataset").GetString());
+        Assert.Equal("shapes-new", evaluation.GetProperty("dataset").GetString());
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("'triangles'", refused.Error, StringComparison.Ordinal);
@@ -98,6 +106,26 @@ public sealed class CliCompareTests(TrainedModelFixture fixture) : IClassFixture
         Assert.Contains("use gradcam", result.Error, StringComparison.Ordinal);
         Assert.Equal(2, badMethod.ExitCode);
         Assert.Contains("cam, gradcam, gradcam++", badMethod.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PredictClassifiesAFolderAndAZipAndWritesCsv()
+    {
+        var zip = Path.Combine(fixture.Cli.Scratch("zipped"), "circles.zip");
+        System.IO.Compression.ZipFile.CreateFromDirectory(Path.Combine(fixture.Source, "circles"), zip);
+        var csv = Path.Combine(fixture.Cli.Scratch("csv"), "results.csv");
+
+        var result = await fixture.Cli.RunJsonAsync("predict", fixture.ModelId, Path.Combine(fixture.Source, "squares"), zip, "--csv", csv);
+
+        var predictions = result.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.Equal(40, predictions.Count);
+        Assert.Equal(20, predictions.Count(p => p.GetProperty("file").GetString()!.StartsWith(zip + "!", StringComparison.Ordinal)));
+        Assert.True(predictions.Count(p => p.GetProperty("file").GetString()!.Contains('!', StringComparison.Ordinal) && p.GetProperty("label").GetString() == "circles") >= 18);
+        var lines = await File.ReadAllLinesAsync(csv);
+        Assert.Equal("file,label,confidence,error,circles,squares", lines[0]);
+        Assert.Equal(41, lines.Length);
+        var first = lines[1].Split(',');
+        Assert.Equal(1.0, double.Parse(first[4], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(first[5], System.Globalization.CultureInfo.InvariantCulture), 4);
     }
 
     [Fact]

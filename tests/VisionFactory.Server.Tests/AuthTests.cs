@@ -19,6 +19,7 @@ public sealed class AuthTests : IAsyncDisposable
     [
         "GET /api/models/compare", "GET /api/models/leaderboard", "GET /api/datasets/{name}/leaderboard", "GET /api/models/{id}/mistakes",
         "GET /api/models/{id}/confusion", "POST /api/models/{id}/explanations", "GET /api/models/{id}/explanations/{sha256}",
+        "POST /api/models/{id}/classifications",
     ];
     private readonly ServerFactory factory = new();
 

@@ -44,7 +44,11 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         using var odd = TinyImageFolder.Create(4, ("red", new SKColor(220, 30, 30), SKEncodedImageFormat.Png), ("purple", new SKColor(150, 20, 160), SKEncodedImageFormat.Png));
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/datasets/odd/imports", Json.Body(new { path = odd.Root }))).StatusCode);
 
+        using var two = TinyImageFolder.Create(4, TinyImageFolder.ThreeClasses[1], TinyImageFolder.ThreeClasses[2]);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/datasets/two/imports", Json.Body(new { path = two.Root }))).StatusCode);
+
         var all = await Json.ReadAsync(await client.GetAsync($"/api/models/{fixture.ModelId}/evaluation?dataset=colours@1&split=all"));
+        var subset = await Json.ReadAsync(await client.GetAsync($"/api/models/{fixture.ModelId}/evaluation?dataset=two"));
         var unknownClass = await client.GetAsync($"/api/models/{fixture.ModelId}/evaluation?dataset=odd");
         var badSplit = await client.GetAsync($"/api/models/{fixture.ModelId}/evaluation?dataset=colours&split=sideways");
         var noDataset = await client.GetAsync($"/api/models/{fixture.ModelId}/evaluation?dataset=nowhere");
@@ -52,6 +56,10 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         Assert.Equal("all", (string?)all["split"]);
         Assert.Equal(36, (int)all["images"]!);
         Assert.Equal(1, (int)all["dataset_version"]!);
+
+        // The dataset's classes are green (0) and red (1); the model's blue (0), green (1), red (2): matched by name.
+        Assert.Equal([0, 4, 4], subset["per_class"]!.AsArray().Select(c => (int)c!["support"]!));
+        Assert.Equal(8, (int)subset["images"]!);
         Assert.Contains("'purple'", (string?)(await Json.ProblemAsync(unknownClass, 400))["detail"], StringComparison.Ordinal);
         Assert.Contains("unknown split 'sideways'", (string?)(await Json.ProblemAsync(badSplit, 400))["detail"], StringComparison.Ordinal);
         await Json.ProblemAsync(noDataset, 404);
@@ -184,6 +192,35 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task AnUploadedZipIsClassifiedAsJsonOrCsvWithAnErrorRowForANonImage()
+    {
+        using var client = fixture.Factory.CreateClient();
+        using var folder = TinyImageFolder.Create(2);
+        folder.AddFile("notes/readme.txt", "not an image"u8.ToArray());
+        var zip = folder.Zip();
+
+        var json = await client.PostAsync($"/api/models/{fixture.ModelId}/classifications", ZipUpload(zip));
+        var csv = await client.PostAsync($"/api/models/{fixture.ModelId}/classifications?format=csv", ZipUpload(zip));
+        var notZip = await client.PostAsync($"/api/models/{fixture.ModelId}/classifications", Upload("photo.png", TinyImageFolder.Image(SKColors.Red, 1)));
+
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+        var predictions = (await Json.ReadAsync(json))["predictions"]!.AsArray();
+        Assert.Equal(7, predictions.Count);
+        var text = predictions.Single(p => ((string)p!["file"]!).EndsWith("readme.txt", StringComparison.Ordinal))!;
+        Assert.Null(text["label"]);
+        Assert.False(string.IsNullOrEmpty((string?)text["error"]));
+        Assert.All(predictions.Where(p => p!["label"] is not null), p => Assert.Equal(3, p!["probabilities"]!.AsObject().Count));
+
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("file,label,confidence,error,blue,green,red", lines[0]);
+        Assert.Equal(8, lines.Length);
+        Assert.All(lines.Skip(1).Where(l => !l.StartsWith("notes/", StringComparison.Ordinal)), l => Assert.Equal(7, l.Split(',').Length));
+        Assert.StartsWith("notes/readme.txt,,,\"", lines.Single(l => l.StartsWith("notes/", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(".zip archive", (string?)(await Json.ProblemAsync(notZip, 400))["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ModelPageShowsTheFullFiguresCurvesClickableCellsAndMistakes()
     {
         var html = await PageAsync($"/models/{fixture.ModelId}");
@@ -232,6 +269,15 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
         Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
         return html;
+    }
+
+    private static MultipartFormDataContent ZipUpload(string path)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(File.ReadAllBytes(path));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        form.Add(file, "file", "photos.zip");
+        return form;
     }
 
     private static MultipartFormDataContent Upload(string name, byte[] bytes)

@@ -165,59 +165,106 @@ public static class ModelCommands
     public static Command CreatePredict(GlobalOptions globals, bool interactive)
     {
         var model = new Argument<string>("model") { Description = "Model id (see 'vf models')" };
-        var paths = new Argument<string[]>("paths") { Description = "Image files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("predict", "Label and per-class confidence for each image") { model, paths };
+        var paths = new Argument<string[]>("paths") { Description = "Image files, folders (searched recursively) or .zip archives", Arity = ArgumentArity.OneOrMore };
+        var csv = new Option<string?>("--csv") { Description = "Also write the results as CSV (file, label, confidence, error, one column per class) to this file" };
+        var command = new Command("predict", "Label and per-class confidence for each image of files, folders or .zip archives, with progress") { model, paths, csv };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
-            var files = Expand(parse.GetValue(paths)!);
-            if (files.Count == 0)
+            var csvPath = parse.GetValue(csv);
+            if (csvPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(csvPath))))
             {
-                throw ProblemException.Invalid("no files to classify: the folders given are empty");
-            }
-
-            // An oversized file is reported in its place and never read into memory.
-            var limits = ImageLimits.Default;
-            var oversized = files.Where(f => new FileInfo(f).Length > limits.MaxFileBytes).ToHashSet(StringComparer.Ordinal);
-            var images = new List<(string Name, byte[] Bytes)>(files.Count);
-            foreach (var file in files.Where(f => !oversized.Contains(f)))
-            {
-                images.Add((file, await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false)));
+                throw ProblemException.NotFound($"the folder of '{csvPath}' does not exist");
             }
 
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
-            var id = parse.GetValue(model)!;
-            var classified = new Queue<Prediction>(
-                await scope.ServiceProvider.GetRequiredService<ModelService>().PredictAsync(id, images, ct).ConfigureAwait(false));
-            var predictions = files.Select(f => oversized.Contains(f)
-                ? new Prediction(f, null, null, null,
-                    $"the file is {new FileInfo(f).Length / 1048576.0:0.#} MiB; the limit is {limits.MaxFileBytes / 1048576.0:0.#} MiB")
-                : classified.Dequeue()).ToList();
-            var failed = predictions.Count(p => p.Error is not null);
-            if (cli.Json)
+            var classifier = scope.ServiceProvider.GetRequiredService<BatchClassifier>();
+            var archives = new List<IDisposable>();
+            try
             {
-                cli.WriteJson(new { model = id, predictions, failed });
-            }
-            else
-            {
-                var table = new Table().AddColumn("file").AddColumn("label").AddColumn(new TableColumn("confidence").RightAligned()).AddColumn("probabilities");
-                foreach (var p in predictions)
+                var inputs = new List<ClassificationInput>();
+                foreach (var file in Expand(parse.GetValue(paths)!))
                 {
-                    table.AddRow(
-                        Markup.Escape(p.File),
-                        p.Label is null ? "[red]error[/]" : Markup.Escape(p.Label),
-                        p.Confidence is { } c ? Tables.Percent(c) : "-",
-                        Markup.Escape(p.Error ?? string.Join("  ", p.Probabilities!.Select(kv => $"{kv.Key} {kv.Value * 100:0.0}%"))));
+                    if (file.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+                    {
+                        archives.Add(classifier.OpenArchive(File.OpenRead(file), int.MaxValue, out var entries));
+                        inputs.AddRange(entries.Select(e => e with { Name = file + "!" + e.Name }));
+                    }
+                    else
+                    {
+                        inputs.Add(new ClassificationInput(file, new FileInfo(file).Length, () => File.ReadAllBytes(file)));
+                    }
                 }
 
-                cli.Console.Write(table);
-                if (failed > 0)
+                if (inputs.Count == 0)
                 {
-                    cli.Error.WriteLine($"error: {failed} of {predictions.Count} files could not be classified (see the table)");
+                    throw ProblemException.Invalid("no files to classify: the folders given are empty");
                 }
-            }
 
-            return failed > 0 ? 2 : 0;
+                var id = parse.GetValue(model)!;
+                List<Prediction> predictions;
+                if (cli.Interactive)
+                {
+                    predictions = await cli.Console.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .StartAsync(async progress =>
+                        {
+                            var task = progress.AddTask("classifying", maxValue: inputs.Count);
+                            return await classifier.ClassifyAsync(id, inputs, new ImmediateProgress<ClassificationProgress>(p =>
+                            {
+                                task.Value = p.Done;
+                                task.Description = string.Create(CultureInfo.InvariantCulture, $"classifying {p.Done}/{p.Total} images");
+                            }), ct).ConfigureAwait(false);
+                        }).ConfigureAwait(false);
+                }
+                else
+                {
+                    predictions = await classifier.ClassifyAsync(id, inputs, null, ct).ConfigureAwait(false);
+                }
+
+                if (csvPath is not null)
+                {
+                    var classes = (await scope.ServiceProvider.GetRequiredService<ModelService>().GetAsync(id, ct).ConfigureAwait(false)).Classes;
+                    var temporary = csvPath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+                    await File.WriteAllTextAsync(temporary, PredictionCsv.Write(classes, predictions), ct).ConfigureAwait(false);
+                    File.Move(temporary, csvPath, overwrite: true);
+                }
+
+                var failed = predictions.Count(p => p.Error is not null);
+                if (cli.Json)
+                {
+                    cli.WriteJson(new { model = id, predictions, failed, csv = csvPath });
+                }
+                else
+                {
+                    var table = new Table().AddColumn("file").AddColumn("label").AddColumn(new TableColumn("confidence").RightAligned()).AddColumn("probabilities");
+                    foreach (var p in predictions)
+                    {
+                        table.AddRow(
+                            Markup.Escape(p.File),
+                            p.Label is null ? "[red]error[/]" : Markup.Escape(p.Label),
+                            p.Confidence is { } c ? Tables.Percent(c) : "-",
+                            Markup.Escape(p.Error ?? string.Join("  ", p.Probabilities!.Select(kv => $"{kv.Key} {kv.Value * 100:0.0}%"))));
+                    }
+
+                    cli.Console.Write(table);
+                    if (csvPath is not null)
+                    {
+                        cli.Console.MarkupLine(CultureInfo.InvariantCulture, "CSV written to {0}", Markup.Escape(csvPath));
+                    }
+
+                    if (failed > 0)
+                    {
+                        cli.Error.WriteLine($"error: {failed} of {predictions.Count} files could not be classified (see the table)");
+                    }
+                }
+
+                return failed > 0 ? 2 : 0;
+            }
+            finally
+            {
+                archives.ForEach(a => a.Dispose());
+            }
         }));
         return command;
     }

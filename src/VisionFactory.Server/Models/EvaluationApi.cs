@@ -1,11 +1,15 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Factory.Evaluation;
 using VisionFactory.Factory.Explanations;
 using VisionFactory.Factory.Models;
+using VisionFactory.Server.Hosting;
+using VisionFactory.Storage;
 
 namespace VisionFactory.Server.Models;
 
@@ -64,6 +68,18 @@ public static class EvaluationApi
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        models.MapPost("/{id}/classifications", ClassifyArchive)
+            .WithName("ClassifyArchive")
+            .WithSummary("Classifies every image of one uploaded .zip (multipart): label, confidence and every class's probability per file, " +
+                "as JSON or, with ?format=csv, as CSV (file,label,confidence,error,<one column per class>). A file that is not an image gets an error in its row.")
+            .Accepts<IFormFile>("multipart/form-data")
+            .Produces<PredictionBatch>()
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .DisableAntiforgery();
 
         var datasets = app.MapGroup("/api/datasets").WithTags("Compare");
         datasets.MapGet("/{name}/leaderboard", (string name, LeaderboardService leaderboard, CancellationToken ct, string? sort = null, string? order = null) =>
@@ -148,6 +164,42 @@ public static class EvaluationApi
         var json = WantsJson(format);
         var explanation = await explanations.ExplainStoredAsync(id, sha256, request, ct).ConfigureAwait(false);
         return Respond(context, explanation, json);
+    }
+
+    private static async Task<IResult> ClassifyArchive(
+        string id, HttpContext context, BatchClassifier classifier, ModelService models, DataDirectory data,
+        IOptions<ServerOptions> options, CancellationToken ct, string? format = null)
+    {
+        var csv = format?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "json" => false,
+            "csv" => true,
+            _ => throw ProblemException.Invalid($"unknown format '{format}'; use json or csv"),
+        };
+        var model = await models.GetAsync(id, ct).ConfigureAwait(false);
+        var limits = options.Value;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = limits.MaxPredictionUploadBytes;
+        }
+
+        var upload = await Datasets.ArchiveUpload.SaveAsync(context.Request, data.TempPath, limits.MaxPredictionUploadBytes, ct).ConfigureAwait(false);
+        try
+        {
+            List<Prediction> predictions;
+            using (var archive = classifier.OpenArchive(File.OpenRead(upload), limits.MaxClassifiedFiles, out var inputs))
+            {
+                predictions = await classifier.ClassifyAsync(id, inputs, null, ct).ConfigureAwait(false);
+            }
+
+            return csv
+                ? TypedResults.Text(PredictionCsv.Write(model.Classes, predictions), "text/csv", System.Text.Encoding.UTF8)
+                : TypedResults.Ok(new PredictionBatch(id, predictions));
+        }
+        finally
+        {
+            File.Delete(upload);
+        }
     }
 
     private static ExplanationRequest Request(string? method, string? layer, string? className, double opacity, int size) =>
