@@ -64,6 +64,7 @@ public static class ServiceRegistration
         services.AddScoped<ModelService>();
         services.AddScoped<Evaluation.EvaluationService>();
         services.AddScoped<Explanations.ExplanationService>();
+        services.AddSingleton<Explanations.ExplanationNetworks>();
         services.AddScoped<LeaderboardService>();
         services.AddScoped<BatchClassifier>();
 
@@ -77,9 +78,15 @@ public static class ServiceRegistration
             .UseNoOpLogProvider()
             .UseQueueStorage(data, factory));
 
-        // Hangfire hands a service provider whatever storage is current in the process (JobStorage.Current) when it
-        // first asks; two hosts starting at once (test hosts, each with its own data folder) could then enqueue into
-        // each other's queue file, leaving a run queued forever. Each provider of an embedded queue owns its storage.
+        // Hangfire hands a service provider whatever storage and job activator are current in the process
+        // (JobStorage.Current, JobActivator.Current) when it first asks; two hosts starting at once (test hosts, each
+        // with its own data folder) could then enqueue into each other's queue file, or run a job with the other host's
+        // services, leaving a run queued forever. Each provider owns its activator, and its storage when embedded.
+        services.AddSingleton<JobActivator>(provider =>
+        {
+            _ = provider.GetRequiredService<IGlobalConfiguration>();
+            return new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
+        });
         if (data.Postgres is null)
         {
             services.AddSingleton<JobStorage>(provider =>

@@ -38,7 +38,7 @@ public sealed record Explanation(
     string Method, string Layer, byte[] Png);
 
 /// <summary>Explains a model's decision on an uploaded image or on a stored one: CAM, Grad-CAM or Grad-CAM++ as a PNG overlay.</summary>
-public sealed class ExplanationService(VisionFactoryDb db, ModelService models, BlobStore blobs, ImageLimits limits)
+public sealed class ExplanationService(VisionFactoryDb db, ModelService models, BlobStore blobs, ImageLimits limits, ExplanationNetworks networks)
 {
     public async Task<Explanation> ExplainAsync(
         string id, string file, byte[] image, ExplanationRequest request, CancellationToken cancellationToken)
@@ -57,10 +57,11 @@ public sealed class ExplanationService(VisionFactoryDb db, ModelService models, 
 
         var model = await models.GetAsync(id, cancellationToken).ConfigureAwait(false);
         int? classIndex = request.Class is { Length: > 0 } name ? ClassIndexOf(model, name) : null;
-        return await Task.Run(
-            () =>
+        return await networks.UseAsync(
+            model,
+            models.Load,
+            network =>
             {
-                using var network = models.Load(model);
                 byte[] input, picture;
                 try
                 {
