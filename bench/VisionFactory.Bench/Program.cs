@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|factory|factory-overhead|scale|review|review-scale|pipeline|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|explain|factory|factory-overhead|scale|review|review-scale|pipeline|all]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
 var reference = PyTorchReference.Find();
@@ -42,6 +42,11 @@ if (which is "predict" or "all")
 if (which is "zoo" or "all")
 {
     ZooLatency(reference);
+}
+
+if (which is "explain" or "all")
+{
+    ExplainBench.Run();
 }
 
 if (which is "scale" or "all")

@@ -28,6 +28,8 @@ public static class VfApp
         root.Add(ModelCommands.CreateList(globals, interactive));
         root.Add(ModelCommands.CreateEvaluate(globals, interactive));
         root.Add(ModelCommands.CreatePredict(globals, interactive));
+        root.Add(CompareCommands.CreateExplain(globals, interactive));
+        root.Add(CompareCommands.CreateCompare(globals, interactive));
         root.Add(ZooCommands.Create(globals, interactive));
         root.Add(ServeCommand.Create(globals));
         root.Add(PipelineCommands.Create(globals, interactive));

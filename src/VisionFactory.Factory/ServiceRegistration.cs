@@ -72,6 +72,11 @@ public static class ServiceRegistration
         services.AddScoped<DatasetReviewer>();
         services.AddScoped<ReviewFixes>();
         services.AddSingleton<ReviewJobs>();
+        services.AddScoped<Evaluation.EvaluationService>();
+        services.AddScoped<Explanations.ExplanationService>();
+        services.AddSingleton<Explanations.ExplanationNetworks>();
+        services.AddScoped<LeaderboardService>();
+        services.AddScoped<BatchClassifier>();
 
         // Hangfire's log provider is process-wide, while a service provider (a CLI command, a test host) is not: one
         // disposed while another still enqueues would leave Hangfire logging into a disposed logger factory. The runs
@@ -82,6 +87,25 @@ public static class ServiceRegistration
             .UseRecommendedSerializerSettings()
             .UseNoOpLogProvider()
             .UseQueueStorage(data, factory));
+
+        // Hangfire hands a service provider whatever storage and job activator are current in the process
+        // (JobStorage.Current, JobActivator.Current) when it first asks; two hosts starting at once (test hosts, each
+        // with its own data folder) could then enqueue into each other's queue file, or run a job with the other host's
+        // services, leaving a run queued forever. Each provider owns its activator, and its storage when embedded.
+        services.AddSingleton<JobActivator>(provider =>
+        {
+            _ = provider.GetRequiredService<IGlobalConfiguration>();
+            return new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
+        });
+        if (data.Postgres is null)
+        {
+            services.AddSingleton<JobStorage>(provider =>
+            {
+                _ = provider.GetRequiredService<IGlobalConfiguration>();
+                return new SQLiteStorage(data.QueueDatabasePath, new SQLiteStorageOptions { QueuePollInterval = factory.QueuePollInterval });
+            });
+        }
+
         services.AddSingleton<IRunDispatcher, HangfireRunDispatcher>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<RunLeases>();

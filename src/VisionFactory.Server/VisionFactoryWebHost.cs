@@ -98,6 +98,7 @@ public static class VisionFactoryWebHost
         api.MapImagesApi();
         api.MapRunsApi();
         api.MapModelsApi();
+        api.MapEvaluationApi();
         api.MapZooApi();
         api.MapReviewApi();
         api.MapPipelinesApi();

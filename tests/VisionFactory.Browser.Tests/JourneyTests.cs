@@ -118,6 +118,12 @@ public sealed class JourneyTests(BrowserFixture browser) : IClassFixture<Browser
         await Assertions.Expect(page.Locator("[data-testid=confidence]")).ToHaveCountAsync(2);
         await Shot(page, "15-tested-image");
 
+        // What decided it: the Grad-CAM overlay; and the images behind a confusion-matrix cell.
+        await Assertions.Expect(page.GetByTestId("explanation")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await matrix.Locator("[data-testid=confusion-cell]").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("cell-title")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Shot(page, "15b-explained-and-cell");
+
         // The one-click path: from the dataset, a head-only run on the pretrained ResNet.
         await page.GotoAsync("/datasets/shapes");
         await Live(page);

@@ -13,6 +13,14 @@ namespace VisionFactory.Server.Tests;
 public sealed class AuthTests : IAsyncDisposable
 {
     private static readonly string[] Anonymous = ["GET /api/setup", "POST /api/setup", "POST /api/auth/login"];
+
+    // The Compare step's routes, named so that the walk below is known to cover them.
+    private static readonly string[] CompareRoutes =
+    [
+        "GET /api/models/compare", "GET /api/models/leaderboard", "GET /api/datasets/{name}/leaderboard", "GET /api/models/{id}/mistakes",
+        "GET /api/models/{id}/confusion", "POST /api/models/{id}/explanations", "GET /api/models/{id}/explanations/{sha256}",
+        "POST /api/models/{id}/classifications",
+    ];
     private readonly ServerFactory factory = new();
 
     [Fact]
@@ -27,6 +35,7 @@ public sealed class AuthTests : IAsyncDisposable
         Assert.Contains(routes, r => r.Method == "POST" && r.Template == "/api/pipelines/{name}/start");
         Assert.Contains(routes, r => r.Method == "GET" && r.Template == "/api/pipelines/{name}/results/{id}/thumbnail");
         Assert.Contains(routes, r => r.Method == "POST" && r.Template == "/api/predict");
+        Assert.Empty(CompareRoutes.Except(routes.Select(r => $"{r.Method} {r.Template}")));
 
         foreach (var (method, path) in routes.Where(r => !Anonymous.Contains($"{r.Method} {r.Template}")).Select(r => (r.Method, r.Path)))
         {

@@ -3,7 +3,11 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using VisionFactory.Cli.Output;
+using System.Text.Json;
 using VisionFactory.Domain;
+using VisionFactory.Domain.Models;
+using VisionFactory.Domain.Models.Metrics;
+using VisionFactory.Factory.Evaluation;
 using VisionFactory.Factory.Models;
 using VisionFactory.Imaging.Decoding;
 
@@ -14,12 +18,28 @@ public static class ModelCommands
 {
     public static Command CreateList(GlobalOptions globals, bool interactive)
     {
-        var command = new Command("models", "All trained models, newest first");
+        var dataset = new Option<string?>("--dataset") { Description = "Only the models of this dataset (its leaderboard)" };
+        var sort = new Option<string?>("--sort")
+        {
+            Description = "Rank by a metric, best first: " + string.Join(", ", LeaderboardMetric.All.Select(m => m.Name)) + " (default: newest first)",
+        };
+        var worst = new Option<bool>("--worst-first") { Description = "With --sort: the worst first" };
+        var command = new Command("models", "All trained models, newest first; --dataset and --sort make a leaderboard") { dataset, sort, worst };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
-            var models = await scope.ServiceProvider.GetRequiredService<ModelService>().ListAsync(ct).ConfigureAwait(false);
+            var chosenSort = parse.GetValue(sort);
+            var chosenDataset = parse.GetValue(dataset);
+            var models = chosenSort is null && chosenDataset is null
+                ? await scope.ServiceProvider.GetRequiredService<ModelService>().ListAsync(ct).ConfigureAwait(false)
+                : await scope.ServiceProvider.GetRequiredService<LeaderboardService>()
+                    .RankAsync(chosenDataset, chosenSort ?? "accuracy", parse.GetValue(worst), ct).ConfigureAwait(false);
+            if (chosenSort is null && chosenDataset is not null)
+            {
+                models = [.. models.OrderByDescending(m => m.CreatedAt)];
+            }
+
             var rows = models.Select(m => new
             {
                 model = m.Id,
@@ -31,10 +51,11 @@ public static class ModelCommands
                 macro_f1 = m.Evaluation?.MacroF1,
                 training_seconds = m.TrainingSeconds,
                 created_at = m.CreatedAt,
+                metrics = LeaderboardMetric.All.ToDictionary(x => x.Name, x => x.Of(m), StringComparer.Ordinal),
             }).ToList();
             if (cli.Json)
             {
-                cli.WriteJson(new { models = rows });
+                cli.WriteJson(new { sort = chosenSort is null ? null : LeaderboardMetric.Get(chosenSort).Name, models = rows });
                 return 0;
             }
 
@@ -47,11 +68,23 @@ public static class ModelCommands
             var table = new Table().AddColumn("model").AddColumn("dataset").AddColumn("architecture").AddColumn("mode")
                 .AddColumn(new TableColumn("test accuracy").RightAligned()).AddColumn(new TableColumn("macro F1").RightAligned())
                 .AddColumn(new TableColumn("seconds").RightAligned());
+            var sortedBy = chosenSort is null ? null : LeaderboardMetric.Get(chosenSort);
+            if (sortedBy is not null && sortedBy.Name is not ("accuracy" or "macro_f1" or "training_seconds"))
+            {
+                table.AddColumn(new TableColumn(Markup.Escape(sortedBy.Name)).RightAligned());
+            }
+
             foreach (var r in rows)
             {
-                table.AddRow(r.model, Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
+                string[] cells =
+                [
+                    r.model, Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
                     r.mode.ToString().ToLowerInvariant(), r.accuracy is { } a ? Tables.Percent(a) : "-",
-                    r.macro_f1 is { } f ? Tables.Number(f) : "-", r.training_seconds.ToString("0.0", CultureInfo.InvariantCulture));
+                    r.macro_f1 is { } f ? Tables.Number(f) : "-", r.training_seconds.ToString("0.0", CultureInfo.InvariantCulture),
+                ];
+                table.AddRow(table.Columns.Count > cells.Length
+                    ? [.. cells, r.metrics[sortedBy!.Name] is { } v ? Tables.Number(v) : "-"]
+                    : cells);
             }
 
             cli.Console.Write(table);
@@ -64,31 +97,62 @@ public static class ModelCommands
     {
         var model = new Argument<string>("model") { Description = "Model id (see 'vf models')" };
         var recompute = new Option<bool>("--recompute") { Description = "Evaluate again instead of showing the stored evaluation" };
-        var command = new Command("evaluate", "Accuracy, loss, per-class precision / recall / F1, macro F1 and confusion matrix on the held-out test split")
+        var on = new Option<string?>("--dataset", "--on")
         {
-            model, recompute,
+            Description = "Evaluate on another dataset version: <dataset>[@version] (classes are matched by name; the global --data names the data directory)",
+        };
+        var split = new Option<string?>("--split") { Description = "With --dataset: test, validation, train or all (default: test on the model's own dataset, all on another)" };
+        var mistakes = new Option<bool>("--mistakes") { Description = "List the held-out images the model got wrong, most confident mistakes first" };
+        var limit = new Option<int>("--limit") { Description = "With --mistakes: how many (default 20)", DefaultValueFactory = _ => 20 };
+        var command = new Command(
+            "evaluate",
+            "Accuracy, balanced accuracy, loss, per-class precision / recall / F1, macro and weighted F1, confusion matrix, ROC AUC, " +
+            "average precision, calibration (ECE), top-k and latency on the held-out test split, or on any dataset version")
+        {
+            model, recompute, on, split, mistakes, limit,
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var id = parse.GetValue(model)!;
-            var report = await scope.ServiceProvider.GetRequiredService<ModelService>()
-                .EvaluateAsync(id, parse.GetValue(recompute), ct).ConfigureAwait(false);
+            var evaluations = scope.ServiceProvider.GetRequiredService<EvaluationService>();
+            if (parse.GetValue(mistakes))
+            {
+                var wrong = await evaluations.MistakesAsync(id, parse.GetValue(limit), ct).ConfigureAwait(false);
+                if (cli.Json)
+                {
+                    cli.WriteJson(new { model = id, mistakes = wrong });
+                }
+                else
+                {
+                    Tables.WriteVerdicts(cli.Console, wrong, $"No mistakes: model {id} classified every held-out image right.");
+                }
+
+                return 0;
+            }
+
+            EvaluationReport report;
+            if (parse.GetValue(on) is { Length: > 0 } reference)
+            {
+                var (name, version) = EvaluationService.ParseDatasetReference(reference);
+                report = await evaluations.EvaluateOnAsync(id, name, version, parse.GetValue(split), ct).ConfigureAwait(false);
+            }
+            else if (parse.GetValue(split) is { Length: > 0 })
+            {
+                throw ProblemException.Invalid("--split goes with --dataset <dataset>[@version]");
+            }
+            else
+            {
+                report = await scope.ServiceProvider.GetRequiredService<ModelService>()
+                    .EvaluateAsync(id, parse.GetValue(recompute), ct).ConfigureAwait(false);
+            }
+
             if (cli.Json)
             {
-                cli.WriteJson(new
-                {
-                    model = id,
-                    report.Split,
-                    report.Images,
-                    report.Accuracy,
-                    report.Loss,
-                    report.MacroF1,
-                    report.PerClass,
-                    report.ConfusionMatrix,
-                    report.Classes,
-                });
+                var document = JsonSerializer.SerializeToNode(report, CliJson.Options)!.AsObject();
+                document.Insert(0, "model", id);
+                cli.WriteJson(document);
                 return 0;
             }
 
@@ -101,59 +165,106 @@ public static class ModelCommands
     public static Command CreatePredict(GlobalOptions globals, bool interactive)
     {
         var model = new Argument<string>("model") { Description = "Model id (see 'vf models')" };
-        var paths = new Argument<string[]>("paths") { Description = "Image files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("predict", "Label and per-class confidence for each image") { model, paths };
+        var paths = new Argument<string[]>("paths") { Description = "Image files, folders (searched recursively) or .zip archives", Arity = ArgumentArity.OneOrMore };
+        var csv = new Option<string?>("--csv") { Description = "Also write the results as CSV (file, label, confidence, error, one column per class) to this file" };
+        var command = new Command("predict", "Label and per-class confidence for each image of files, folders or .zip archives, with progress") { model, paths, csv };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
-            var files = Expand(parse.GetValue(paths)!);
-            if (files.Count == 0)
+            var csvPath = parse.GetValue(csv);
+            if (csvPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(csvPath))))
             {
-                throw ProblemException.Invalid("no files to classify: the folders given are empty");
-            }
-
-            // An oversized file is reported in its place and never read into memory.
-            var limits = ImageLimits.Default;
-            var oversized = files.Where(f => new FileInfo(f).Length > limits.MaxFileBytes).ToHashSet(StringComparer.Ordinal);
-            var images = new List<(string Name, byte[] Bytes)>(files.Count);
-            foreach (var file in files.Where(f => !oversized.Contains(f)))
-            {
-                images.Add((file, await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false)));
+                throw ProblemException.NotFound($"the folder of '{csvPath}' does not exist");
             }
 
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
-            var id = parse.GetValue(model)!;
-            var classified = new Queue<Prediction>(
-                await scope.ServiceProvider.GetRequiredService<ModelService>().PredictAsync(id, images, ct).ConfigureAwait(false));
-            var predictions = files.Select(f => oversized.Contains(f)
-                ? new Prediction(f, null, null, null,
-                    $"the file is {new FileInfo(f).Length / 1048576.0:0.#} MiB; the limit is {limits.MaxFileBytes / 1048576.0:0.#} MiB")
-                : classified.Dequeue()).ToList();
-            var failed = predictions.Count(p => p.Error is not null);
-            if (cli.Json)
+            var classifier = scope.ServiceProvider.GetRequiredService<BatchClassifier>();
+            var archives = new List<IDisposable>();
+            try
             {
-                cli.WriteJson(new { model = id, predictions, failed });
-            }
-            else
-            {
-                var table = new Table().AddColumn("file").AddColumn("label").AddColumn(new TableColumn("confidence").RightAligned()).AddColumn("probabilities");
-                foreach (var p in predictions)
+                var inputs = new List<ClassificationInput>();
+                foreach (var file in Expand(parse.GetValue(paths)!))
                 {
-                    table.AddRow(
-                        Markup.Escape(p.File),
-                        p.Label is null ? "[red]error[/]" : Markup.Escape(p.Label),
-                        p.Confidence is { } c ? Tables.Percent(c) : "-",
-                        Markup.Escape(p.Error ?? string.Join("  ", p.Probabilities!.Select(kv => $"{kv.Key} {kv.Value * 100:0.0}%"))));
+                    if (file.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+                    {
+                        archives.Add(classifier.OpenArchive(File.OpenRead(file), int.MaxValue, out var entries));
+                        inputs.AddRange(entries.Select(e => e with { Name = file + "!" + e.Name }));
+                    }
+                    else
+                    {
+                        inputs.Add(new ClassificationInput(file, new FileInfo(file).Length, () => File.ReadAllBytes(file)));
+                    }
                 }
 
-                cli.Console.Write(table);
-                if (failed > 0)
+                if (inputs.Count == 0)
                 {
-                    cli.Error.WriteLine($"error: {failed} of {predictions.Count} files could not be classified (see the table)");
+                    throw ProblemException.Invalid("no files to classify: the folders given are empty");
                 }
-            }
 
-            return failed > 0 ? 2 : 0;
+                var id = parse.GetValue(model)!;
+                List<Prediction> predictions;
+                if (cli.Interactive)
+                {
+                    predictions = await cli.Console.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .StartAsync(async progress =>
+                        {
+                            var task = progress.AddTask("classifying", maxValue: inputs.Count);
+                            return await classifier.ClassifyAsync(id, inputs, new ImmediateProgress<ClassificationProgress>(p =>
+                            {
+                                task.Value = p.Done;
+                                task.Description = string.Create(CultureInfo.InvariantCulture, $"classifying {p.Done}/{p.Total} images");
+                            }), ct).ConfigureAwait(false);
+                        }).ConfigureAwait(false);
+                }
+                else
+                {
+                    predictions = await classifier.ClassifyAsync(id, inputs, null, ct).ConfigureAwait(false);
+                }
+
+                if (csvPath is not null)
+                {
+                    var classes = (await scope.ServiceProvider.GetRequiredService<ModelService>().GetAsync(id, ct).ConfigureAwait(false)).Classes;
+                    var temporary = csvPath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+                    await File.WriteAllTextAsync(temporary, PredictionCsv.Write(classes, predictions), ct).ConfigureAwait(false);
+                    File.Move(temporary, csvPath, overwrite: true);
+                }
+
+                var failed = predictions.Count(p => p.Error is not null);
+                if (cli.Json)
+                {
+                    cli.WriteJson(new { model = id, predictions, failed, csv = csvPath });
+                }
+                else
+                {
+                    var table = new Table().AddColumn("file").AddColumn("label").AddColumn(new TableColumn("confidence").RightAligned()).AddColumn("probabilities");
+                    foreach (var p in predictions)
+                    {
+                        table.AddRow(
+                            Markup.Escape(p.File),
+                            p.Label is null ? "[red]error[/]" : Markup.Escape(p.Label),
+                            p.Confidence is { } c ? Tables.Percent(c) : "-",
+                            Markup.Escape(p.Error ?? string.Join("  ", p.Probabilities!.Select(kv => $"{kv.Key} {kv.Value * 100:0.0}%"))));
+                    }
+
+                    cli.Console.Write(table);
+                    if (csvPath is not null)
+                    {
+                        cli.Console.MarkupLine(CultureInfo.InvariantCulture, "CSV written to {0}", Markup.Escape(csvPath));
+                    }
+
+                    if (failed > 0)
+                    {
+                        cli.Error.WriteLine($"error: {failed} of {predictions.Count} files could not be classified (see the table)");
+                    }
+                }
+
+                return failed > 0 ? 2 : 0;
+            }
+            finally
+            {
+                archives.ForEach(a => a.Dispose());
+            }
         }));
         return command;
     }

@@ -35,11 +35,14 @@ public sealed class ModelService(
             : $"model '{id}' does not exist; 'vf models' lists the {count} trained model{(count == 1 ? "" : "s")}");
     }
 
-    /// <summary>The evaluation on the held-out test split: the stored one, computed again when asked or absent.</summary>
+    /// <summary>
+    /// The evaluation on the held-out test split: the stored one, computed again when asked, absent, or stored before
+    /// the full set of figures existed.
+    /// </summary>
     public async Task<EvaluationReport> EvaluateAsync(string id, bool recompute, CancellationToken cancellationToken)
     {
         var model = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        if (model.Evaluation is { } stored && !recompute)
+        if (model.Evaluation is { } stored && stored.HasFullMetrics() && !recompute)
         {
             return stored;
         }
@@ -51,6 +54,7 @@ public sealed class ModelService(
         var report = await Task.Run(
             () => evaluator.Evaluate(network, backboneFrozen: false, data.Test, model.Classes, "test", model.Spec.BatchSize, cancellationToken),
             cancellationToken).ConfigureAwait(false);
+        report = report with { Dataset = model.DatasetVersion?.Dataset?.Name, DatasetVersion = model.DatasetVersion?.Number };
 
         var tracked = await db.Models.SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
         tracked.Evaluation = report;
@@ -90,8 +94,10 @@ public sealed class ModelService(
             cancellationToken).ConfigureAwait(false);
     }
 
-    private ClassifierNetwork Load(ModelVersion model)
+    /// <summary>The model's network from its artifact, checked against its sha256; the caller disposes it.</summary>
+    public ClassifierNetwork Load(ModelVersion model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         byte[] artifact;
         try
         {

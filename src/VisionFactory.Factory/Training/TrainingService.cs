@@ -68,7 +68,7 @@ public sealed class TrainingService(
             ArtifactSha256 = blobs.Put(artifact),
             TrainingSeconds = clock.Elapsed.TotalSeconds,
             History = outcomeHistory,
-            Evaluation = evaluation,
+            Evaluation = evaluation with { Dataset = version.Dataset?.Name, DatasetVersion = version.Number },
         };
     }
 

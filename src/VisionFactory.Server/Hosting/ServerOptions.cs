@@ -15,6 +15,10 @@ public sealed class ServerOptions
     [Range(1, 10_000)]
     public int MaxPredictionFiles { get; set; } = 256;
 
+    /// <summary>The most files one uploaded archive may carry for classification.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxClassifiedFiles { get; set; } = 20_000;
+
     /// <summary>The largest prediction request, all files together; 512 MiB unless configured.</summary>
     [Range(1L, long.MaxValue)]
     public long MaxPredictionUploadBytes { get; set; } = 512L * 1024 * 1024;

@@ -28,7 +28,9 @@ public static class ModelsApi
 
         api.MapGet("/{id}/evaluation", GetEvaluation)
             .WithName("GetModelEvaluation")
-            .WithSummary("The model's evaluation on its dataset's held-out test split; ?recompute=true evaluates again.")
+            .WithSummary("The model's full evaluation on its dataset's held-out test split; ?recompute=true evaluates again; " +
+                "?dataset=<name>[@version] (with ?split=test|validation|train|all) evaluates it on another dataset version, classes matched by name.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
 
@@ -56,8 +58,20 @@ public static class ModelsApi
         TypedResults.Ok(ModelDetails.From(await models.GetAsync(id, cancellationToken).ConfigureAwait(false)));
 
     private static async Task<Ok<EvaluationReport>> GetEvaluation(
-        string id, ModelService models, CancellationToken cancellationToken, bool recompute = false) =>
-        TypedResults.Ok(await models.EvaluateAsync(id, recompute, cancellationToken).ConfigureAwait(false));
+        string id, ModelService models, Factory.Evaluation.EvaluationService evaluations, CancellationToken cancellationToken,
+        bool recompute = false, string? dataset = null, string? split = null)
+    {
+        if (dataset is { Length: > 0 } || split is { Length: > 0 })
+        {
+            var model = await models.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            var (name, version) = dataset is { Length: > 0 }
+                ? Factory.Evaluation.EvaluationService.ParseDatasetReference(dataset)
+                : (model.DatasetVersion?.Dataset?.Name ?? throw ProblemException.NotFound($"the dataset of model {id} no longer exists"), model.DatasetVersion.Number);
+            return TypedResults.Ok(await evaluations.EvaluateOnAsync(id, name, version, split, cancellationToken).ConfigureAwait(false));
+        }
+
+        return TypedResults.Ok(await models.EvaluateAsync(id, recompute, cancellationToken).ConfigureAwait(false));
+    }
 
     private static async Task<Ok<PredictionBatch>> Predict(
         string id, IFormFileCollection files, ModelService models, IOptions<ServerOptions> options, CancellationToken cancellationToken)
