@@ -61,15 +61,46 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
                 .OrderByDescending(v => v.Number)
                 .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
 
-        var decoded = await DecodeAllAsync(source, options, progress, cancellationToken).ConfigureAwait(false);
+        var added = new ConcurrentBag<string>();
+        try
+        {
+            return await ImportDecodedAsync(datasetName, description, source, dataset, previous, options, added, progress, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing half-imported: blobs this import added are removed again when it fails.
+            foreach (var sha in added)
+            {
+                File.Delete(blobs.PathOf(sha));
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<DatasetVersion> ImportDecodedAsync(
+        string datasetName,
+        string? description,
+        ImportSource source,
+        Dataset? dataset,
+        DatasetVersion? previous,
+        ImportOptions options,
+        ConcurrentBag<string> added,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var decoded = await DecodeAllAsync(source, options, added, progress, cancellationToken).ConfigureAwait(false);
         var classes = ClassesOf(source, decoded.Accepted, previous);
 
         var report = new ImportReport
         {
-            FilesSeen = source.Files.Count,
+            FilesSeen = source.Files.Count + source.Refused.Count,
             Imported = decoded.Accepted.Count,
-            Skipped = decoded.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
-            Duplicates = decoded.Duplicates,
+            Skipped = decoded.Skipped.Concat(source.Refused)
+                .Select(s => s with { Path = DisplayPath.Escape(s.Path) })
+                .OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
+            Duplicates = decoded.Duplicates.Select(d => d with { Paths = d.Paths.Select(DisplayPath.Escape).ToList() }).ToList(),
         };
 
         var isNew = dataset is null;
@@ -99,7 +130,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<DecodeResult> DecodeAllAsync(
-        ImportSource source, ImportOptions options, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+        ImportSource source, ImportOptions options, ConcurrentBag<string> added, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         var accepted = new ConcurrentDictionary<string, AcceptedFile>(StringComparer.Ordinal);
         var skipped = new ConcurrentBag<SkippedFile>();
@@ -111,7 +142,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var outcome = await DecodeOneAsync(source, file, options.Limits, ct).ConfigureAwait(false);
+                var outcome = await DecodeOneAsync(source, file, options.Limits, added, ct).ConfigureAwait(false);
                 if (outcome.Skip is { } skip)
                 {
                     skipped.Add(skip);
@@ -145,7 +176,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
-        ImportSource source, SourceFile file, ImageLimits limits, CancellationToken cancellationToken)
+        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentBag<string> added, CancellationToken cancellationToken)
     {
         var className = ImportSource.ClassOf(file.RelativePath);
         if (className is null)
@@ -163,7 +194,12 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             var bytes = await source.ReadAsync(file, limits.MaxFileBytes, cancellationToken).ConfigureAwait(false);
             var sha = BlobStore.Sha256Of(bytes);
             var (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
-            blobs.Put(bytes);
+            if (!blobs.Exists(sha))
+            {
+                blobs.Put(bytes);
+                added.Add(sha);
+            }
+
             pixels.Write(sha, WarmCacheSize, rgb);
             return (new AcceptedFile(file.RelativePath, className, sha, header, bytes.LongLength), null);
         }
@@ -228,7 +264,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             DatasetVersionId = version.Id,
             Sha256 = a.Sha256,
-            SourcePath = a.Path,
+            SourcePath = DisplayPath.Escape(a.Path),
             ClassIndex = classes.IndexOf(a.Class),
             Width = a.Header.Width,
             Height = a.Header.Height,

@@ -216,6 +216,7 @@ public static class DatasetsApi
             if (request.HasJsonContentType())
             {
                 source = await ReadPathAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
+                source = new ImportRoots(options.Value.ImportRoots).Check(source);
             }
             else if (request.HasFormContentType)
             {
