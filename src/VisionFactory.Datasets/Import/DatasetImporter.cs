@@ -52,7 +52,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             throw ProblemException.Invalid(splitProblem);
         }
 
-        using var source = ImportSource.Open(sourcePaths, options.Archive);
+        using var source = ImportSource.Open(sourcePaths, options.Archive, options.Format);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
         var previous = dataset is null
             ? null

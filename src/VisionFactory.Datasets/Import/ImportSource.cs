@@ -25,9 +25,18 @@ public abstract partial class ImportSource : IDisposable
     /// <summary>Entries seen but never read (links), each with the reason.</summary>
     public virtual IReadOnlyList<Domain.Datasets.SkippedFile> Refused => [];
 
-    public static ImportSource Open(string path, ArchiveLimits limits)
+    public static ImportSource Open(string path, ArchiveLimits limits) => Open(path, limits, ImportFormat.Auto);
+
+    /// <summary>Opens <paramref name="path"/> in the given format (or the one its name and contents suggest).</summary>
+    public static ImportSource Open(string path, ArchiveLimits limits, ImportFormat format)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(path);
+        if (OpenFormat(path, limits, format) is { } formatted)
+        {
+            return formatted;
+        }
+
         if (Directory.Exists(path))
         {
             return new FolderSource(path);
@@ -52,12 +61,15 @@ public abstract partial class ImportSource : IDisposable
     }
 
     /// <summary>Several folders and archives read as one source; their class folders are merged.</summary>
-    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits)
+    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits) => Open(paths, limits, ImportFormat.Auto);
+
+    /// <summary>Several sources of one format read as one source; their class folders are merged.</summary>
+    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits, ImportFormat format)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 1)
         {
-            return Open(paths[0], limits);
+            return Open(paths[0], limits, format);
         }
 
         if (paths.Count == 0)
@@ -70,7 +82,7 @@ public abstract partial class ImportSource : IDisposable
         {
             foreach (var path in paths)
             {
-                opened.Add(Open(path, limits));
+                opened.Add(Open(path, limits, format));
             }
 
             return new CombinedSource(opened);
