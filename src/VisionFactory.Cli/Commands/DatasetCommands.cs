@@ -18,24 +18,30 @@ public static class DatasetCommands
         dataset.Add(Import(globals, interactive));
         dataset.Add(Show(globals, interactive));
         dataset.Add(List(globals, interactive));
+        dataset.Add(DatasetExportCommand.Create(globals, interactive));
         return dataset;
     }
 
     private static Command Import(GlobalOptions globals, bool interactive)
     {
         var name = new Argument<string>("name") { Description = "Dataset name (created if new; a new version otherwise)" };
-        var source = new Argument<string>("source") { Description = "A folder with one sub-folder per class, or a .zip of it" };
+        var source = new Argument<string>("source") { Description = "A folder with one sub-folder per class, a .zip / .tar / .tar.gz of it, a CSV manifest, a COCO JSON, CIFAR-10 batches or MNIST idx files" };
         var seed = new Option<int>("--seed") { Description = "Seed of the train / validation / test split", DefaultValueFactory = _ => SplitPlan.Default.Seed };
-        var command = new Command("import", "Import images from a folder or .zip (ImageFolder layout) as a new dataset version")
+        var format = new Option<string>("--format") { Description = "auto (default), imagefolder, csv, cifar10, mnist or coco", DefaultValueFactory = _ => "auto" };
+        var command = new Command("import", "Import images (ImageFolder layout or a standard dataset format) as a new dataset version")
         {
-            name, source, seed,
+            name, source, seed, format,
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var importer = scope.ServiceProvider.GetRequiredService<DatasetImporter>();
-            var options = ImportOptions.Default with { Split = SplitPlan.Default with { Seed = parse.GetValue(seed) } };
+            var options = ImportOptions.Default with
+            {
+                Split = SplitPlan.Default with { Seed = parse.GetValue(seed) },
+                Format = Datasets.Import.Formats.ImportFormats.Parse(parse.GetValue(format)),
+            };
             var datasetName = parse.GetValue(name)!;
             var sourcePath = parse.GetValue(source)!;
 

@@ -90,13 +90,11 @@ public sealed class DatasetExporter(DatasetCatalog catalog, BlobStore blobs)
         return new ExportResult(full, format, found.Number, found.Items.Count, found.Classes.Count);
     }
 
-    /// <summary>Writes the version as a .zip to <paramref name="output"/> (e.g. a download).</summary>
-    public async Task<DatasetVersion> WriteZipAsync(
-        string datasetName, int? version, ExportFormat format, Stream output, CancellationToken cancellationToken)
+    /// <summary>Writes a version (loaded with its items) as a .zip to <paramref name="output"/>, e.g. a download.</summary>
+    public Task WriteZipAsync(DatasetVersion version, ExportFormat format, Stream output, CancellationToken cancellationToken)
     {
-        var found = await catalog.GetVersionAsync(datasetName, version, withItems: true, cancellationToken).ConfigureAwait(false);
-        await WriteZipAsync(found, format, output, null, cancellationToken).ConfigureAwait(false);
-        return found;
+        ArgumentNullException.ThrowIfNull(version);
+        return WriteZipAsync(version, format, output, null, cancellationToken);
     }
 
     private async Task WriteZipAsync(DatasetVersion version, ExportFormat format, Stream output, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
