@@ -41,18 +41,22 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sourcePaths);
-        ArgumentNullException.ThrowIfNull(options);
-        if (DatasetName.Validate(datasetName) is { } nameProblem)
-        {
-            throw ProblemException.Invalid(nameProblem);
-        }
-
-        if (options.Split.Validate() is { } splitProblem)
-        {
-            throw ProblemException.Invalid(splitProblem);
-        }
-
+        Validate(datasetName, options);
         using var source = ImportSource.Open(sourcePaths, options.Archive, options.Format);
+        return await ImportFromAsync(datasetName, source, description, options, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Imports an opened source (e.g. web addresses) as a new version; the caller disposes the source.</summary>
+    public async Task<DatasetVersion> ImportFromAsync(
+        string datasetName,
+        ImportSource source,
+        string? description,
+        ImportOptions options,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Validate(datasetName, options);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
         var previous = dataset is null
             ? null
@@ -76,6 +80,20 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             }
 
             throw;
+        }
+    }
+
+    private static void Validate(string datasetName, ImportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (DatasetName.Validate(datasetName) is { } nameProblem)
+        {
+            throw ProblemException.Invalid(nameProblem);
+        }
+
+        if (options.Split.Validate() is { } splitProblem)
+        {
+            throw ProblemException.Invalid(splitProblem);
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class WebFetcher : IDisposable
     private const long MaxRobotsBytes = 512 * 1024;
     private readonly HttpClient client;
     private readonly PartitionedRateLimiter<string> limiter;
-    private readonly ConcurrentDictionary<string, Task<RobotsTxt>> robots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, RobotsTxt> robots = new(StringComparer.OrdinalIgnoreCase);
 
     public WebFetcher(WebCollectOptions options)
     {
@@ -72,32 +72,43 @@ public sealed class WebFetcher : IDisposable
         }
     }
 
-    private Task<RobotsTxt> RobotsForAsync(Uri uri, CancellationToken cancellationToken) =>
-        robots.GetOrAdd(uri.GetLeftPart(UriPartial.Authority), async origin =>
-        {
-            try
-            {
-                var text = await DownloadAsync(new Uri(origin + "/robots.txt"), MaxRobotsBytes, cancellationToken).ConfigureAwait(false);
-                return RobotsTxt.Parse(System.Text.Encoding.UTF8.GetString(text), Options.UserAgent);
-            }
-            catch (WebFetchException e) when (e.Data.Contains(nameof(HttpStatusCode)))
-            {
-                // No robots.txt (404 and other answers): nothing is disallowed.
-                return RobotsTxt.AllowAll;
-            }
-        });
-
-    private async Task<byte[]> DownloadAsync(Uri uri, long maxBytes, CancellationToken cancellationToken)
+    // Only answers are remembered; a refused or failed robots.txt fetch fails the download it was for.
+    private async Task<RobotsTxt> RobotsForAsync(Uri uri, CancellationToken cancellationToken)
     {
-        using var lease = await limiter.AcquireAsync(uri.Host, 1, cancellationToken).ConfigureAwait(false);
+        var origin = uri.GetLeftPart(UriPartial.Authority);
+        if (robots.TryGetValue(origin, out var known))
+        {
+            return known;
+        }
+
+        RobotsTxt rules;
+        try
+        {
+            var text = await DownloadAsync(new Uri(origin + "/robots.txt"), MaxRobotsBytes, cancellationToken, reportAs: uri).ConfigureAwait(false);
+            rules = RobotsTxt.Parse(System.Text.Encoding.UTF8.GetString(text), Options.UserAgent);
+        }
+        catch (WebFetchException e) when (e.Data.Contains(nameof(HttpStatusCode)))
+        {
+            // No robots.txt (404 and other answers): nothing is disallowed.
+            rules = RobotsTxt.AllowAll;
+        }
+
+        robots[origin] = rules;
+        return rules;
+    }
+
+    private async Task<byte[]> DownloadAsync(Uri target, long maxBytes, CancellationToken cancellationToken, Uri? reportAs = null)
+    {
+        var uri = reportAs ?? target;
+        using var lease = await limiter.AcquireAsync(target.Host, 1, cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Options.Timeout);
         try
         {
-            using var response = await client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            using var response = await client.GetAsync(target, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                var failed = new WebFetchException($"{uri} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                var failed = new WebFetchException($"{target} answered {(int)response.StatusCode} {response.ReasonPhrase}");
                 failed.Data[nameof(HttpStatusCode)] = (int)response.StatusCode;
                 throw failed;
             }
