@@ -27,10 +27,12 @@ public static class DatasetCommands
         var name = new Argument<string>("name") { Description = "Dataset name (created if new; a new version otherwise)" };
         var source = new Argument<string>("source") { Description = "A folder with one sub-folder per class, a .zip / .tar / .tar.gz of it, a CSV manifest, a COCO JSON, CIFAR-10 batches or MNIST idx files" };
         var seed = new Option<int>("--seed") { Description = "Seed of the train / validation / test split", DefaultValueFactory = _ => SplitPlan.Default.Seed };
-        var format = new Option<string>("--format") { Description = "auto (default), imagefolder, csv, cifar10, mnist or coco", DefaultValueFactory = _ => "auto" };
-        var command = new Command("import", "Import images (ImageFolder layout or a standard dataset format) as a new dataset version")
+        var format = new Option<string>("--format") { Description = "auto (default), imagefolder, csv, cifar10, mnist, coco, urls (image addresses) or pages (web pages)", DefaultValueFactory = _ => "auto" };
+        var className = new Option<string?>("--class") { Description = "With --format urls|pages: the class of addresses listed without one" };
+        var allowRange = new Option<string[]>("--allow-range") { Description = "With --format urls|pages: an internal address range (CIDR) that may be fetched", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("import", "Import images (ImageFolder layout, a standard dataset format, or web addresses) as a new dataset version")
         {
-            name, source, seed, format,
+            name, source, seed, format, className, allowRange,
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
@@ -44,6 +46,9 @@ public static class DatasetCommands
             };
             var datasetName = parse.GetValue(name)!;
             var sourcePath = parse.GetValue(source)!;
+            using var web = Datasets.Collect.Web.WebImport.IsWeb(options.Format)
+                ? await CliWebImport.OpenAsync(sourcePath, options.Format, parse.GetValue(className), parse.GetValue(allowRange) ?? [], ct).ConfigureAwait(false)
+                : null;
 
             DatasetVersion version;
             if (cli.Interactive)
@@ -53,7 +58,7 @@ public static class DatasetCommands
                     .StartAsync(async progress =>
                     {
                         var task = progress.AddTask("importing", maxValue: 1);
-                        return await importer.ImportAsync(datasetName, sourcePath, options, new ImmediateProgress<ImportProgress>(p =>
+                        return await CliWebImport.ImportAsync(importer, datasetName, sourcePath, web, options, new ImmediateProgress<ImportProgress>(p =>
                         {
                             task.MaxValue = Math.Max(1, p.Total);
                             task.Value = p.Done;
@@ -63,7 +68,7 @@ public static class DatasetCommands
             }
             else
             {
-                version = await importer.ImportAsync(datasetName, sourcePath, options, null, ct).ConfigureAwait(false);
+                version = await CliWebImport.ImportAsync(importer, datasetName, sourcePath, web, options, null, ct).ConfigureAwait(false);
             }
 
             var summary = await scope.ServiceProvider.GetRequiredService<DatasetCatalog>()

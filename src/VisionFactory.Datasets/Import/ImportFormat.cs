@@ -23,4 +23,10 @@ public enum ImportFormat
 
     /// <summary>A COCO-style JSON (images, annotations with category_id, categories); paths relative to the JSON's folder.</summary>
     Coco,
+
+    /// <summary>Image addresses: a list file (one 'url' or 'class,url' a line) or one http(s) address.</summary>
+    Urls,
+
+    /// <summary>Web pages whose images (img, srcset) are collected: a list file or one http(s) address.</summary>
+    Pages,
 }

@@ -8,7 +8,7 @@ public abstract partial class ImportSource
     private static ImportSource? OpenFormat(string path, ArchiveLimits limits, ImportFormat format)
     {
         var chosen = format == ImportFormat.Auto ? ImportFormats.Detect(path) : format;
-        if (chosen is not (ImportFormat.Auto or ImportFormat.ImageFolder) && !File.Exists(path) && !Directory.Exists(path))
+        if (chosen is not (ImportFormat.Auto or ImportFormat.ImageFolder or ImportFormat.Urls or ImportFormat.Pages) && !File.Exists(path) && !Directory.Exists(path))
         {
             throw Domain.ProblemException.NotFound($"'{path}' does not exist");
         }
@@ -19,6 +19,8 @@ public abstract partial class ImportSource
             ImportFormat.Coco => new CocoSource(path, limits),
             ImportFormat.Cifar10 => new CifarSource(path, limits),
             ImportFormat.Mnist => new MnistSource(path, limits),
+            ImportFormat.Urls or ImportFormat.Pages => throw Domain.ProblemException.Invalid(
+                "web addresses are collected by a web import (vf dataset import --format urls|pages, or POST /api/datasets/{name}/import-jobs)"),
             _ => null,
         };
     }

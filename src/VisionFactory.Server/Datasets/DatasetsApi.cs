@@ -103,6 +103,7 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapDatasetExport();
+        app.MapImportJobsApi();
         return app;
     }
 

@@ -37,6 +37,7 @@ internal static class ServerRegistration
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
         services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
+        services.AddSingleton<Datasets.ImportJobs>();
 
         services.AddVisionFactorySecurity();
 

@@ -13,7 +13,9 @@ public static class ImportFormats
         "cifar" or "cifar10" or "cifar-10" => ImportFormat.Cifar10,
         "mnist" or "idx" => ImportFormat.Mnist,
         "coco" or "json" => ImportFormat.Coco,
-        _ => throw ProblemException.Invalid($"'{name}' is not an import format; use auto, imagefolder, csv, cifar10, mnist or coco"),
+        "urls" or "url" => ImportFormat.Urls,
+        "pages" or "page" => ImportFormat.Pages,
+        _ => throw ProblemException.Invalid($"'{name}' is not an import format; use auto, imagefolder, csv, cifar10, mnist, coco, urls or pages"),
     };
 
     /// <summary>The format a path's name and contents suggest.</summary>

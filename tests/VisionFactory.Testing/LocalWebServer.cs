@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace VisionFactory.Datasets.Tests;
+namespace VisionFactory.Testing;
 
 /// <summary>A real HTTP server on a loopback address (HttpListener), answering by path and recording every hit.</summary>
-internal sealed class LocalWebServer : IDisposable
+public sealed class LocalWebServer : IDisposable
 {
     private readonly HttpListener listener = new();
     private readonly Func<HttpListenerContext, Task> handle;
