@@ -4,6 +4,7 @@ using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
+using VisionFactory.Imaging.Thumbnails;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
 
@@ -15,8 +16,14 @@ namespace VisionFactory.Datasets.Import;
 /// also fills the pixel cache at the default training size, so the first training run does not decode again.
 /// Nothing is written to the database unless the whole import succeeds.
 /// </summary>
-public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
+public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels, ThumbnailCache? thumbnails)
 {
+    /// <summary>An importer that leaves thumbnails to be made on first view.</summary>
+    public DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
+        : this(db, blobs, pixels, null)
+    {
+    }
+
     /// <summary>The image side the pixel cache is filled for during import.</summary>
     public const int WarmCacheSize = 224;
 
@@ -211,7 +218,19 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             var bytes = await source.ReadAsync(file, limits.MaxFileBytes, cancellationToken).ConfigureAwait(false);
             var sha = BlobStore.Sha256Of(bytes);
-            var (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
+            ImageHeader header;
+            byte[] rgb;
+            if (thumbnails is null)
+            {
+                (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
+            }
+            else
+            {
+                // One decode fills the pixel cache and makes the grid's thumbnail.
+                (header, rgb, var thumbnail) = ImportDecode.Decode(bytes, WarmCacheSize, limits);
+                thumbnails.Put(sha, thumbnail);
+            }
+
             if (!blobs.Exists(sha))
             {
                 blobs.Put(bytes);

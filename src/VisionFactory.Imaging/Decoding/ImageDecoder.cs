@@ -158,7 +158,7 @@ public static class ImageDecoder
         _ => SKMatrix.Identity,
     };
 
-    private static byte[] ResizeToRgb(SKBitmap source, int size)
+    internal static byte[] ResizeToRgb(SKBitmap source, int size)
     {
         var target = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var resized = source.Width == size && source.Height == size
