@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|factory|factory-overhead|scale|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|factory|factory-overhead|scale|import|all]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
 var reference = PyTorchReference.Find();
@@ -47,6 +47,11 @@ if (which is "zoo" or "all")
 if (which is "scale" or "all")
 {
     await ScaleBench.RunAsync();
+}
+
+if (which is "import" or "all")
+{
+    await ImportBench.RunAsync(masks);
 }
 
 if (which is "factory" or "factory-overhead" or "all")

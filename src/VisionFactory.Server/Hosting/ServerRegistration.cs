@@ -38,6 +38,7 @@ internal static class ServerRegistration
         services.AddOpenApi();
         services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
         services.AddSingleton<Datasets.ImportJobs>();
+        services.AddHostedService<Datasets.InboxService>();
 
         services.AddVisionFactorySecurity();
 
