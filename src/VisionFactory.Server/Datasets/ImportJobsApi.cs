@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using VisionFactory.Datasets.Collect.Search;
 using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Import.Formats;
@@ -91,9 +92,11 @@ internal static class ImportJobsApi
         else if (request.HasJsonContentType())
         {
             var body = await ReadAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
-            job = body.Urls is { Count: > 0 } || body.Pages is { Count: > 0 }
-                ? StartWeb(name, body, jobs, importOptions, configuration)
-                : StartPath(name, body, jobs, importOptions, options.Value);
+            job = !string.IsNullOrWhiteSpace(body.Search)
+                ? StartSearch(name, body, jobs, importOptions, configuration)
+                : body.Urls is { Count: > 0 } || body.Pages is { Count: > 0 }
+                    ? StartWeb(name, body, jobs, importOptions, configuration)
+                    : StartPath(name, body, jobs, importOptions, options.Value);
         }
         else
         {
@@ -138,6 +141,34 @@ internal static class ImportJobsApi
         });
     }
 
+    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration)
+    {
+        var search = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
+        if (string.IsNullOrWhiteSpace(search.Key))
+        {
+            throw ProblemException.Invalid("image search is not set up: an administrator sets the key in Collect:Search:Key");
+        }
+
+        var className = string.IsNullOrWhiteSpace(body.Class) ? body.Search!.Trim() : body.Class.Trim();
+        if (VisionFactory.Datasets.Editing.DatasetEditor.ValidateClassName(className) is { } classProblem)
+        {
+            throw ProblemException.Invalid(classProblem);
+        }
+
+        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
+        var query = body.Search!.Trim();
+        var count = body.Count ?? 100;
+        return jobs.Start(name, $"image search: {query}", async (services, progress, ct) =>
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var found = await new BingImageSearch(client, search).SearchAsync(query, count, ct).ConfigureAwait(false);
+            using var fetcher = new WebFetcher(web);
+            using var source = await UrlSource.OpenAsync(found.Select(u => new WebItem(className, u.ToString(), false)).ToList(), fetcher, ct).ConfigureAwait(false);
+            return await services.GetRequiredService<DatasetImporter>()
+                .ImportFromAsync(name, source, $"image search: {query}", importOptions, progress, ct).ConfigureAwait(false);
+        });
+    }
+
     private static async Task<ImportJobRequest> ReadAsync(HttpRequest request, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         try
@@ -157,5 +188,7 @@ internal static class ImportJobsApi
 /// <param name="Format">auto (default), imagefolder, csv, cifar10, mnist or coco.</param>
 /// <param name="Urls">Image addresses, each 'url' or 'class,url'.</param>
 /// <param name="Pages">Web page addresses whose images are collected, each 'url' or 'class,url'.</param>
-/// <param name="Class">The class of addresses given without one.</param>
-public sealed record ImportJobRequest(string? Path, string? Format, List<string>? Urls, List<string>? Pages, string? Class);
+/// <param name="Class">The class of addresses given without one (for a search: the class of its images, by default the query).</param>
+/// <param name="Search">An image search query (needs Collect:Search:Key); its results are downloaded like image addresses.</param>
+/// <param name="Count">How many search results to collect (default 100).</param>
+public sealed record ImportJobRequest(string? Path, string? Format, List<string>? Urls, List<string>? Pages, string? Class, string? Search = null, int? Count = null);
