@@ -30,6 +30,34 @@ public sealed class CliTransferTests : IDisposable
     }
 
     [Fact]
+    public async Task ImageAddressesImportWithAnAllowedRangeAndInternalOnesAreSkipped()
+    {
+        using var site = new LocalWebServer("127.0.0.2", async context =>
+        {
+            var name = context.Request.Url!.AbsolutePath.Trim('/');
+            if (!name.EndsWith(".png", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 404;
+                return;
+            }
+
+            await context.Response.OutputStream.WriteAsync(SyntheticImages.Encode(name.StartsWith("cat", StringComparison.Ordinal) ? 0 : 1, name[^5] - '0'));
+        });
+        var list = Path.Combine(cli.Scratch("web"), "urls.txt");
+        await File.WriteAllLinesAsync(list, [
+            .. Enumerable.Range(0, 3).Select(i => $"cats,{site.Url($"cat{i}.png")}"),
+            .. Enumerable.Range(0, 3).Select(i => site.Url($"dog{i}.png").ToString()),
+            "cats,http://169.254.169.254/latest/meta-data/",
+        ]);
+
+        var imported = await cli.RunJsonAsync("dataset", "import", "web", list, "--format", "urls", "--class", "dogs", "--allow-range", "127.0.0.2/32");
+
+        Assert.Equal(6, imported.GetProperty("images").GetInt32());
+        var skipped = imported.GetProperty("import").GetProperty("skipped").EnumerateArray().Single();
+        Assert.Contains("is refused", skipped.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExportOntoAnExistingFolderExitsWith4AndUnknownFormatWith2()
     {
         var source = cli.Scratch("pets");
