@@ -44,3 +44,25 @@ public sealed class ImportRootsApiTests(ServerFactory factory) : IClassFixture<S
         Assert.Contains("outside the folders allowed", (string?)problem["detail"], StringComparison.Ordinal);
     }
 }
+
+/// <summary>Stored images are served with the type the server decoded and nosniff, whatever they were named.</summary>
+public sealed class ServedImageHeadersTests(ServerFactory factory) : IClassFixture<ServerFactory>
+{
+    [Fact]
+    public async Task ImagesAndThumbnailsAreServedWithTheDecodedTypeAndNosniff()
+    {
+        using var images = TinyImageFolder.Create(3);
+        File.Move(Directory.GetFiles(Path.Combine(images.Root, "red"))[0], Path.Combine(images.Root, "red", "page.html"));
+        using var client = factory.CreateClient();
+        (await client.PostAsync("/api/datasets/served/imports", Json.Body(new { path = images.Root }))).EnsureSuccessStatusCode();
+        var page = await Json.ReadAsync(await client.GetAsync("/api/datasets/served/images?class=red"));
+        var image = page["images"]!.AsArray().Single(i => ((string?)i!["source_path"])!.EndsWith("page.html", StringComparison.Ordinal))!;
+
+        var file = await client.GetAsync($"/api/images/{(string?)image["sha256"]}");
+        var thumbnail = await client.GetAsync($"/api/images/{(string?)image["sha256"]}/thumbnail");
+
+        Assert.Equal("image/png", file.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", file.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("nosniff", thumbnail.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+}
