@@ -61,6 +61,7 @@ public static class ServiceRegistration
         services.AddScoped<ZooService>();
         services.AddScoped<ModelEvaluator>();
         services.AddScoped<DatasetImporter>();
+        services.AddScoped<VisionFactory.Datasets.Export.DatasetExporter>();
         services.AddScoped<DatasetCatalog>();
         services.AddScoped<DatasetEditor>();
         services.AddScoped<TrainingService>();

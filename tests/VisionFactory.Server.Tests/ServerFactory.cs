@@ -21,7 +21,11 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
 
     /// <summary>Host settings (e.g. <c>Server:MaxImportUploadBytes</c>) applied when the host starts; set them before the first request.</summary>
-    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal)
+    {
+        // Test images are written under this folder (TinyImageFolder); imports by server path are allowed only there.
+        ["Server:ImportRoots:0"] = Path.Combine(Path.GetTempPath(), "vf-server-tests"),
+    };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -20,26 +20,37 @@ public static class DatasetCommands
         dataset.Add(List(globals, interactive));
         dataset.Add(ReviewCommands.CreateReview(globals, interactive));
         dataset.Add(ReviewCommands.CreateFix(globals, interactive));
+        dataset.Add(DatasetExportCommand.Create(globals, interactive));
         return dataset;
     }
 
     private static Command Import(GlobalOptions globals, bool interactive)
     {
         var name = new Argument<string>("name") { Description = "Dataset name (created if new; a new version otherwise)" };
-        var source = new Argument<string>("source") { Description = "A folder with one sub-folder per class, or a .zip of it" };
+        var source = new Argument<string>("source") { Description = "A folder with one sub-folder per class, a .zip / .tar / .tar.gz of it, a CSV manifest, a COCO JSON, CIFAR-10 batches or MNIST idx files" };
         var seed = new Option<int>("--seed") { Description = "Seed of the train / validation / test split", DefaultValueFactory = _ => SplitPlan.Default.Seed };
-        var command = new Command("import", "Import images from a folder or .zip (ImageFolder layout) as a new dataset version")
+        var format = new Option<string>("--format") { Description = "auto (default), imagefolder, csv, cifar10, mnist, coco, urls (image addresses) or pages (web pages)", DefaultValueFactory = _ => "auto" };
+        var className = new Option<string?>("--class") { Description = "With --format urls|pages: the class of addresses listed without one" };
+        var allowRange = new Option<string[]>("--allow-range") { Description = "With --format urls|pages: an internal address range (CIDR) that may be fetched", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("import", "Import images (ImageFolder layout, a standard dataset format, or web addresses) as a new dataset version")
         {
-            name, source, seed,
+            name, source, seed, format, className, allowRange,
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var importer = scope.ServiceProvider.GetRequiredService<DatasetImporter>();
-            var options = ImportOptions.Default with { Split = SplitPlan.Default with { Seed = parse.GetValue(seed) } };
+            var options = ImportOptions.Default with
+            {
+                Split = SplitPlan.Default with { Seed = parse.GetValue(seed) },
+                Format = Datasets.Import.Formats.ImportFormats.Parse(parse.GetValue(format)),
+            };
             var datasetName = parse.GetValue(name)!;
             var sourcePath = parse.GetValue(source)!;
+            using var web = Datasets.Collect.Web.WebImport.IsWeb(options.Format)
+                ? await CliWebImport.OpenAsync(sourcePath, options.Format, parse.GetValue(className), parse.GetValue(allowRange) ?? [], ct).ConfigureAwait(false)
+                : null;
 
             DatasetVersion version;
             if (cli.Interactive)
@@ -49,7 +60,7 @@ public static class DatasetCommands
                     .StartAsync(async progress =>
                     {
                         var task = progress.AddTask("importing", maxValue: 1);
-                        return await importer.ImportAsync(datasetName, sourcePath, options, new ImmediateProgress<ImportProgress>(p =>
+                        return await CliWebImport.ImportAsync(importer, datasetName, sourcePath, web, options, new ImmediateProgress<ImportProgress>(p =>
                         {
                             task.MaxValue = Math.Max(1, p.Total);
                             task.Value = p.Done;
@@ -59,7 +70,7 @@ public static class DatasetCommands
             }
             else
             {
-                version = await importer.ImportAsync(datasetName, sourcePath, options, null, ct).ConfigureAwait(false);
+                version = await CliWebImport.ImportAsync(importer, datasetName, sourcePath, web, options, null, ct).ConfigureAwait(false);
             }
 
             var summary = await scope.ServiceProvider.GetRequiredService<DatasetCatalog>()

@@ -6,6 +6,7 @@ using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Imaging.Quality;
 using VisionFactory.Datasets.Review;
+using VisionFactory.Imaging.Thumbnails;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
 
@@ -17,8 +18,14 @@ namespace VisionFactory.Datasets.Import;
 /// also fills the pixel cache at the default training size, so the first training run does not decode again.
 /// Nothing is written to the database unless the whole import succeeds.
 /// </summary>
-public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
+public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels, ThumbnailCache? thumbnails)
 {
+    /// <summary>An importer that leaves thumbnails to be made on first view.</summary>
+    public DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
+        : this(db, blobs, pixels, null)
+    {
+    }
+
     /// <summary>The image side the pixel cache is filled for during import.</summary>
     public const int WarmCacheSize = 224;
 
@@ -43,6 +50,50 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sourcePaths);
+        Validate(datasetName, options);
+        using var source = ImportSource.Open(sourcePaths, options.Archive, options.Format);
+        return await ImportFromAsync(datasetName, source, description, options, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Imports an opened source (e.g. web addresses) as a new version; the caller disposes the source.</summary>
+    public async Task<DatasetVersion> ImportFromAsync(
+        string datasetName,
+        ImportSource source,
+        string? description,
+        ImportOptions options,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Validate(datasetName, options);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
+        var previous = dataset is null
+            ? null
+            : await db.DatasetVersions.Include(v => v.Items)
+                .Where(v => v.DatasetId == dataset.Id)
+                .OrderByDescending(v => v.Number)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+
+        var added = new ConcurrentBag<string>();
+        try
+        {
+            return await ImportDecodedAsync(datasetName, description, source, dataset, previous, options, added, progress, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing half-imported: blobs this import added are removed again when it fails.
+            foreach (var sha in added)
+            {
+                File.Delete(blobs.PathOf(sha));
+            }
+
+            throw;
+        }
+    }
+
+    private static void Validate(string datasetName, ImportOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
         if (DatasetName.Validate(datasetName) is { } nameProblem)
         {
@@ -53,26 +104,31 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             throw ProblemException.Invalid(splitProblem);
         }
+    }
 
-        using var source = ImportSource.Open(sourcePaths, options.Archive);
-        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
-        var previous = dataset is null
-            ? null
-            : await db.DatasetVersions.Include(v => v.Items)
-                .Where(v => v.DatasetId == dataset.Id)
-                .OrderByDescending(v => v.Number)
-                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-
-        var decoded = await DecodeAllAsync(source, options, progress, cancellationToken).ConfigureAwait(false);
+    private async Task<DatasetVersion> ImportDecodedAsync(
+        string datasetName,
+        string? description,
+        ImportSource source,
+        Dataset? dataset,
+        DatasetVersion? previous,
+        ImportOptions options,
+        ConcurrentBag<string> added,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var decoded = await DecodeAllAsync(source, options, added, progress, cancellationToken).ConfigureAwait(false);
         var classes = ClassesOf(source, decoded.Accepted, previous);
         var (splits, grouping) = SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
         var report = new ImportReport
         {
-            FilesSeen = source.Files.Count,
+            FilesSeen = source.Files.Count + source.Refused.Count,
             Imported = decoded.Accepted.Count,
-            Skipped = decoded.Skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
-            Duplicates = decoded.Duplicates,
+            Skipped = decoded.Skipped.Concat(source.Refused)
+                .Select(s => s with { Path = DisplayPath.Escape(s.Path) })
+                .OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
+            Duplicates = decoded.Duplicates.Select(d => d with { Paths = d.Paths.Select(DisplayPath.Escape).ToList() }).ToList(),
             Grouping = grouping,
         };
 
@@ -92,6 +148,10 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         CheckClasses(classes, items);
         version.Items.AddRange(items);
 
+        // Every new blob reaches the disk before the version that names it is committed; flushed together, the
+        // file system commits them in a few journal writes instead of one per image.
+        Parallel.ForEach(added.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, blobs.FlushToDisk);
+
         if (isNew)
         {
             db.Datasets.Add(dataset);
@@ -103,19 +163,20 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<DecodeResult> DecodeAllAsync(
-        ImportSource source, ImportOptions options, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+        ImportSource source, ImportOptions options, ConcurrentBag<string> added, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         var accepted = new ConcurrentDictionary<string, AcceptedFile>(StringComparer.Ordinal);
         var skipped = new ConcurrentBag<SkippedFile>();
         var done = 0;
         var total = source.Files.Count;
 
+        // Twice the cores: while one file waits for its blob to reach the disk (or for a download), another decodes.
         await Parallel.ForEachAsync(
             source.Files,
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var outcome = await DecodeOneAsync(source, file, options.Limits, ct).ConfigureAwait(false);
+                var outcome = await DecodeOneAsync(source, file, options.Limits, added, ct).ConfigureAwait(false);
                 if (outcome.Skip is { } skip)
                 {
                     skipped.Add(skip);
@@ -149,7 +210,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
-        ImportSource source, SourceFile file, ImageLimits limits, CancellationToken cancellationToken)
+        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentBag<string> added, CancellationToken cancellationToken)
     {
         var className = ImportSource.ClassOf(file.RelativePath);
         if (className is null)
@@ -166,8 +227,25 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             var bytes = await source.ReadAsync(file, limits.MaxFileBytes, cancellationToken).ConfigureAwait(false);
             var sha = BlobStore.Sha256Of(bytes);
-            var (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
-            blobs.Put(bytes);
+            ImageHeader header;
+            byte[] rgb;
+            if (thumbnails is null)
+            {
+                (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
+            }
+            else
+            {
+                // One decode fills the pixel cache and makes the grid's thumbnail.
+                (header, rgb, var thumbnail) = ImportDecode.Decode(bytes, WarmCacheSize, limits);
+                thumbnails.Put(sha, thumbnail);
+            }
+
+            if (!blobs.Exists(sha))
+            {
+                blobs.PutUnflushed(bytes);
+                added.Add(sha);
+            }
+
             pixels.Write(sha, WarmCacheSize, rgb);
             return (new AcceptedFile(file.RelativePath, className, sha, header, bytes.LongLength), null);
         }
@@ -231,7 +309,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             DatasetVersionId = version.Id,
             Sha256 = a.Sha256,
-            SourcePath = a.Path,
+            SourcePath = DisplayPath.Escape(a.Path),
             ClassIndex = classes.IndexOf(a.Class),
             Width = a.Header.Width,
             Height = a.Header.Height,

@@ -13,6 +13,9 @@ public sealed record ImportOptions
     public ImageLimits Limits { get; init; } = ImageLimits.Default;
 
     public ArchiveLimits Archive { get; init; } = ArchiveLimits.Default;
+
+    /// <summary>How the source is laid out; by default recognised from its name and contents.</summary>
+    public ImportFormat Format { get; init; } = ImportFormat.Auto;
 }
 
 /// <summary>Bounds on an uploaded archive, checked before and while it is read.</summary>

@@ -10,7 +10,7 @@ public sealed record SourceFile(string RelativePath, long Length);
 /// A folder or a .zip archive in the ImageFolder layout: one sub-folder per class, images inside
 /// (nested folders inside a class folder belong to that class). A single wrapping top-level folder is allowed.
 /// </summary>
-public abstract class ImportSource : IDisposable
+public abstract partial class ImportSource : IDisposable
 {
     /// <summary>Where the files came from, as shown in the dataset's history.</summary>
     public abstract string Description { get; }
@@ -22,9 +22,21 @@ public abstract class ImportSource : IDisposable
 
     public abstract Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken);
 
-    public static ImportSource Open(string path, ArchiveLimits limits)
+    /// <summary>Entries seen but never read (links), each with the reason.</summary>
+    public virtual IReadOnlyList<Domain.Datasets.SkippedFile> Refused => [];
+
+    public static ImportSource Open(string path, ArchiveLimits limits) => Open(path, limits, ImportFormat.Auto);
+
+    /// <summary>Opens <paramref name="path"/> in the given format (or the one its name and contents suggest).</summary>
+    public static ImportSource Open(string path, ArchiveLimits limits, ImportFormat format)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(path);
+        if (OpenFormat(path, limits, format) is { } formatted)
+        {
+            return formatted;
+        }
+
         if (Directory.Exists(path))
         {
             return new FolderSource(path);
@@ -32,6 +44,11 @@ public abstract class ImportSource : IDisposable
 
         if (File.Exists(path))
         {
+            if (TarSource.Handles(path))
+            {
+                return new TarSource(path, limits);
+            }
+
             if (!path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             {
                 throw ProblemException.Invalid($"'{path}' is a file but not a .zip archive; import a folder with one sub-folder per class, or a .zip of it");
@@ -44,12 +61,15 @@ public abstract class ImportSource : IDisposable
     }
 
     /// <summary>Several folders and archives read as one source; their class folders are merged.</summary>
-    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits)
+    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits) => Open(paths, limits, ImportFormat.Auto);
+
+    /// <summary>Several sources of one format read as one source; their class folders are merged.</summary>
+    public static ImportSource Open(IReadOnlyList<string> paths, ArchiveLimits limits, ImportFormat format)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 1)
         {
-            return Open(paths[0], limits);
+            return Open(paths[0], limits, format);
         }
 
         if (paths.Count == 0)
@@ -62,7 +82,7 @@ public abstract class ImportSource : IDisposable
         {
             foreach (var path in paths)
             {
-                opened.Add(Open(path, limits));
+                opened.Add(Open(path, limits, format));
             }
 
             return new CombinedSource(opened);
@@ -141,6 +161,8 @@ public abstract class ImportSource : IDisposable
 
         public override IReadOnlyList<string> ClassFolders { get; }
 
+        public override IReadOnlyList<Domain.Datasets.SkippedFile> Refused => sources.SelectMany(s => s.Refused).ToList();
+
         public override Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken)
         {
             var (source, original) = owners[file.RelativePath];
@@ -165,28 +187,65 @@ public abstract class ImportSource : IDisposable
         public FolderSource(string path)
         {
             root = Path.GetFullPath(path);
-            var all = Directory.EnumerateFiles(root, "*", new EnumerationOptions
-                {
-                    RecurseSubdirectories = true,
-                    IgnoreInaccessible = true,
-                    AttributesToSkip = FileAttributes.None,
-                })
-                .Select(f => (Full: f, Relative: Path.GetRelativePath(root, f).Replace('\\', '/')))
-                .ToList();
-            var folders = Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).ToList();
+            var all = new List<(string Full, string Relative, long Length)>();
+            var refused = new List<Domain.Datasets.SkippedFile>();
+            Walk(new DirectoryInfo(root), all, refused);
+            var folders = Directory.GetDirectories(root).Where(d => new DirectoryInfo(d).LinkTarget is null).Select(d => Path.GetFileName(d)!).ToList();
 
             var prefix = StripWrapper(all.Select(a => a.Relative).ToList(), out var stripped);
             if (stripped)
             {
-                folders = Directory.GetDirectories(Path.Combine(root, prefix.TrimEnd('/'))).Select(d => Path.GetFileName(d)!).ToList();
+                folders = Directory.GetDirectories(Path.Combine(root, prefix.TrimEnd('/')))
+                    .Where(d => new DirectoryInfo(d).LinkTarget is null).Select(d => Path.GetFileName(d)!).ToList();
             }
 
             ClassFolders = folders.Order(StringComparer.Ordinal).ToList();
             Files = all
-                .Select(a => new SourceFile(a.Relative[prefix.Length..], new FileInfo(a.Full).Length))
+                .Select(a => new SourceFile(a.Relative[prefix.Length..], a.Length))
                 .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
                 .ToList();
+            Refused = refused
+                .Select(r => r with { Path = r.Path.StartsWith(prefix, StringComparison.Ordinal) ? r.Path[prefix.Length..] : r.Path })
+                .ToList();
             this.prefix = prefix;
+        }
+
+        public override IReadOnlyList<Domain.Datasets.SkippedFile> Refused { get; }
+
+        // Symbolic links (to files or folders) are never followed: a link planted in an allowed folder must not
+        // reach files outside it. Each is reported instead.
+        private void Walk(DirectoryInfo folder, List<(string Full, string Relative, long Length)> files, List<Domain.Datasets.SkippedFile> refused)
+        {
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = folder.EnumerateFileSystemInfos().ToList();
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            foreach (var entry in entries)
+            {
+                var relative = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
+                if (entry.LinkTarget is not null)
+                {
+                    refused.Add(new(relative, "is a symbolic link; links are not followed, copy the file in instead"));
+                }
+                else if (entry is DirectoryInfo sub)
+                {
+                    Walk(sub, files, refused);
+                }
+                else if (entry is FileInfo { Attributes: var attributes } file && (attributes & (FileAttributes.Device | FileAttributes.ReparsePoint)) == 0)
+                {
+                    files.Add((file.FullName, relative, file.Length));
+                }
+                else
+                {
+                    refused.Add(new(relative, "is not a regular file"));
+                }
+            }
         }
 
         private readonly string prefix;
@@ -204,7 +263,19 @@ public abstract class ImportSource : IDisposable
                 throw new FileTooLargeException(file.Length, maxBytes);
             }
 
-            return await File.ReadAllBytesAsync(Path.Combine(root, prefix + file.RelativePath), cancellationToken).ConfigureAwait(false);
+            var full = Path.Combine(root, prefix + file.RelativePath);
+            if (file.Length == 0)
+            {
+                // Never opened: an empty regular file has nothing to read, and a named pipe would block the import.
+                return [];
+            }
+
+            if (new FileInfo(full).LinkTarget is not null)
+            {
+                throw new IOException("it became a symbolic link during the import; links are not followed");
+            }
+
+            return await File.ReadAllBytesAsync(full, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -222,8 +293,9 @@ public abstract class ImportSource : IDisposable
             this.limits = limits;
             try
             {
+                ZipDirectory.CheckDeclared(path, limits);
                 archive = ZipFile.OpenRead(path);
-                CheckArchive(archive, limits);
+                CheckArchive(archive, limits, new FileInfo(path).Length);
                 var fileEntries = archive.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
                 var names = fileEntries.Select(e => Normalize(e.FullName)).ToList();
                 var prefix = StripWrapper(names, out _);
@@ -319,7 +391,7 @@ public abstract class ImportSource : IDisposable
 
         // Entry names become labels and never paths on this machine, but an archive built to escape a folder
         // (zip-slip) is hostile, so it is refused as a whole rather than quietly repaired.
-        private static void CheckArchive(ZipArchive archive, ArchiveLimits limits)
+        private static void CheckArchive(ZipArchive archive, ArchiveLimits limits, long archiveBytes)
         {
             if (archive.Entries.Count > limits.MaxEntries)
             {
@@ -350,9 +422,17 @@ public abstract class ImportSource : IDisposable
                 throw ProblemException.Invalid(
                     $"the archive inflates to {declared / 1073741824.0:0.#} GiB; the limit is {limits.MaxTotalBytes / 1073741824.0:0.#} GiB; nothing was imported");
             }
+
+            // Entries that share their compressed data (overlapping entries) pass each entry's own ratio check.
+            if (declared > 1048576 && declared / Math.Max(1, archiveBytes) > limits.MaxCompressionRatio)
+            {
+                throw ProblemException.Invalid(
+                    $"the archive's entries expand {declared / Math.Max(1, archiveBytes)} times its {archiveBytes / 1048576.0:0.#} MiB " +
+                    $"(limit {limits.MaxCompressionRatio}): it looks like a zip bomb; nothing was imported");
+            }
         }
 
-        private static string? UnsafePath(string name)
+        internal static string? UnsafePath(string name)
         {
             if (name.Contains('\\', StringComparison.Ordinal))
             {
@@ -372,10 +452,10 @@ public abstract class ImportSource : IDisposable
             return name.Any(char.IsControl) ? "contains control characters" : null;
         }
 
-        private static string Printable(string name) =>
+        internal static string Printable(string name) =>
             new(name.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
 
-        private static string Normalize(string name) =>
+        internal static string Normalize(string name) =>
             string.Join('/', name.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != "."));
     }
 }

@@ -63,27 +63,42 @@ public static class ImageDecoder
         var codec = SKCodec.Create(new MemoryStream(encoded.ToArray(), writable: false), out var result);
         if (codec is null)
         {
+            if (ClaimedSize.Read(encoded) is var (claimedWidth, claimedHeight))
+            {
+                CheckSize(claimedWidth, claimedHeight, limits);
+            }
+
             throw new ImageRejectedException(result == SKCodecResult.Unimplemented
                 ? "not an image in a supported format (JPEG, PNG, WebP, GIF, BMP)"
                 : $"not a readable image ({Describe(result)})");
         }
 
-        var info = codec.Info;
-        if (info.Width < limits.MinSide || info.Height < limits.MinSide)
+        try
         {
-            codec.Dispose();
-            throw new ImageRejectedException(
-                $"the image is {info.Width}x{info.Height}; each side must be at least {limits.MinSide} pixels");
+            CheckSize(codec.Info.Width, codec.Info.Height, limits);
         }
-
-        if ((long)info.Width * info.Height > limits.MaxPixels)
+        catch (ImageRejectedException)
         {
             codec.Dispose();
-            throw new ImageRejectedException(
-                $"the image is {info.Width}x{info.Height}, larger than the {limits.MaxPixels / 1e6:0.#} megapixel limit");
+            throw;
         }
 
         return codec;
+    }
+
+    private static void CheckSize(long width, long height, ImageLimits limits)
+    {
+        if (width < limits.MinSide || height < limits.MinSide)
+        {
+            throw new ImageRejectedException(
+                $"the image is {width}x{height}; each side must be at least {limits.MinSide} pixels");
+        }
+
+        if (width * height > limits.MaxPixels)
+        {
+            throw new ImageRejectedException(
+                $"the image is {width}x{height}, larger than the {limits.MaxPixels / 1e6:0.#} megapixel limit");
+        }
     }
 
     private static ImageHeader HeaderOf(SKCodec codec) =>
@@ -143,7 +158,7 @@ public static class ImageDecoder
         _ => SKMatrix.Identity,
     };
 
-    private static byte[] ResizeToRgb(SKBitmap source, int size)
+    internal static byte[] ResizeToRgb(SKBitmap source, int size)
     {
         var target = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var resized = source.Width == size && source.Height == size

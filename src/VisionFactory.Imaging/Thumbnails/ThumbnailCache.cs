@@ -34,6 +34,22 @@ public sealed class ThumbnailCache(string root)
         return path;
     }
 
+    /// <summary>Stores a thumbnail made elsewhere (e.g. during import, from the same decode).</summary>
+    public void Put(string sha256, byte[] jpeg)
+    {
+        ArgumentNullException.ThrowIfNull(sha256);
+        var path = Path.Combine(Root, sha256[..2], sha256 + ".jpg");
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        File.WriteAllBytes(temp, jpeg);
+        File.Move(temp, path, overwrite: true);
+    }
+
     /// <summary>A JPEG of the image scaled to fit <see cref="Side"/> x <see cref="Side"/>, upright, on white where transparent.</summary>
     public static byte[] Make(byte[] encoded, ImageLimits limits)
     {
@@ -41,6 +57,12 @@ public sealed class ThumbnailCache(string root)
         ArgumentNullException.ThrowIfNull(limits);
         var (_, bitmap) = ImageDecoder.DecodeUpright(encoded, Side, limits);
         using var original = bitmap;
+        return Make(original);
+    }
+
+    /// <summary>The thumbnail of an upright decoded image.</summary>
+    internal static byte[] Make(SKBitmap original)
+    {
         var scale = Math.Min(1.0, (double)Side / Math.Max(original.Width, original.Height));
         var width = Math.Max(1, (int)Math.Round(original.Width * scale));
         var height = Math.Max(1, (int)Math.Round(original.Height * scale));

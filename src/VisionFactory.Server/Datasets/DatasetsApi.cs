@@ -102,6 +102,8 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapDatasetExport();
+        app.MapImportJobsApi();
         return app;
     }
 
@@ -213,9 +215,11 @@ public static class DatasetsApi
         try
         {
             string source;
+            var format = ImportFormat.Auto;
             if (request.HasJsonContentType())
             {
-                source = await ReadPathAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
+                (source, format) = await ReadPathAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
+                source = new ImportRoots(options.Value.ImportRoots).Check(source);
             }
             else if (request.HasFormContentType)
             {
@@ -232,7 +236,7 @@ public static class DatasetsApi
                     detail: "send application/json with {\"path\": \"<folder or .zip on the server>\"}, or multipart/form-data with one .zip file");
             }
 
-            var version = await importer.ImportAsync(name, source, ImportOptions.Default, null, cancellationToken).ConfigureAwait(false);
+            var version = await importer.ImportAsync(name, source, ImportOptions.Default with { Format = format }, null, cancellationToken).ConfigureAwait(false);
             var summary = await catalog.SummarizeAsync(name, version.Number, cancellationToken).ConfigureAwait(false);
             return TypedResults.Created($"/api/datasets/{Uri.EscapeDataString(name)}?version={version.Number}", summary);
         }
@@ -245,7 +249,7 @@ public static class DatasetsApi
         }
     }
 
-    private static async Task<string> ReadPathAsync(HttpRequest request, JsonSerializerOptions json, CancellationToken cancellationToken)
+    private static async Task<(string Path, ImportFormat Format)> ReadPathAsync(HttpRequest request, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         ImportFromPathRequest? body;
         try
@@ -259,7 +263,7 @@ public static class DatasetsApi
 
         return string.IsNullOrWhiteSpace(body?.Path)
             ? throw ProblemException.Invalid("'path' is required: the folder or .zip on the server to import, e.g. {\"path\": \"/srv/photos/pets\"}")
-            : body.Path;
+            : (body.Path, VisionFactory.Datasets.Import.Formats.ImportFormats.Parse(body.Format));
     }
 
     // The multipart variant carries a file, not the JSON request's schema.
@@ -297,7 +301,8 @@ public static class DatasetsApi
 
 /// <summary>Import a folder or .zip archive that the server can read.</summary>
 /// <param name="Path">A folder with one sub-folder per class, or a .zip of such a folder, on the server's disk.</param>
-public sealed record ImportFromPathRequest(string? Path);
+/// <param name="Format">auto (default), imagefolder, csv, cifar10, mnist or coco.</param>
+public sealed record ImportFromPathRequest(string? Path, string? Format = null);
 
 /// <summary>Give images another class.</summary>
 /// <param name="Images">The sha256 of each image to relabel (at most 10 000).</param>

@@ -44,6 +44,9 @@ public static class ImagesApi
         }
 
         context.Response.Headers.CacheControl = Immutable;
+
+        // The type is the one the server decoded, never the uploader's: browsers must not guess another (e.g. HTML).
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.PhysicalFile(path, ContentTypeOf(sha.Format), entityTag: new EntityTagHeaderValue($"\"{sha.Value}\""));
     }
 
@@ -67,6 +70,7 @@ public static class ImagesApi
         }
 
         context.Response.Headers.CacheControl = Immutable;
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.PhysicalFile(path, "image/jpeg", entityTag: new EntityTagHeaderValue($"\"{sha.Value}-t{ThumbnailCache.Side}\""));
     }
 

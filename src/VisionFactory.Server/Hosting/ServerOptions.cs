@@ -22,4 +22,10 @@ public sealed class ServerOptions
     /// <summary>The largest prediction request, all files together; 512 MiB unless configured.</summary>
     [Range(1L, long.MaxValue)]
     public long MaxPredictionUploadBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// Folders on the server that imports by path (<c>POST /api/datasets/{name}/imports</c> with a JSON path) may read;
+    /// none unless configured, so that only uploads work. Links are resolved before the check.
+    /// </summary>
+    public IList<string> ImportRoots { get; } = [];
 }

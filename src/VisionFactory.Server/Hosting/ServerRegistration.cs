@@ -39,6 +39,8 @@ internal static class ServerRegistration
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
         services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
+        services.AddSingleton<Datasets.ImportJobs>();
+        services.AddHostedService<Datasets.InboxService>();
 
         services.AddVisionFactorySecurity();
         services.AddVisionFactoryPipelines(PipelineSettings.FromConfiguration(builder.Configuration, data));

@@ -22,7 +22,22 @@ public sealed class BlobStore
     public static string Sha256Of(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
     /// <summary>Stores <paramref name="content"/> and returns its sha256.</summary>
-    public string Put(ReadOnlySpan<byte> content)
+    public string Put(ReadOnlySpan<byte> content) => Put(content, flushToDisk: true);
+
+    /// <summary>
+    /// Stores <paramref name="content"/> without waiting for the disk; <see cref="FlushToDisk"/> makes it durable. An
+    /// import writes many blobs this way and flushes them together before its version is committed.
+    /// </summary>
+    public string PutUnflushed(ReadOnlySpan<byte> content) => Put(content, flushToDisk: false);
+
+    /// <summary>Waits until a stored blob is on the disk.</summary>
+    public void FlushToDisk(string sha256)
+    {
+        using var handle = File.OpenHandle(PathOf(sha256), FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    private string Put(ReadOnlySpan<byte> content, bool flushToDisk)
     {
         var sha = Sha256Of(content);
         var path = PathOf(sha);
@@ -35,7 +50,7 @@ public sealed class BlobStore
         using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write))
         {
             file.Write(content);
-            file.Flush(flushToDisk: true);
+            file.Flush(flushToDisk);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

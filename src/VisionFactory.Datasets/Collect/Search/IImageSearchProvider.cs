@@ -1,0 +1,27 @@
+namespace VisionFactory.Datasets.Collect.Search;
+
+/// <summary>An image search service: a query gives the addresses of matching images.</summary>
+public interface IImageSearchProvider
+{
+    /// <summary>The provider's name, as shown in a dataset's history.</summary>
+    string Name { get; }
+
+    /// <summary>Up to <paramref name="count"/> image addresses for <paramref name="query"/>, best first.</summary>
+    Task<IReadOnlyList<Uri>> SearchAsync(string query, int count, CancellationToken cancellationToken);
+}
+
+/// <summary>The commercial image search an administrator configured (section <c>Collect:Search</c>).</summary>
+public sealed record ImageSearchOptions
+{
+    /// <summary>The API's base address (Bing Image Search v7 shape).</summary>
+    public string Endpoint { get; init; } = "https://api.bing.microsoft.com";
+
+    /// <summary>The subscription key; searching is off without one.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Results asked for per request (the API's page size, at most 150).</summary>
+    public int PageSize { get; init; } = 50;
+
+    /// <summary>Most results one search may collect.</summary>
+    public int MaxResults { get; init; } = 1000;
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using VisionFactory.Datasets.Collect.Search;
+using VisionFactory.Datasets.Collect.Web;
+using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Import.Formats;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Datasets;
+using VisionFactory.Imaging.Decoding;
+using VisionFactory.Server.Hosting;
+using VisionFactory.Storage;
+
+namespace VisionFactory.Server.Datasets;
+
+/// <summary>
+/// <c>POST /api/datasets/{name}/import-jobs</c> starts an import in the background (an upload, a server folder or file in
+/// any format, image addresses or web pages); <c>GET /api/import-jobs/{id}</c> reads its progress and final summary.
+/// </summary>
+internal static class ImportJobsApi
+{
+    public static IEndpointRouteBuilder MapImportJobsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/datasets/{name}/import-jobs", StartAsync)
+            .WithTags("Datasets")
+            .WithName("StartImportJob")
+            .WithSummary("Starts an import in the background and answers 202 with the job; its progress and summary are at /api/import-jobs/{id}.")
+            .WithDescription(
+                "JSON: {\"path\": \"<folder or file on the server, inside Server:ImportRoots>\", \"format\": \"auto|imagefolder|csv|cifar10|mnist|coco\"}, " +
+                "or {\"urls\": [\"https://...\", \"class,https://...\"], \"pages\": [...], \"class\": \"<class of entries without one>\"}. " +
+                "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images.")
+            .Accepts<ImportJobRequest>("application/json", "multipart/form-data")
+            .Produces<ImportJobStatus>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .DisableAntiforgery();
+
+        var jobs = app.MapGroup("/api/import-jobs").WithTags("Datasets");
+        jobs.MapGet("", (string? dataset, ImportJobs all) => TypedResults.Ok(all.List(dataset)))
+            .WithName("ListImportJobs")
+            .WithSummary("Import jobs since the server started, newest first (?dataset=name for one dataset's).");
+        jobs.MapGet("/{id:guid}", (Guid id, ImportJobs all) => TypedResults.Ok(all.Get(id)))
+            .WithName("GetImportJob")
+            .WithSummary("One import job: state (running, succeeded, failed), files done of total, skipped, and when finished the new version with the skipped files and their reasons.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Accepted<ImportJobStatus>> StartAsync(
+        string name,
+        HttpRequest request,
+        ImportJobs jobs,
+        DataDirectory data,
+        ImageLimits limits,
+        IOptions<ServerOptions> options,
+        IConfiguration configuration,
+        IOptions<JsonOptions> json,
+        CancellationToken cancellationToken)
+    {
+        if (DatasetName.Validate(name) is { } nameProblem)
+        {
+            throw ProblemException.Invalid(nameProblem);
+        }
+
+        var importOptions = ImportOptions.Default with { Limits = limits };
+        ImportJobStatus job;
+        if (request.HasFormContentType)
+        {
+            if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = options.Value.MaxImportUploadBytes + (1 << 20);
+            }
+
+            var staging = new UploadStaging(data.TempPath, UploadLimits.For(options.Value.MaxImportUploadBytes, limits));
+            try
+            {
+                var className = await ImageUpload.ReadAsync(request, staging, cancellationToken).ConfigureAwait(false);
+                var sources = staging.Complete(className);
+                var description = staging.Description;
+                job = jobs.Start(name, description, (services, progress, ct) =>
+                    services.GetRequiredService<DatasetImporter>().ImportAsync(name, sources, description, importOptions, progress, ct), staging.Dispose);
+            }
+            catch
+            {
+                staging.Dispose();
+                throw;
+            }
+        }
+        else if (request.HasJsonContentType())
+        {
+            var body = await ReadAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
+            job = !string.IsNullOrWhiteSpace(body.Search)
+                ? StartSearch(name, body, jobs, importOptions, configuration)
+                : body.Urls is { Count: > 0 } || body.Pages is { Count: > 0 }
+                    ? StartWeb(name, body, jobs, importOptions, configuration)
+                    : StartPath(name, body, jobs, importOptions, options.Value);
+        }
+        else
+        {
+            throw ProblemException.Invalid("send application/json with a path or addresses, or multipart/form-data with files");
+        }
+
+        return TypedResults.Accepted($"/api/import-jobs/{job.Id}", job);
+    }
+
+    private static ImportJobStatus StartPath(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, ServerOptions server)
+    {
+        if (string.IsNullOrWhiteSpace(body.Path))
+        {
+            throw ProblemException.Invalid("give 'path' (a folder or file on the server), or 'urls' / 'pages' with web addresses");
+        }
+
+        var format = ImportFormats.Parse(body.Format);
+        var path = new ImportRoots(server.ImportRoots).Check(body.Path);
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw ProblemException.NotFound($"'{body.Path}' does not exist");
+        }
+
+        return jobs.Start(name, path, (services, progress, ct) =>
+            services.GetRequiredService<DatasetImporter>().ImportAsync(name, path, importOptions with { Format = format }, progress, ct));
+    }
+
+    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration)
+    {
+        List<WebItem> items =
+        [
+            .. UrlSource.ParseList(string.Join('\n', body.Urls ?? []), body.Class, pages: false),
+            .. UrlSource.ParseList(string.Join('\n', body.Pages ?? []), body.Class, pages: true),
+        ];
+        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
+        var description = $"web: {body.Urls?.Count ?? 0} image addresses, {body.Pages?.Count ?? 0} pages";
+        return jobs.Start(name, description, async (services, progress, ct) =>
+        {
+            using var fetcher = new WebFetcher(web);
+            using var source = await UrlSource.OpenAsync(items, fetcher, ct).ConfigureAwait(false);
+            return await services.GetRequiredService<DatasetImporter>().ImportFromAsync(name, source, null, importOptions, progress, ct).ConfigureAwait(false);
+        });
+    }
+
+    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration)
+    {
+        var search = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
+        if (string.IsNullOrWhiteSpace(search.Key))
+        {
+            throw ProblemException.Invalid("image search is not set up: an administrator sets the key in Collect:Search:Key");
+        }
+
+        var className = string.IsNullOrWhiteSpace(body.Class) ? body.Search!.Trim() : body.Class.Trim();
+        if (VisionFactory.Datasets.Editing.DatasetEditor.ValidateClassName(className) is { } classProblem)
+        {
+            throw ProblemException.Invalid(classProblem);
+        }
+
+        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
+        var query = body.Search!.Trim();
+        var count = body.Count ?? 100;
+        return jobs.Start(name, $"image search: {query}", async (services, progress, ct) =>
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var found = await new BingImageSearch(client, search).SearchAsync(query, count, ct).ConfigureAwait(false);
+            using var fetcher = new WebFetcher(web);
+            using var source = await UrlSource.OpenAsync(found.Select(u => new WebItem(className, u.ToString(), false)).ToList(), fetcher, ct).ConfigureAwait(false);
+            return await services.GetRequiredService<DatasetImporter>()
+                .ImportFromAsync(name, source, $"image search: {query}", importOptions, progress, ct).ConfigureAwait(false);
+        });
+    }
+
+    private static async Task<ImportJobRequest> ReadAsync(HttpRequest request, JsonSerializerOptions json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFromJsonAsync<ImportJobRequest>(json, cancellationToken).ConfigureAwait(false)
+                ?? throw ProblemException.Invalid("the request body is empty");
+        }
+        catch (JsonException e)
+        {
+            throw ProblemException.Invalid("the request body is not valid JSON for an import job: " + ProblemExceptionHandler.Describe(e));
+        }
+    }
+}
+
+/// <summary>What an import job collects: a server path in a format, or web addresses.</summary>
+/// <param name="Path">A folder or file on the server (inside Server:ImportRoots).</param>
+/// <param name="Format">auto (default), imagefolder, csv, cifar10, mnist or coco.</param>
+/// <param name="Urls">Image addresses, each 'url' or 'class,url'.</param>
+/// <param name="Pages">Web page addresses whose images are collected, each 'url' or 'class,url'.</param>
+/// <param name="Class">The class of addresses given without one (for a search: the class of its images, by default the query).</param>
+/// <param name="Search">An image search query (needs Collect:Search:Key); its results are downloaded like image addresses.</param>
+/// <param name="Count">How many search results to collect (default 100).</param>
+public sealed record ImportJobRequest(string? Path, string? Format, List<string>? Urls, List<string>? Pages, string? Class, string? Search = null, int? Count = null);
