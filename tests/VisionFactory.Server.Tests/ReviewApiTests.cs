@@ -8,7 +8,7 @@ public sealed class ReviewApiTests(ServerFactory factory) : IClassFixture<Server
     [Fact]
     public async Task ReviewRunsInTheBackgroundAndAFixMakesANewVersion()
     {
-        using var temp = new TempDirectory("vf-review-api");
+        using var temp = new TempDirectory(Path.Combine("vf-server-tests", "vf-review-api"));
         ReviewImages.WriteDataset(temp.Path, ["circles", "squares"], perClass: 12);
         File.WriteAllBytes(Path.Combine(temp.Path, "circles", "copy.jpg"), ReviewImages.Variant(0, 3, scale: 0.75, quality: 70));
         using var client = factory.CreateClient();

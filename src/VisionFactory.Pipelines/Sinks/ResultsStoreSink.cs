@@ -64,8 +64,10 @@ public sealed class ResultsStoreSink : IResultSink
         db.ChangeTracker.Clear();
         if (++sincePrune >= Math.Max(16, settings.KeepLast / 10))
         {
+            // The result is stored: a stop arriving now must not turn it into a failed write, so the (bounded) prune
+            // runs to its end.
             sincePrune = 0;
-            await PruneAsync(result.Pipeline, cancellationToken).ConfigureAwait(false);
+            await PruneAsync(result.Pipeline, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
