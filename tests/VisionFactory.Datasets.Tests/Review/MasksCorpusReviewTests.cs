@@ -1,6 +1,7 @@
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Review;
 using VisionFactory.Imaging.Quality;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Datasets.Tests.Review;
 
@@ -46,19 +47,5 @@ public sealed class MasksCorpusReviewTests
 /// <summary>Where the example corpus lives: ../shared/datasets/masks from the repository root.</summary>
 internal static class MasksCorpus
 {
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "datasets", "masks");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("the masks corpus (../shared/datasets/masks) was not found above " + AppContext.BaseDirectory);
-    }
+    public static string Path => SharedFiles.Masks;
 }
