@@ -1,3 +1,4 @@
+using System.Globalization;
 using VisionFactory.Domain.Datasets;
 
 namespace VisionFactory.Domain.Models;
@@ -29,4 +30,19 @@ public sealed class ModelVersion
     public EvaluationReport? Evaluation { get; set; }
 
     public static string NewId() => "m-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>The index of a class given by name (or by its index as text); a clear error naming the classes otherwise.</summary>
+    public int ClassIndexOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var index = Classes.IndexOf(name);
+        if (index < 0 && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number < Classes.Count)
+        {
+            index = number;
+        }
+
+        return index >= 0
+            ? index
+            : throw ProblemException.Invalid($"model {Id} has no class '{name}'; its classes are {string.Join(", ", Classes.Select(c => $"'{c}'"))}");
+    }
 }

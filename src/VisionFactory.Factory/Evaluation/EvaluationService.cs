@@ -64,8 +64,8 @@ public sealed class EvaluationService(VisionFactoryDb db, ModelService models, D
     public async Task<List<ImageVerdict>> CellAsync(string id, string truth, string predicted, int limit, CancellationToken cancellationToken)
     {
         var (model, predictions) = await PredictionsAsync(id, cancellationToken).ConfigureAwait(false);
-        var t = ClassIndex(model, truth);
-        var p = ClassIndex(model, predicted);
+        var t = model.ClassIndexOf(truth);
+        var p = model.ClassIndexOf(predicted);
         return await VerdictsAsync(model, predictions.Where(x => x.Truth == t && x.Predicted == p), limit, cancellationToken).ConfigureAwait(false);
     }
 
@@ -108,19 +108,6 @@ public sealed class EvaluationService(VisionFactoryDb db, ModelService models, D
         }
 
         return target.Classes.Select((name, index) => (name, index)).ToDictionary(c => c.index, c => known[c.name]);
-    }
-
-    private static int ClassIndex(ModelVersion model, string name)
-    {
-        var index = model.Classes.IndexOf(name);
-        if (index < 0 && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number < model.Classes.Count)
-        {
-            index = number;
-        }
-
-        return index >= 0
-            ? index
-            : throw ProblemException.Invalid($"model {model.Id} has no class '{name}'; its classes are {string.Join(", ", model.Classes.Select(c => $"'{c}'"))}");
     }
 
     private async Task<(ModelVersion Model, List<ImagePrediction> Predictions)> PredictionsAsync(string id, CancellationToken cancellationToken)

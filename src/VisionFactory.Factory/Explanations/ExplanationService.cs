@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
@@ -56,7 +55,7 @@ public sealed class ExplanationService(VisionFactoryDb db, ModelService models, 
         }
 
         var model = await models.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        int? classIndex = request.Class is { Length: > 0 } name ? ClassIndexOf(model, name) : null;
+        int? classIndex = request.Class is { Length: > 0 } name ? model.ClassIndexOf(name) : null;
         return await networks.UseAsync(
             model,
             models.Load,
@@ -103,18 +102,5 @@ public sealed class ExplanationService(VisionFactoryDb db, ModelService models, 
         }
 
         return await ExplainAsync(id, item.SourcePath, blobs.ReadAllBytes(sha256), request, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static int ClassIndexOf(ModelVersion model, string name)
-    {
-        var index = model.Classes.IndexOf(name);
-        if (index < 0 && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number < model.Classes.Count)
-        {
-            index = number;
-        }
-
-        return index >= 0
-            ? index
-            : throw ProblemException.Invalid($"model {model.Id} has no class '{name}'; its classes are {string.Join(", ", model.Classes.Select(c => $"'{c}'"))}");
     }
 }
