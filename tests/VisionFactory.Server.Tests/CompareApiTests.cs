@@ -179,7 +179,7 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         var lowest = models.MinBy(m => (double)m!["score"]!["metrics"]!["loss"]!)!;
         Assert.Contains((string)lowest["score"]!["id"]!, bestLoss);
 
-        var page = await PageAsync($"/compare/models?ids={fixture.ModelId},{second}");
+        var page = await fixture.Factory.PageAsync($"/compare/models?ids={fixture.ModelId},{second}");
         Assert.Contains("data-testid=\"comparison\"", page, StringComparison.Ordinal);
         Assert.Contains("★", page, StringComparison.Ordinal);
         Assert.Contains($"data-testid=\"confusion-{second}\"", page, StringComparison.Ordinal);
@@ -223,7 +223,7 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
     [Fact]
     public async Task ModelPageShowsTheFullFiguresCurvesClickableCellsAndMistakes()
     {
-        var html = await PageAsync($"/models/{fixture.ModelId}");
+        var html = await fixture.Factory.PageAsync($"/models/{fixture.ModelId}");
 
         foreach (var id in new[] { "metric-balanced-accuracy", "metric-roc-auc", "metric-ece", "metric-latency", "metric-top-2", "explain-method" })
         {
@@ -242,7 +242,7 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
     [Fact]
     public async Task ComparePageOffersSelectionAndTheNewColumns()
     {
-        var html = await PageAsync("/compare");
+        var html = await fixture.Factory.PageAsync("/compare");
 
         Assert.Contains("data-testid=\"compare-selected\"", html, StringComparison.Ordinal);
         Assert.Contains("ROC AUC", html, StringComparison.Ordinal);
@@ -255,20 +255,6 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         var match = Regex.Match(html, $"data-testid=\"{chart}\" data-points=\"(\\d+)\"");
         Assert.True(match.Success, $"{chart} is missing");
         return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private async Task<string> PageAsync(string path)
-    {
-        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = fixture.Factory.Server.CreateHandler() })
-        {
-            BaseAddress = fixture.Factory.Server.BaseAddress,
-        };
-        await AdminKey.CreateAsync(client);
-        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
-        Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
-        return html;
     }
 
     private static MultipartFormDataContent ZipUpload(string path)

@@ -212,40 +212,26 @@ public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixtu
         }));
         Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
 
-        var operate = await PageAsync("/operate");
+        var operate = await fixture.Factory.PageAsync("/operate");
         Assert.Contains("href=\"/operate/catalog\"", operate, StringComparison.Ordinal);
-        var catalog = await PageAsync("/operate/catalog");
+        var catalog = await fixture.Factory.PageAsync("/operate/catalog");
         Assert.Contains("data-testid=\"catalog\"", catalog, StringComparison.Ordinal);
         Assert.Contains("href=\"/operate/pipelines/lobby\"", operate, StringComparison.Ordinal);
         Assert.Contains("<code>face_detection</code>", catalog, StringComparison.Ordinal);
 
-        var builder = await PageAsync("/operate/pipelines/lobby/edit");
+        var builder = await fixture.Factory.PageAsync("/operate/pipelines/lobby/edit");
         Assert.Contains("data-testid=\"step-3\"", builder, StringComparison.Ordinal);
         Assert.Contains("id=\"setting-1-interval_ms\"", builder, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"model-assistant\"", builder, StringComparison.Ordinal);
 
-        var fresh = await PageAsync("/operate/pipelines/new");
+        var fresh = await fixture.Factory.PageAsync("/operate/pipelines/new");
         Assert.Contains("id=\"setting-1-url\"", fresh, StringComparison.Ordinal);
 
-        var dashboard = await PageAsync("/operate/pipelines/lobby");
+        var dashboard = await fixture.Factory.PageAsync("/operate/pipelines/lobby");
         Assert.Contains("data-testid=\"pipeline-state\"", dashboard, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"no-results\"", dashboard, StringComparison.Ordinal);
 
-        var missing = await PageAsync("/operate/pipelines/nobody");
+        var missing = await fixture.Factory.PageAsync("/operate/pipelines/nobody");
         Assert.Contains("pipeline &#x27;nobody&#x27; does not exist", missing, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private async Task<string> PageAsync(string path)
-    {
-        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = fixture.Factory.Server.CreateHandler() })
-        {
-            BaseAddress = fixture.Factory.Server.BaseAddress,
-        };
-        await AdminKey.CreateAsync(client);
-        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
-        Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
-        return html;
     }
 }

@@ -91,6 +91,18 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A page as the server first renders it for a signed-in administrator; fails on anything but 200 or an error page.</summary>
+    public async Task<string> PageAsync(string path)
+    {
+        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = Server.CreateHandler() }) { BaseAddress = Server.BaseAddress };
+        await AdminKey.CreateAsync(client);
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var html = await response.Content.ReadAsStringAsync();
+        Xunit.Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
+        Xunit.Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
+        return html;
+    }
+
     protected override void ConfigureClient(HttpClient client)
     {
         ArgumentNullException.ThrowIfNull(client);

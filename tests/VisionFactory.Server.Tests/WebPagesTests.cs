@@ -16,7 +16,7 @@ public sealed class WebPagesTests(TrainedModelFixture fixture) : IClassFixture<T
     [Fact]
     public async Task FactoryPageShowsTheNewRunFormAndTheQueue()
     {
-        var html = await PageAsync("/factory");
+        var html = await fixture.Factory.PageAsync("/factory");
 
         foreach (var selector in new[]
         {
@@ -35,7 +35,7 @@ public sealed class WebPagesTests(TrainedModelFixture fixture) : IClassFixture<T
     public async Task RunPageShowsTheFinalStateItsCurvesAndALinkToItsModel()
     {
         Assert.Equal("succeeded", (string?)fixture.FinishedRun["state"]);
-        var html = await PageAsync($"/factory/runs/{RunId}");
+        var html = await fixture.Factory.PageAsync($"/factory/runs/{RunId}");
 
         Assert.Matches(new Regex("data-testid=\"run-state\"[^>]*>(<[^>]+>)*\\s*succeeded"), html);
         Assert.Contains($"href=\"/models/{fixture.ModelId}\"", html, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class WebPagesTests(TrainedModelFixture fixture) : IClassFixture<T
     [Fact]
     public async Task ModelPageShowsItsFiguresAndTheImageTest()
     {
-        var html = await PageAsync($"/models/{fixture.ModelId}");
+        var html = await fixture.Factory.PageAsync($"/models/{fixture.ModelId}");
 
         Assert.Contains("data-testid=\"confusion-matrix\"", html, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"per-class\"", html, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class WebPagesTests(TrainedModelFixture fixture) : IClassFixture<T
     [Fact]
     public async Task ComparePageListsTheModel()
     {
-        var html = await PageAsync("/compare");
+        var html = await fixture.Factory.PageAsync("/compare");
 
         Assert.Contains("data-testid=\"leaderboard\"", html, StringComparison.Ordinal);
         Assert.Contains($"href=\"/models/{fixture.ModelId}\"", html, StringComparison.Ordinal);
@@ -78,23 +78,9 @@ public sealed class WebPagesTests(TrainedModelFixture fixture) : IClassFixture<T
     [InlineData("/models/m-00000000", "model &#x27;m-00000000&#x27; does not exist")]
     public async Task SomethingMissingIsAnInlineMessageNotAnErrorPage(string path, string message)
     {
-        var html = await PageAsync(path);
+        var html = await fixture.Factory.PageAsync(path);
 
         Assert.Contains("data-testid=\"problem\"", html, StringComparison.Ordinal);
         Assert.Contains(message, html, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private async Task<string> PageAsync(string path)
-    {
-        using var client = new HttpClient(new CookieContainerHandler { InnerHandler = fixture.Factory.Server.CreateHandler() })
-        {
-            BaseAddress = fixture.Factory.Server.BaseAddress,
-        };
-        await AdminKey.CreateAsync(client);
-        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(2000, html.Length)]}");
-        Assert.DoesNotContain("An unhandled exception", html, StringComparison.Ordinal);
-        return html;
     }
 }
