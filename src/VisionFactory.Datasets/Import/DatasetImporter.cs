@@ -247,7 +247,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             }
 
             pixels.Write(sha, WarmCacheSize, rgb);
-            return (new AcceptedFile(file.RelativePath, className, sha, header, bytes.LongLength), null);
+            return (new AcceptedFile(file.RelativePath, className, sha, header, bytes.LongLength, PerceptualHash.Of(rgb, WarmCacheSize)), null);
         }
         catch (ImageRejectedException e)
         {
@@ -320,15 +320,17 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         return items;
     }
 
-    // The split of the images new to the dataset: stratified, with near-duplicates (by the perceptual hash of the
-    // pixels just cached) kept in one split; look-alikes of earlier images follow them.
+    // The split of the images new to the dataset: stratified, with near-duplicates (by the perceptual hash taken while
+    // decoding; earlier images' from their cached pixels) kept in one split; look-alikes of earlier images follow them.
     private (Dictionary<string, Split> Splits, SplitGrouping Grouping) SplitFresh(
         List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, SplitPlan plan)
     {
         var known = previous?.Items.Select(i => i.Sha256).ToHashSet(StringComparer.Ordinal) ?? [];
         var fresh = accepted.Where(a => !known.Contains(a.Sha256)).Select(a => (a.Path, a.Sha256, classes.IndexOf(a.Class))).ToList();
+        var decoded = accepted.DistinctBy(a => a.Sha256).ToDictionary(a => a.Sha256, a => a.PerceptualHash, StringComparer.Ordinal);
         return NearDuplicateSplit.Assign(fresh, previous?.Items ?? [], plan, sha =>
-            pixels.TryRead(sha, WarmCacheSize, out var rgb) ? PerceptualHash.Of(rgb, WarmCacheSize) : null);
+            decoded.TryGetValue(sha, out var hash) ? hash
+            : pixels.TryRead(sha, WarmCacheSize, out var rgb) ? PerceptualHash.Of(rgb, WarmCacheSize) : null);
     }
 
     private static void CheckClasses(List<string> classes, List<ImageItem> items)
@@ -354,7 +356,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         }
     }
 
-    private sealed record AcceptedFile(string Path, string Class, string Sha256, ImageHeader Header, long Bytes);
+    private sealed record AcceptedFile(string Path, string Class, string Sha256, ImageHeader Header, long Bytes, ulong PerceptualHash);
 
     private sealed record DecodeResult(List<AcceptedFile> Accepted, List<SkippedFile> Skipped, List<DuplicateGroup> Duplicates);
 }
