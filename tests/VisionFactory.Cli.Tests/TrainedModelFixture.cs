@@ -19,7 +19,7 @@ public sealed class TrainedModelFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Source = Cli.Scratch("shapes");
-        SyntheticImages.WriteDataset(Source, ["circles", "squares"], perClass: 20);
+        SyntheticImages.WriteDataset(Source, ["circles", "squares"], perClass: 20, distinct: true);
         Import = await Cli.RunJsonAsync("dataset", "import", "shapes", Source);
         Train = await Cli.RunJsonAsync("train", "shapes", "--mode", "head", "--image-size", "32", "--epochs", "30", "--batch-size", "8", "--wait");
     }

@@ -16,7 +16,7 @@ public sealed class DatasetImporterTests
     {
         await using var f = await ImportFixture.CreateAsync();
         var source = f.Scratch("pets");
-        SyntheticImages.WriteDataset(source, TwoClasses, perClass: 20);
+        SyntheticImages.WriteDataset(source, TwoClasses, perClass: 20, distinct: true);
 
         var version = await f.Importer.ImportAsync("pets", source, ImportOptions.Default, null, CancellationToken.None);
 
@@ -24,13 +24,12 @@ public sealed class DatasetImporterTests
         Assert.Equal(TwoClasses, version.Classes);
         Assert.Equal(40, version.Items.Count);
         Assert.Empty(version.Import.Skipped);
+        // No near-duplicates among these images, so nothing is grouped and the split is exactly 70 / 15 / 15 per class.
+        Assert.Equal(0, version.Import.Grouping?.ImagesInGroups ?? 0);
         foreach (var c in new[] { 0, 1 })
         {
-            // 70 / 15 / 15, give or take one where near-duplicates (these synthetic images have some) share a split.
             var items = version.Items.Where(i => i.ClassIndex == c).ToList();
-            Assert.InRange(items.Count(i => i.Split == Split.Train), 13, 15);
-            Assert.InRange(items.Count(i => i.Split == Split.Validation), 2, 4);
-            Assert.InRange(items.Count(i => i.Split == Split.Test), 2, 4);
+            Assert.Equal((14, 3, 3), (items.Count(i => i.Split == Split.Train), items.Count(i => i.Split == Split.Validation), items.Count(i => i.Split == Split.Test)));
         }
 
         Assert.All(version.Items, i =>
