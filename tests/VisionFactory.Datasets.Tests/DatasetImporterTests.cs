@@ -140,6 +140,47 @@ public sealed class DatasetImporterTests
         Assert.Contains(version.Items, i => i.SourcePath == "dogs/3.png");
     }
 
+    [Fact]
+    public async Task MacZipClutterIsLeftOutBeforeClassesAreRead()
+    {
+        // A zip made by macOS' Finder: resource forks under __MACOSX/ beside the wrapping folder, and .DS_Store files.
+        await using var f = await ImportFixture.CreateAsync();
+        var zipPath = await WriteZip(f, "mac.zip", zip =>
+        {
+            WriteEntry(zip, "__MACOSX/pets/cats/._0.png", [0, 5, 22, 7, 0, 2, 0, 0]).GetAwaiter().GetResult();
+            WriteEntry(zip, "__MACOSX/pets/._.DS_Store", [0, 5, 22, 7]).GetAwaiter().GetResult();
+            WriteEntry(zip, "pets/.DS_Store", [0, 0, 0, 1, 66, 117, 100, 49]).GetAwaiter().GetResult();
+            WriteEntry(zip, "pets/dogs/Thumbs.db", [208, 207, 17, 224]).GetAwaiter().GetResult();
+        });
+
+        var version = await f.Importer.ImportAsync("mac", zipPath, ImportOptions.Default, null, CancellationToken.None);
+
+        Assert.Equal(TwoClasses, version.Classes);
+        Assert.Equal(8, version.Items.Count);
+        Assert.Empty(version.Import.Skipped);
+        Assert.Equal(8, version.Import.FilesSeen);
+    }
+
+    [Fact]
+    public async Task HiddenAndSystemFilesInAFolderAreLeftOut()
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var source = f.Scratch("clutter");
+        SyntheticImages.WriteDataset(source, TwoClasses, perClass: 4);
+        await File.WriteAllBytesAsync(Path.Combine(source, ".DS_Store"), [0, 0, 0, 1]);
+        await File.WriteAllBytesAsync(Path.Combine(source, "cats", "desktop.ini"), [91, 46]);
+        Directory.CreateDirectory(Path.Combine(source, ".thumbnails"));
+        await File.WriteAllBytesAsync(Path.Combine(source, ".thumbnails", "0.png"), SyntheticImages.Encode(0, 0));
+        Directory.CreateDirectory(Path.Combine(source, "__MACOSX", "cats"));
+        await File.WriteAllBytesAsync(Path.Combine(source, "__MACOSX", "cats", "._000.png"), [0, 5, 22, 7]);
+
+        var version = await f.Importer.ImportAsync("clutter", source, ImportOptions.Default, null, CancellationToken.None);
+
+        Assert.Equal(TwoClasses, version.Classes);
+        Assert.Equal(8, version.Items.Count);
+        Assert.Empty(version.Import.Skipped);
+    }
+
     [Theory]
     [InlineData("pets/dogs/../../../escape.png", "points outside the archive")]
     [InlineData("/etc/escape.png", "has an absolute path")]

@@ -30,7 +30,9 @@ public abstract partial class ImportSource
                 }
 
                 tarPath = inflated ?? path;
-                var (files, folders) = Scan(tarPath, limits);
+                var (allFiles, allFolders) = Scan(tarPath, limits);
+                var files = allFiles.Where(f => !IsSystemClutter(f.Name)).ToList();
+                var folders = allFolders.Where(f => !IsSystemClutter(f)).ToList();
                 var prefix = StripWrapper(files.Select(f => f.Name).ToList(), out _);
                 foreach (var (name, offset, length) in files)
                 {

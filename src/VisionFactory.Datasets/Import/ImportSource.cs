@@ -111,6 +111,30 @@ public abstract partial class ImportSource : IDisposable
         return slash <= 0 ? null : relativePath[..slash];
     }
 
+    /// <summary>
+    /// Whether a path is operating-system clutter rather than data: anything under a <c>__MACOSX</c> folder (the resource
+    /// forks macOS adds to the zips it makes), hidden files and folders (<c>.DS_Store</c>, <c>._photo.jpg</c>,
+    /// <c>.git</c>), and Windows' <c>Thumbs.db</c> and <c>desktop.ini</c>. Such paths are left out before classes are
+    /// read, so they never become a class or a skipped "image".
+    /// </summary>
+    public static bool IsSystemClutter(string relativePath)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        foreach (var segment in relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "." and ".." are not hidden names: escaping entries are refused elsewhere, never quietly dropped.
+            if ((segment.StartsWith('.') && segment is not "." and not "..") ||
+                segment.Equals("__MACOSX", StringComparison.OrdinalIgnoreCase) ||
+                segment.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase) ||
+                segment.Equals("desktop.ini", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // "masks/with_mask/1.jpg" with nothing else at the top: strip the wrapping folder.
     protected static string StripWrapper(IReadOnlyCollection<string> paths, out bool stripped)
     {
@@ -190,13 +214,13 @@ public abstract partial class ImportSource : IDisposable
             var all = new List<(string Full, string Relative, long Length)>();
             var refused = new List<Domain.Datasets.SkippedFile>();
             Walk(new DirectoryInfo(root), all, refused);
-            var folders = Directory.GetDirectories(root).Where(d => new DirectoryInfo(d).LinkTarget is null).Select(d => Path.GetFileName(d)!).ToList();
+            var folders = Directory.GetDirectories(root).Where(d => new DirectoryInfo(d).LinkTarget is null).Select(d => Path.GetFileName(d)!).Where(d => !IsSystemClutter(d)).ToList();
 
             var prefix = StripWrapper(all.Select(a => a.Relative).ToList(), out var stripped);
             if (stripped)
             {
                 folders = Directory.GetDirectories(Path.Combine(root, prefix.TrimEnd('/')))
-                    .Where(d => new DirectoryInfo(d).LinkTarget is null).Select(d => Path.GetFileName(d)!).ToList();
+                    .Where(d => new DirectoryInfo(d).LinkTarget is null).Select(d => Path.GetFileName(d)!).Where(d => !IsSystemClutter(d)).ToList();
             }
 
             ClassFolders = folders.Order(StringComparer.Ordinal).ToList();
@@ -229,6 +253,11 @@ public abstract partial class ImportSource : IDisposable
             foreach (var entry in entries)
             {
                 var relative = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
+                if (IsSystemClutter(relative))
+                {
+                    continue;
+                }
+
                 if (entry.LinkTarget is not null)
                 {
                     refused.Add(new(relative, "is a symbolic link; links are not followed, copy the file in instead"));
@@ -296,7 +325,7 @@ public abstract partial class ImportSource : IDisposable
                 ZipDirectory.CheckDeclared(path, limits);
                 archive = ZipFile.OpenRead(path);
                 CheckArchive(archive, limits, new FileInfo(path).Length);
-                var fileEntries = archive.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
+                var fileEntries = archive.Entries.Where(e => !e.FullName.EndsWith('/') && !IsSystemClutter(Normalize(e.FullName))).ToList();
                 var names = fileEntries.Select(e => Normalize(e.FullName)).ToList();
                 var prefix = StripWrapper(names, out _);
                 entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
@@ -312,6 +341,7 @@ public abstract partial class ImportSource : IDisposable
                 // A folder entry ("birds/") names a class even when nothing is inside it, as an empty folder on disk does.
                 ClassFolders = archive.Entries
                     .Select(e => (Name: Normalize(e.FullName), IsFolder: e.FullName.EndsWith('/')))
+                    .Where(n => !IsSystemClutter(n.Name))
                     .Where(n => n.Name.StartsWith(prefix, StringComparison.Ordinal) && n.Name.Length > prefix.Length)
                     .Select(n => n.IsFolder ? n.Name[prefix.Length..].Split('/')[0] : ClassOf(n.Name[prefix.Length..]))
                     .OfType<string>()
