@@ -18,7 +18,11 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     private string? adminKey;
     private bool anonymous;
 
-    public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
+    /// <summary>The data folder; a second host given the first one's folder (and <see cref="KeepData"/> on the first) sees what it left.</summary>
+    public string DataRoot { get; init; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>Leaves the data folder in place when the host is disposed (for a restart on the same data).</summary>
+    public bool KeepData { get; init; }
 
     /// <summary>Host settings (e.g. <c>Server:MaxImportUploadBytes</c>) applied when the host starts; set them before the first request.</summary>
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal)
@@ -117,7 +121,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     {
         keyGate.Dispose();
         await base.DisposeAsync();
-        if (Directory.Exists(DataRoot))
+        if (!KeepData && Directory.Exists(DataRoot))
         {
             Directory.Delete(DataRoot, recursive: true);
         }

@@ -31,6 +31,18 @@ public sealed class PipelineOptions
     /// </summary>
     public List<string> WebhookAllowedNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Whether the web host starts again, when it starts, the pipelines that were running on it when it stopped or
+    /// crashed (those a person started and nobody stopped).
+    /// </summary>
+    public bool ResumeOnStart { get; set; } = true;
+
+    /// <summary>
+    /// The name this host's running pipelines are recorded under, so that each of several hosts sharing one database
+    /// resumes only its own. The machine name unless set (set it where the machine name changes, as in containers).
+    /// </summary>
+    public string HostName { get; set; } = Environment.MachineName;
+
     /// <summary>Where file sinks write (under the data directory unless set).</summary>
     public string? ExportsPath { get; set; }
 

@@ -28,15 +28,19 @@ public sealed record ComponentInfo(
         Enum.GetValues<FrameContent>().Where(f => f != FrameContent.None && content.HasFlag(f)).Select(f => f.ToString().ToLowerInvariant()).ToList();
 }
 
-/// <summary>A saved pipeline: its newest (or requested) version, whether it runs here, and its definition.</summary>
-public sealed record PipelineInfo(string Name, int Version, List<int> Versions, bool Running, DateTimeOffset CreatedAt, string? Description, JsonElement Definition)
+/// <summary>
+/// A saved pipeline: its newest (or requested) version, whether it runs here, its definition, and (<c>resume_error</c>)
+/// why it could not be started again if it was running when the host last stopped.
+/// </summary>
+public sealed record PipelineInfo(
+    string Name, int Version, List<int> Versions, bool Running, DateTimeOffset CreatedAt, string? Description, JsonElement Definition, string? ResumeError = null)
 {
-    public static PipelineInfo From(PipelineVersion version, List<int> versions, bool running)
+    public static PipelineInfo From(PipelineVersion version, List<int> versions, bool running, string? resumeError = null)
     {
         ArgumentNullException.ThrowIfNull(version);
         var definition = PipelineDefinitionReader.ReadJson(version.Definition);
         return new PipelineInfo(version.Name, version.Number, versions, running, version.CreatedAt, definition.Description,
-            JsonDocument.Parse(version.Definition).RootElement.Clone());
+            JsonDocument.Parse(version.Definition).RootElement.Clone(), resumeError);
     }
 }
 

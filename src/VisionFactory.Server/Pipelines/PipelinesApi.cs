@@ -29,7 +29,7 @@ public static class PipelinesApi
 
         api.MapGet("", ListPipelines)
             .WithName("ListPipelines")
-            .WithSummary("Saved pipelines (newest version of each) and whether they are running.");
+            .WithSummary("Saved pipelines (newest version of each), whether they are running, and why one that ran before the host restarted could not be resumed.");
 
         api.MapPost("", SavePipeline)
             .WithName("SavePipeline")
@@ -97,7 +97,9 @@ public static class PipelinesApi
         var list = new List<PipelineInfo>(all.Count);
         foreach (var p in all)
         {
-            list.Add(PipelineInfo.From(p, await pipelines.VersionsAsync(p.Name, cancellationToken).ConfigureAwait(false), host.IsRunning(p.Name)));
+            var running = host.IsRunning(p.Name);
+            list.Add(PipelineInfo.From(p, await pipelines.VersionsAsync(p.Name, cancellationToken).ConfigureAwait(false), running,
+                running ? null : await host.ResumeErrorAsync(p.Name, cancellationToken).ConfigureAwait(false)));
         }
 
         return TypedResults.Ok(list);
@@ -128,7 +130,9 @@ public static class PipelinesApi
         string name, PipelineService pipelines, PipelineHost host, CancellationToken cancellationToken, int? version = null)
     {
         var found = await pipelines.GetAsync(name, version, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(PipelineInfo.From(found, await pipelines.VersionsAsync(name, cancellationToken).ConfigureAwait(false), host.IsRunning(name)));
+        var running = host.IsRunning(name);
+        return TypedResults.Ok(PipelineInfo.From(found, await pipelines.VersionsAsync(name, cancellationToken).ConfigureAwait(false), running,
+            running ? null : await host.ResumeErrorAsync(name, cancellationToken).ConfigureAwait(false)));
     }
 
     private static async Task<Ok<PipelineStatus>> Start(string name, PipelineHost host, CancellationToken cancellationToken, int? version = null) =>

@@ -64,6 +64,8 @@ public class VisionFactoryDb : DbContext
 
     public DbSet<PipelineAlert> PipelineAlerts => Set<PipelineAlert>();
 
+    public DbSet<PipelineDeployment> PipelineDeployments => Set<PipelineDeployment>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite has no date type; stored as a sortable integer, timestamps can be ordered and compared in SQL.
@@ -197,6 +199,14 @@ public class VisionFactoryDb : DbContext
             a.Property(x => x.Pipeline).HasMaxLength(PipelineVersion.MaxNameLength);
             a.Property(x => x.Label).HasMaxLength(200);
             a.HasIndex(x => new { x.Pipeline, x.Id });
+        });
+
+        modelBuilder.Entity<PipelineDeployment>(d =>
+        {
+            d.HasKey(x => x.Name);
+            d.Property(x => x.Name).HasMaxLength(PipelineVersion.MaxNameLength);
+            d.Property(x => x.Host).HasMaxLength(256);
+            d.Property(x => x.ResumeError).HasMaxLength(2000);
         });
     }
 

@@ -201,6 +201,35 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.ToTable("PipelineAlerts");
                 });
 
+            modelBuilder.Entity("VisionFactory.Domain.Pipelines.PipelineDeployment", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResumeError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResumedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("PipelineDeployments");
+                });
+
             modelBuilder.Entity("VisionFactory.Domain.Pipelines.PipelineResult", b =>
                 {
                     b.Property<long>("Id")

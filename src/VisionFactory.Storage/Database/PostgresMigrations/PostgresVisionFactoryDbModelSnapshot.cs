@@ -210,6 +210,35 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.ToTable("PipelineAlerts");
                 });
 
+            modelBuilder.Entity("VisionFactory.Domain.Pipelines.PipelineDeployment", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ResumeError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long?>("ResumedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("PipelineDeployments");
+                });
+
             modelBuilder.Entity("VisionFactory.Domain.Pipelines.PipelineResult", b =>
                 {
                     b.Property<long>("Id")
