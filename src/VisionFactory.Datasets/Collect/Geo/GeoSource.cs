@@ -83,7 +83,7 @@ public sealed class GeoSource : ImportSource
             if (source.chips.Count == 0 && labels is not null)
             {
                 throw ProblemException.Invalid(
-                    $"no chip is covered by the polygons of '{labels.File}' for at least {options.MinOverlap:P0} of its area: check that the labels lie on the scene " +
+                    $"no chip is covered by the polygons of '{labels.File}' for at least {options.MinOverlap * 100:0.#}% of its area: check that the labels lie on the scene " +
                     $"(scene in {scenes[0].Crs?.Name ?? "an unknown CRS"}, labels in {labels.Crs?.Name ?? "the scene's CRS"}), lower --min-overlap, or keep unlabelled chips");
             }
 
@@ -114,7 +114,7 @@ public sealed class GeoSource : ImportSource
         if (pixels.NoDataShare > chipper.Options.MaxNoData)
         {
             throw new ImageRejectedException(string.Create(CultureInfo.InvariantCulture,
-                $"{pixels.NoDataShare:P0} of the chip holds no data (more than {chipper.Options.MaxNoData:P0})"));
+                $"{pixels.NoDataShare * 100:0.#}% of the chip holds no data (more than {chipper.Options.MaxNoData * 100:0.#}%)"));
         }
 
         var size = chipper.Options.Size;
@@ -193,7 +193,7 @@ public sealed class GeoSource : ImportSource
                 {
                     refused.Add(new SkippedFile(ChipName(scene, chip), label is null
                         ? "no label polygon covers the chip"
-                        : string.Create(CultureInfo.InvariantCulture, $"'{label}' covers only {share:P0} of the chip (at least {options.MinOverlap:P0} is needed)")));
+                        : string.Create(CultureInfo.InvariantCulture, $"'{label}' covers only {share * 100:0.#}% of the chip (at least {options.MinOverlap * 100:0.#}% is needed)")));
                     continue;
                 }
             }
