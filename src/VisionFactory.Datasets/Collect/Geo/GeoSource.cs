@@ -36,6 +36,9 @@ public sealed class GeoSource : ImportSource
 
     public override IReadOnlyList<SkippedFile> Refused => refused;
 
+    /// <summary>The scenes, in order.</summary>
+    public IReadOnlyList<GeoScene> Scenes => scenes;
+
     /// <summary>The chippers of the scenes, in order (the stretch and bands each uses).</summary>
     public IReadOnlyList<SceneChipper> Chippers { get; private set; } = [];
 
