@@ -67,6 +67,28 @@ public sealed class GeoTiffSceneTests : IDisposable
     }
 
     [Fact]
+    public void ChipsCutInParallelThroughATinyTileCacheEqualThoseCutThroughALargeOne()
+    {
+        var path = GeoTestScenes.Write(temp.Path, "tiled.tif", new GeoTiffSpec { Tile = 64 });
+        var options = GeoChipOptions.Default with { Size = 96, Stride = 40, Bands = [4, 3, 2] };
+        using var roomy = GeoScene.Open(path, GeoLimits.Default);
+        using var tiny = GeoScene.Open(path, GeoLimits.Default with { CacheBytes = 1 });
+        var expected = new SceneChipper(roomy, options);
+        var squeezed = new SceneChipper(tiny, options);
+        var grid = expected.Grid(out _);
+
+        var cut = new byte[grid.Count][];
+        Parallel.For(0, grid.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => cut[i] = squeezed.Cut(grid[i]).Rgb);
+
+        for (var i = 0; i < grid.Count; i++)
+        {
+            Assert.True(expected.Cut(grid[i]).Rgb.AsSpan().SequenceEqual(cut[i]), $"chip {grid[i]} differs");
+        }
+
+        Assert.True(tiny.Files[0].Decodes > roomy.Files[0].Decodes, "the tiny cache should have decoded tiles again");
+    }
+
+    [Fact]
     public void BandTripleAndPercentileStretchMapTheChosenBandsAlikeInEveryChip()
     {
         var path = GeoTestScenes.Write(temp.Path, "scene.tif", new GeoTiffSpec());

@@ -48,7 +48,8 @@ public sealed record BandStretch(double Low, double High)
                     for (var x = Math.Max(0, left); x < Math.Min(file.Width, left + side.Item1); x += Step)
                     {
                         var (bx, lx) = Math.DivRem(x, file.BlockWidth);
-                        var block = file.Block(bx, by, plane);
+                        using var lease = file.Block(bx, by, plane);
+                        var block = lease.Data;
                         var at = ((((ly * file.BlockWidth) + lx) * spp) + channel);
                         switch (file.Kind)
                         {

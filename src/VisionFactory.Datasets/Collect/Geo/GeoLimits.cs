@@ -21,7 +21,7 @@ public sealed record GeoLimits
     public long MaxBlocks { get; init; } = 4_000_000;
 
     /// <summary>Decoded tiles and strips kept for the chips that still need them (least recently used go first).</summary>
-    public long CacheBytes { get; init; } = 256L << 20;
+    public long CacheBytes { get; init; } = 128L << 20;
 
     /// <summary>Most chips one import cuts.</summary>
     public int MaxChips { get; init; } = 200_000;

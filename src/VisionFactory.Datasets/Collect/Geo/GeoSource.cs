@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using NetTopologySuite.Geometries;
 using VisionFactory.Datasets.Import;
@@ -18,6 +19,7 @@ public sealed class GeoSource : ImportSource
     private readonly List<GeoScene> scenes;
     private readonly Dictionary<string, (SceneChipper Chipper, ChipWindow Chip)> chips = new(StringComparer.Ordinal);
     private readonly List<SkippedFile> refused = [];
+    private readonly List<string> order = [];
     private readonly string? ownedFolder;
 
     private GeoSource(List<GeoScene> scenes, string description, string? ownedFolder)
@@ -29,7 +31,8 @@ public sealed class GeoSource : ImportSource
 
     public override string Description { get; }
 
-    public override IReadOnlyList<SourceFile> Files => chips.Keys.Order(StringComparer.Ordinal).Select(k => new SourceFile(k, 0)).ToList();
+    // Row by row, as the chips were planned: neighbouring chips share tiles and strips, so the block cache serves them.
+    public override IReadOnlyList<SourceFile> Files => order.Select(k => new SourceFile(k, 0)).ToList();
 
     // Classes come from the chips actually imported: a label class none of whose chips survive is not an error.
     public override IReadOnlyList<string> ClassFolders => [];
@@ -104,24 +107,32 @@ public sealed class GeoSource : ImportSource
         ArgumentNullException.ThrowIfNull(file);
         cancellationToken.ThrowIfCancellationRequested();
         var (chipper, chip) = chips[file.RelativePath];
-        ChipPixels pixels;
+        var size = chipper.Options.Size;
+        var rgb = ArrayPool<byte>.Shared.Rent(size * size * 3);
         try
         {
-            pixels = chipper.Cut(chip);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ImageRejectedException(e.Message, e);
-        }
+            double noData;
+            try
+            {
+                noData = chipper.Cut(chip, rgb);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ImageRejectedException(e.Message, e);
+            }
 
-        if (pixels.NoDataShare > chipper.Options.MaxNoData)
-        {
-            throw new ImageRejectedException(string.Create(CultureInfo.InvariantCulture,
-                $"{pixels.NoDataShare * 100:0.#}% of the chip holds no data (more than {chipper.Options.MaxNoData * 100:0.#}%)"));
-        }
+            if (noData > chipper.Options.MaxNoData)
+            {
+                throw new ImageRejectedException(string.Create(CultureInfo.InvariantCulture,
+                    $"{noData * 100:0.#}% of the chip holds no data (more than {chipper.Options.MaxNoData * 100:0.#}%)"));
+            }
 
-        var size = chipper.Options.Size;
-        return Task.FromResult(RawImage.EncodePng(pixels.Rgb, size, size, 3));
+            return Task.FromResult(RawImage.EncodePng(rgb.AsSpan(0, size * size * 3), size, size, 3));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgb);
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -201,7 +212,9 @@ public sealed class GeoSource : ImportSource
                 }
             }
 
-            chips[$"{className}/{ChipName(scene, chip)}"] = (chipper, chip);
+            var name = $"{className}/{ChipName(scene, chip)}";
+            chips[name] = (chipper, chip);
+            order.Add(name);
         }
 
         return chipper;

@@ -107,7 +107,8 @@ public sealed class GeoTiffFile : IDisposable
     /// <summary>Samples one pixel occupies inside a block: the band count (chunky) or 1 (planar).</summary>
     public int SamplesPerBlockPixel { get; }
 
-    internal int BlockBytes { get; }
+    /// <summary>Bytes one decoded tile or strip takes (the buffer <see cref="DecodeUncached"/> needs).</summary>
+    public int BlockBytes { get; }
 
     /// <summary>Pixel-to-world transform, or null when the file carries no georeferencing.</summary>
     public GeoTransform? Transform { get; }
@@ -159,8 +160,8 @@ public sealed class GeoTiffFile : IDisposable
         }
     }
 
-    /// <summary>The decoded block at block column <paramref name="bx"/>, row <paramref name="by"/> of <paramref name="plane"/>.</summary>
-    public byte[] Block(int bx, int by, int plane) => cache.Get((Planar ? plane * BlocksAcross * BlocksDown : 0) + (by * BlocksAcross) + bx);
+    /// <summary>The decoded block at block column <paramref name="bx"/>, row <paramref name="by"/> of <paramref name="plane"/>, lent until disposed.</summary>
+    public BlockLease Block(int bx, int by, int plane) => cache.Rent((Planar ? plane * BlocksAcross * BlocksDown : 0) + (by * BlocksAcross) + bx);
 
     /// <summary>Decodes a block without keeping it (the benchmark's reference: decode cost alone).</summary>
     public int DecodeUncached(int index, byte[] buffer)
@@ -242,9 +243,8 @@ public sealed class GeoTiffFile : IDisposable
         return Tiff.Open(Path, "r") ?? throw new IOException($"'{name}' could not be opened again: {GeoTiffTags.LastError}");
     }
 
-    private byte[] Decode(int index)
+    private byte[] Decode(int index, byte[] buffer)
     {
-        var buffer = new byte[BlockBytes];
         var read = DecodeUncached(index, buffer);
         if (read < 0)
         {

@@ -107,8 +107,16 @@ public sealed class SceneChipper
     /// <summary>Cuts the chip whose top-left pixel is <paramref name="chip"/>; area beyond the scene is black.</summary>
     public ChipPixels Cut(ChipWindow chip)
     {
+        var rgb = new byte[Options.Size * Options.Size * 3];
+        return new ChipPixels(rgb, Cut(chip, rgb));
+    }
+
+    /// <summary>Cuts a chip into <paramref name="rgb"/> (at least size * size * 3 bytes); returns its share of no-data pixels.</summary>
+    public double Cut(ChipWindow chip, byte[] rgb)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
         var size = Options.Size;
-        var rgb = new byte[size * size * 3];
+        Array.Clear(rgb, 0, size * size * 3);
         var empty = new byte[size * size];
         var right = Math.Min(chip.X + size, scene.Width);
         var bottom = Math.Min(chip.Y + size, scene.Height);
@@ -127,7 +135,7 @@ public sealed class SceneChipper
             }
         }
 
-        return new ChipPixels(rgb, inside == 0 ? 1 : (double)missing / inside);
+        return inside == 0 ? 1 : (double)missing / inside;
     }
 
     private void CutChannel(Channel channel, int c, ChipWindow chip, int right, int bottom, byte[] rgb, byte[] empty)
@@ -146,7 +154,8 @@ public sealed class SceneChipper
             {
                 var colStart = Math.Max(chip.X, bx * bw);
                 var colEnd = Math.Min(right, (bx + 1) * bw);
-                var block = file.Block(bx, by, plane);
+                using var lease = file.Block(bx, by, plane);
+                var block = lease.Data;
                 for (var y = rowStart; y < rowEnd; y++)
                 {
                     var source = ((((y - (by * bh)) * bw) + (colStart - (bx * bw))) * spp) + offsetInPixel;
