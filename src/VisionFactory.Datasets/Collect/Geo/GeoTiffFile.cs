@@ -147,8 +147,22 @@ public sealed class GeoTiffFile : IDisposable
 
         CheckHeader(header, name, limits);
         GeoTiffTags.EnsureRegistered();
-        var tiff = Tiff.Open(path, "r")
-            ?? throw ProblemException.Invalid($"'{name}' could not be opened as a TIFF: {GeoTiffTags.LastError ?? "unreadable directory"}");
+        Tiff? tiff;
+        try
+        {
+            tiff = Tiff.Open(path, "r");
+        }
+        catch (Exception e) when (e is OverflowException or OutOfMemoryException or IndexOutOfRangeException or ArgumentException or InvalidDataException or EndOfStreamException)
+        {
+            // A directory LibTiff cannot make sense of (counts or offsets that lie) must not take the import down.
+            throw ProblemException.Invalid($"'{name}' could not be read as a TIFF: its directory is damaged ({e.Message})");
+        }
+
+        if (tiff is null)
+        {
+            throw ProblemException.Invalid($"'{name}' could not be opened as a TIFF: {GeoTiffTags.LastError ?? "unreadable directory"}");
+        }
+
         try
         {
             return new GeoTiffFile(path, tiff, limits);
@@ -245,7 +259,16 @@ public sealed class GeoTiffFile : IDisposable
 
     private byte[] Decode(int index, byte[] buffer)
     {
-        var read = DecodeUncached(index, buffer);
+        int read;
+        try
+        {
+            read = DecodeUncached(index, buffer);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"{(Tiled ? "tile" : "strip")} {index} of '{name}' is damaged: {e.Message}", e);
+        }
+
         if (read < 0)
         {
             throw new InvalidDataException($"{(Tiled ? "tile" : "strip")} {index} of '{name}' could not be decoded: {GeoTiffTags.LastError ?? "damaged data"}");
