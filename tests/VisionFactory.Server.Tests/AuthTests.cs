@@ -75,6 +75,12 @@ public sealed class AuthTests : IAsyncDisposable
     }
 
     [Fact]
+    public void GeoImportRouteIsAmongTheCoveredRoutes()
+    {
+        Assert.Contains("POST /api/datasets/{name}/import-jobs/geo", Routes().Select(r => $"{r.Method} {r.Template}"));
+    }
+
+    [Fact]
     public async Task FirstRunSetUpSignInAndTheAntiforgeryTokenWorkAsAPersonUsesThem()
     {
         using var browser = new HttpClient(new CookieContainerHandler { InnerHandler = factory.Server.CreateHandler() }) { BaseAddress = factory.Server.BaseAddress };

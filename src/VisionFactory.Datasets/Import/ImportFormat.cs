@@ -29,4 +29,10 @@ public enum ImportFormat
 
     /// <summary>Web pages whose images (img, srcset) are collected: a list file or one http(s) address.</summary>
     Pages,
+
+    /// <summary>GeoTIFF scenes cut into chips, labelled from polygons (GeoJSON or shapefile).</summary>
+    Geo,
+
+    /// <summary>Scenes found by a STAC search (an http(s) STAC API address), downloaded and cut into chips like GeoTIFFs.</summary>
+    Stac,
 }

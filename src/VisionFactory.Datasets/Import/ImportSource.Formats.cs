@@ -8,7 +8,7 @@ public abstract partial class ImportSource
     private static ImportSource? OpenFormat(string path, ArchiveLimits limits, ImportFormat format)
     {
         var chosen = format == ImportFormat.Auto ? ImportFormats.Detect(path) : format;
-        if (chosen is not (ImportFormat.Auto or ImportFormat.ImageFolder or ImportFormat.Urls or ImportFormat.Pages) && !File.Exists(path) && !Directory.Exists(path))
+        if (chosen is not (ImportFormat.Auto or ImportFormat.ImageFolder or ImportFormat.Urls or ImportFormat.Pages or ImportFormat.Stac) && !File.Exists(path) && !Directory.Exists(path))
         {
             throw Domain.ProblemException.NotFound($"'{path}' does not exist");
         }
@@ -21,6 +21,8 @@ public abstract partial class ImportSource
             ImportFormat.Mnist => new MnistSource(path, limits),
             ImportFormat.Urls or ImportFormat.Pages => throw Domain.ProblemException.Invalid(
                 "web addresses are collected by a web import (vf dataset import --format urls|pages, or POST /api/datasets/{name}/import-jobs)"),
+            ImportFormat.Geo or ImportFormat.Stac => throw Domain.ProblemException.Invalid(
+                "scenes are cut into chips by a geo import (vf dataset import <name> <scene.tif|stac-url> --geo-labels ... , or POST /api/datasets/{name}/import-jobs/geo)"),
             _ => null,
         };
     }

@@ -104,6 +104,7 @@ public static class DatasetsApi
 
         api.MapDatasetExport();
         app.MapImportJobsApi();
+        app.MapGeoImportJobsApi();
         return app;
     }
 

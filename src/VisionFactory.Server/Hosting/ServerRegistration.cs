@@ -41,6 +41,7 @@ internal static class ServerRegistration
         services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
         services.AddSingleton<Datasets.ImportJobs>();
         services.AddHostedService<Datasets.InboxService>();
+        services.AddSingleton<Datasets.GeoImportJobStarter>();
 
         services.AddVisionFactorySecurity();
         services.AddVisionFactoryPipelines(PipelineSettings.FromConfiguration(builder.Configuration, data));

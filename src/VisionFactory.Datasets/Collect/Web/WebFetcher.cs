@@ -58,6 +58,49 @@ public sealed class WebFetcher : IDisposable
         return await DownloadAsync(uri, Math.Min(maxBytes, Options.MaxBytes), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>POSTs <paramref name="json"/> to <paramref name="uri"/> (an API such as a STAC search) and reads the answer, at most <paramref name="maxBytes"/>.</summary>
+    public async Task<byte[]> PostJsonAsync(Uri uri, string json, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        CheckScheme(uri);
+        if (Options.RespectRobotsTxt && !(await RobotsForAsync(uri, cancellationToken).ConfigureAwait(false)).Allows(uri.PathAndQuery))
+        {
+            throw new WebFetchException($"robots.txt of {uri.Authority} disallows {uri.AbsolutePath}");
+        }
+
+        using var buffer = new MemoryStream();
+        await DownloadAsync(uri, Math.Min(maxBytes, Options.MaxBytes), buffer, json, timeout: null, reportAs: null, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="uri"/> into the file <paramref name="path"/> (large files such as satellite scenes), at
+    /// most <paramref name="maxBytes"/>, within <paramref name="timeout"/>; a partial file is deleted.
+    /// </summary>
+    public async Task DownloadToFileAsync(Uri uri, string path, long maxBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        CheckScheme(uri);
+        if (Options.RespectRobotsTxt && !(await RobotsForAsync(uri, cancellationToken).ConfigureAwait(false)).Allows(uri.PathAndQuery))
+        {
+            throw new WebFetchException($"robots.txt of {uri.Authority} disallows {uri.AbsolutePath}");
+        }
+
+        try
+        {
+            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                await DownloadAsync(uri, maxBytes, file, json: null, timeout, reportAs: null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         client.Dispose();
@@ -99,13 +142,27 @@ public sealed class WebFetcher : IDisposable
 
     private async Task<byte[]> DownloadAsync(Uri target, long maxBytes, CancellationToken cancellationToken, Uri? reportAs = null)
     {
+        using var buffer = new MemoryStream();
+        await DownloadAsync(target, maxBytes, buffer, json: null, timeout: null, reportAs, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    private async Task DownloadAsync(Uri target, long maxBytes, Stream into, string? json, TimeSpan? timeout, Uri? reportAs, CancellationToken cancellationToken)
+    {
         var uri = reportAs ?? target;
+        var limit = timeout ?? Options.Timeout;
         using var lease = await limiter.AcquireAsync(target.Host, 1, cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Options.Timeout);
+        deadline.CancelAfter(limit);
         try
         {
-            using var response = await client.GetAsync(target, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(json is null ? HttpMethod.Get : HttpMethod.Post, target);
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var failed = new WebFetchException($"{target} answered {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -121,25 +178,24 @@ public sealed class WebFetcher : IDisposable
             var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
             {
-                using var buffer = new MemoryStream();
                 var chunk = new byte[81920];
+                long total = 0;
                 int read;
                 while ((read = await body.ReadAsync(chunk, deadline.Token).ConfigureAwait(false)) > 0)
                 {
-                    if (buffer.Length + read > maxBytes)
+                    if (total + read > maxBytes)
                     {
                         throw new WebFetchException($"{uri} sent more than {maxBytes} bytes, the limit; the download was cut off");
                     }
 
-                    buffer.Write(chunk, 0, read);
+                    total += read;
+                    await into.WriteAsync(chunk.AsMemory(0, read), deadline.Token).ConfigureAwait(false);
                 }
-
-                return buffer.ToArray();
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new WebFetchException($"{uri} took longer than {Options.Timeout.TotalSeconds:0.#} s, the limit; the download was cut off");
+            throw new WebFetchException($"{uri} took longer than {limit.TotalSeconds:0.#} s, the limit; the download was cut off");
         }
         catch (AntiSSRFException e)
         {

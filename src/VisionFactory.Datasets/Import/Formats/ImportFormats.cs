@@ -15,7 +15,9 @@ public static class ImportFormats
         "coco" or "json" => ImportFormat.Coco,
         "urls" or "url" => ImportFormat.Urls,
         "pages" or "page" => ImportFormat.Pages,
-        _ => throw ProblemException.Invalid($"'{name}' is not an import format; use auto, imagefolder, csv, cifar10, mnist, coco, urls or pages"),
+        "geo" or "geotiff" or "tif" or "tiff" => ImportFormat.Geo,
+        "stac" => ImportFormat.Stac,
+        _ => throw ProblemException.Invalid($"'{name}' is not an import format; use auto, imagefolder, csv, cifar10, mnist, coco, urls, pages, geo or stac"),
     };
 
     /// <summary>The format a path's name and contents suggest.</summary>
@@ -29,6 +31,7 @@ public static class ImportFormats
                 _ when name.EndsWith(".csv", StringComparison.Ordinal) => ImportFormat.Csv,
                 _ when name.EndsWith(".json", StringComparison.Ordinal) => ImportFormat.Coco,
                 _ when name.EndsWith(".bin", StringComparison.Ordinal) => ImportFormat.Cifar10,
+                _ when name.EndsWith(".tif", StringComparison.Ordinal) || name.EndsWith(".tiff", StringComparison.Ordinal) => ImportFormat.Geo,
                 _ => ImportFormat.ImageFolder,
             };
         }

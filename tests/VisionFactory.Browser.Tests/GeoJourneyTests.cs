@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using VisionFactory.Datasets.Collect.Geo;
+using VisionFactory.Testing;
+
+namespace VisionFactory.Browser.Tests;
+
+/// <summary>The Add data dialog's Geo / satellite tab in a real browser against a real <c>vf serve</c>.</summary>
+public sealed class GeoJourneyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
+{
+    private readonly TempDirectory temp = new("vf-browser-geo");
+
+    [Fact]
+    public async Task ASceneOnTheServerIsCutIntoLabelledChipsFromTheGeoTab()
+    {
+        var (scene, labels) = Write();
+        var settings = new Dictionary<string, string> { ["Server__ImportRoots__0"] = temp.Path };
+        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", settings);
+        var first = await server.Client.PostAsJsonAsync("/api/datasets/fields/import-jobs/geo", new { path = scene, labels_path = labels, label_property = "landuse" });
+        Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync());
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.Client.BaseAddress!.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 1000 },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#user-name", AdminKey.UserName);
+        await page.FillAsync("#password", AdminKey.Password);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(AdminKey.UserName);
+
+        await page.GotoAsync("/datasets/fields");
+        await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Geo / satellite" }).ClickAsync();
+        await page.FillAsync("#geo-path", scene);
+        await page.FillAsync("#geo-labels", labels);
+        await page.FillAsync("#geo-label-property", "landuse");
+        await page.FillAsync("#geo-chip", "128");
+        await page.FillAsync("#geo-bands", "4,3,2");
+        await page.GetByTestId("import-geo").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("job-summary")).ToContainTextAsync("Imported 16 chips as version 2", new() { Timeout = 60_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, "30-geo-import.png"), FullPage = true });
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    // A 512 px, four-band scene in UTM 32N (10 m pixels) and a GeoJSON (WGS 84) whose left half is forest, right half water.
+    private (string Scene, string Labels) Write()
+    {
+        var scene = temp.Combine("scene.tif");
+        SyntheticGeoTiff.Write(scene, new GeoTiffSpec(), (b, x, y) => (b + 1) * (((x * 7) + (y * 13)) % 1000));
+        var toWgs84 = GeoCrs.FromEpsg(32632).To(GeoCrs.Wgs84)!;
+        string Ring(double from, double to) => string.Join(",", new[] { (from, 100.0), (to, 100.0), (to, -5300.0), (from, -5300.0), (from, 100.0) }
+            .Select(p => toWgs84(500_000 + p.Item1, 5_000_000 + p.Item2))
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"[{p.X:R},{p.Y:R}]")));
+        string Feature(string label, double from, double to) =>
+            $$$"""{"type":"Feature","properties":{"landuse":"{{{label}}}"},"geometry":{"type":"Polygon","coordinates":[[{{{Ring(from, to)}}}]]}}""";
+        var labels = temp.Combine("labels.geojson");
+        File.WriteAllText(labels, $$"""{"type":"FeatureCollection","features":[{{Feature("forest", 0, 2560)}},{{Feature("water", 2560, 5120)}}]}""");
+        return (scene, labels);
+    }
+}
