@@ -18,7 +18,11 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     private string? adminKey;
     private bool anonymous;
 
-    public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
+    /// <summary>The data directory; give another host's to start a host on its data (a restart).</summary>
+    public string DataRoot { get; init; } = Path.Combine(Path.GetTempPath(), "vf-server-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>Leave the data directory in place on dispose, for a host started on it next.</summary>
+    public bool KeepData { get; init; }
 
     /// <summary>Host settings (e.g. <c>Server:MaxImportUploadBytes</c>) applied when the host starts; set them before the first request.</summary>
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal)
@@ -117,7 +121,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     {
         keyGate.Dispose();
         await base.DisposeAsync();
-        if (Directory.Exists(DataRoot))
+        if (!KeepData && Directory.Exists(DataRoot))
         {
             Directory.Delete(DataRoot, recursive: true);
         }
