@@ -8,24 +8,26 @@ namespace VisionFactory.Testing;
 /// <summary>
 /// A throw-away vsftpd (Debian's <c>vsftpd</c>, installed by <c>.ci/run</c>) in standalone mode on a free loopback
 /// port, serving <see cref="Root"/> to anonymous users (the <c>ftp</c> account the package creates), with a passive
-/// port range of its own. With uploads on, anonymous users may create folders and files there, as the inbox set up by
-/// deploy/ftp-inbox/setup.sh allows its user to.
+/// port range of its own. Given a writable folder inside the root, anonymous users may create folders and files in it,
+/// as the inbox set up by deploy/ftp-inbox/setup.sh allows its user to (vsftpd refuses a writable anonymous root itself).
 /// </summary>
 public sealed class VsftpdServer : IDisposable
 {
     private readonly TempDirectory folder = new("vf-vsftpd");
     private readonly Process process;
 
-    public VsftpdServer(string root, bool uploads = false)
+    public VsftpdServer(string root, string? writable = null)
     {
+        var uploads = writable is not null;
         Root = root;
         Port = RemoteServerProcess.FreePort();
         var pasv = RemoteServerProcess.FreePort();
         var empty = folder.Combine("empty");
         Directory.CreateDirectory(empty);
-        if (uploads && !OperatingSystem.IsWindows())
+        if (writable is not null && !OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(root, (UnixFileMode)0x1FF);
+            Directory.CreateDirectory(writable);
+            File.SetUnixFileMode(writable, (UnixFileMode)0x1FF);
         }
 
         var config = folder.Combine("vsftpd.conf");

@@ -33,7 +33,8 @@ internal static class ImportJobsApi
                 "or {\"urls\": [\"https://...\", \"class,https://...\"], \"pages\": [...], \"class\": \"<class of entries without one>\"}, " +
                 "or {\"search\": \"<query>\", \"class\": \"<class>\", \"count\": N}, " +
                 "or {\"remote\": \"sftp://user@host:22/folder | ftp://user@host/folder | ftps://...\", \"password\": \"...\", \"private_key\": \"<OpenSSH key text>\", \"host_key\": \"SHA256:...\", \"accept_any_host_key\": false}. " +
-                "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images.")
+                "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images; " +
+                "or dataset files with a 'format' field: csv / coco (one .zip holding the manifest and its images), cifar10 (*.bin and batches.meta.txt), mnist (idx files).")
             .Accepts<ImportJobRequest>("application/json", "multipart/form-data")
             .Produces<ImportJobStatus>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -89,11 +90,23 @@ internal static class ImportJobsApi
             var staging = new UploadStaging(data.TempPath, UploadLimits.For(options.Value.MaxImportUploadBytes, limits));
             try
             {
-                var className = await ImageUpload.ReadAsync(request, staging, cancellationToken).ConfigureAwait(false);
-                var sources = staging.Complete(className);
+                var (className, formatName) = await ImageUpload.ReadFormAsync(request, staging, cancellationToken).ConfigureAwait(false);
+                var format = ImportFormats.Parse(formatName);
                 var description = staging.Description;
-                job = jobs.Start(name, description, (services, progress, ct) =>
-                    services.GetRequiredService<DatasetImporter>().ImportAsync(name, sources, description, importOptions, progress, ct), staging.Dispose, user);
+                if (format is not (ImportFormat.Auto or ImportFormat.ImageFolder) || staging.FormatFiles > 0)
+                {
+                    // Dataset files (CIFAR-10, MNIST) or a zip of a manifest and its images: imported in their format.
+                    var (path, chosen) = await staging.CompleteFormatAsync(format, importOptions.Archive, cancellationToken).ConfigureAwait(false);
+                    job = jobs.Start(name, description, (services, progress, ct) =>
+                        services.GetRequiredService<DatasetImporter>().ImportAsync(name, [path], description, importOptions with { Format = chosen }, progress, ct),
+                        staging.Dispose, user);
+                }
+                else
+                {
+                    var sources = staging.Complete(className);
+                    job = jobs.Start(name, description, (services, progress, ct) =>
+                        services.GetRequiredService<DatasetImporter>().ImportAsync(name, sources, description, importOptions, progress, ct), staging.Dispose, user);
+                }
             }
             catch
             {
@@ -105,7 +118,7 @@ internal static class ImportJobsApi
         {
             var body = await ReadAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
             job = !string.IsNullOrWhiteSpace(body.Remote)
-                ? StartRemote(name, body, jobs, importOptions, data, configuration, user)
+                ? await StartRemoteAsync(name, body, jobs, importOptions, data, configuration, user, cancellationToken).ConfigureAwait(false)
                 : !string.IsNullOrWhiteSpace(body.Search)
                 ? StartSearch(name, body, jobs, importOptions, configuration, user)
                 : body.Urls is { Count: > 0 } || body.Pages is { Count: > 0 }
@@ -169,12 +182,22 @@ internal static class ImportJobsApi
             request.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, search, web, importOptions, progress, ct), startedBy: user);
     }
 
-    private static ImportJobStatus StartRemote(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, IConfiguration configuration, string? user)
+    // The connection, sign-in, host key and folder are checked before the job starts, so that these errors come back
+    // at once as problems rather than as a failed job.
+    private static async Task<ImportJobStatus> StartRemoteAsync(
+        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, IConfiguration configuration, string? user,
+        CancellationToken cancellationToken)
     {
+        if (DatasetName.Validate(name) is { } nameProblem)
+        {
+            throw ProblemException.Invalid(nameProblem);
+        }
+
         var address = RemoteAddress.Parse(body.Remote!, out var inline);
         var credentials = new RemoteCredentials(
             string.IsNullOrEmpty(body.Password) ? inline : body.Password, body.PrivateKey, body.PrivateKeyPassphrase, body.HostKey, body.AcceptAnyHostKey ?? false);
         var limits = (configuration.GetSection("Collect:Remote").Get<RemotePullLimits>() ?? RemotePullLimits.Default) with { MaxFileBytes = importOptions.Limits.MaxFileBytes };
+        await RemoteImport.CheckAsync(address, credentials, data.TempPath, limits, cancellationToken).ConfigureAwait(false);
         return jobs.Start(name, address.Display, (services, progress, ct) =>
             RemoteImport.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, address, credentials, data.TempPath, limits, importOptions, progress, ct), startedBy: user);
     }

@@ -21,6 +21,18 @@ internal static partial class FtpPull
     /// <summary>Where lftp is expected (Debian's package).</summary>
     public const string Lftp = "/usr/bin/lftp";
 
+    /// <summary>Connects, signs in and checks that the folder exists, without reading it.</summary>
+    public static async Task CheckAsync(RemoteAddress address, RemoteCredentials credentials, string scratch, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Lftp))
+        {
+            throw ProblemException.Invalid("pulling from FTP needs Debian's lftp on the server: apt-get install lftp");
+        }
+
+        Directory.CreateDirectory(scratch);
+        await RunAsync(address, credentials, connectTimeout, scratch, [$"cd {Quote(address.Path)}"], null, cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task PullAsync(
         RemoteAddress address, RemoteCredentials credentials, StagingTree tree,
         IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
@@ -32,7 +44,7 @@ internal static partial class FtpPull
 
         var root = address.Path.TrimEnd('/');
         var connectTimeout = tree.ConnectTimeout;
-        var listing = await RunAsync(address, credentials, connectTimeout, tree, [$"find -l {Quote(address.Path)}"], null, cancellationToken).ConfigureAwait(false);
+        var listing = await RunAsync(address, credentials, connectTimeout, Path.GetDirectoryName(Path.GetFullPath(tree.Root))!, [$"find -l {Quote(address.Path)}"], null, cancellationToken).ConfigureAwait(false);
         var any = false;
         foreach (var line in listing.Split('\n'))
         {
@@ -96,7 +108,7 @@ internal static partial class FtpPull
         var gets = tree.Files.Select(f => $"get {Quote(f.Remote)} -o {Quote(f.Local)}").ToList();
         if (gets.Count > 0)
         {
-            await RunAsync(address, credentials, connectTimeout, tree, gets, new Watch(tree, progress), cancellationToken).ConfigureAwait(false);
+            await RunAsync(address, credentials, connectTimeout, Path.GetDirectoryName(Path.GetFullPath(tree.Root))!, gets, new Watch(tree, progress), cancellationToken).ConfigureAwait(false);
         }
 
         // A file that grew past its listed size past the one-image limit is not trusted.
@@ -114,7 +126,7 @@ internal static partial class FtpPull
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static async Task<string> RunAsync(
-        RemoteAddress address, RemoteCredentials credentials, TimeSpan connectTimeout, StagingTree tree, IReadOnlyList<string> commands, Watch? watch, CancellationToken cancellationToken)
+        RemoteAddress address, RemoteCredentials credentials, TimeSpan connectTimeout, string scriptFolder, IReadOnlyList<string> commands, Watch? watch, CancellationToken cancellationToken)
     {
         var seconds = Math.Max(1, (int)connectTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var script = new StringBuilder()
@@ -134,7 +146,7 @@ internal static partial class FtpPull
             script.AppendLine(command);
         }
 
-        var scriptFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tree.Root))!, "lftp-" + Guid.NewGuid().ToString("N") + ".txt");
+        var scriptFile = Path.Combine(scriptFolder, "lftp-" + Guid.NewGuid().ToString("N") + ".txt");
         await File.WriteAllTextAsync(scriptFile, script.ToString(), cancellationToken).ConfigureAwait(false);
         try
         {

@@ -12,6 +12,33 @@ namespace VisionFactory.Datasets.Collect.Remote;
 /// </summary>
 public static class RemoteImport
 {
+    /// <summary>
+    /// Connects, signs in (checking the SFTP host key) and checks that the folder exists, so that a request can be
+    /// refused at once with the reason (unreachable, sign-in refused, unknown host key, no such folder).
+    /// </summary>
+    public static async Task CheckAsync(RemoteAddress address, RemoteCredentials credentials, string tempFolder, RemotePullLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(limits);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limits.ConnectTimeout * 2);
+        try
+        {
+            if (address.IsSftp)
+            {
+                await SftpPull.CheckAsync(address, credentials, limits.ConnectTimeout, deadline.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await FtpPull.CheckAsync(address, credentials, tempFolder, limits.ConnectTimeout, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ProblemException.Invalid($"cannot reach {address.Host}:{address.Port}: no answer within {limits.ConnectTimeout * 2}");
+        }
+    }
+
     public static async Task<DatasetVersion> ImportAsync(
         DatasetImporter importer,
         string dataset,

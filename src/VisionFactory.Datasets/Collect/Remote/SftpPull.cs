@@ -15,7 +15,39 @@ namespace VisionFactory.Datasets.Collect.Remote;
 internal static class SftpPull
 {
     public static async Task PullAsync(
-        RemoteAddress address, RemoteCredentials credentials, StagingTree tree, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+        RemoteAddress address, RemoteCredentials credentials, StagingTree tree, IProgress<ImportProgress>? progress, CancellationToken cancellationToken) =>
+        await SessionAsync(address, credentials, tree.ConnectTimeout, async client =>
+        {
+            await CheckFolderAsync(client, address, cancellationToken).ConfigureAwait(false);
+            await WalkAsync(client, address.Path, [], tree, cancellationToken).ConfigureAwait(false);
+            var done = 0;
+            foreach (var (remote, local, _, shown) in tree.Files)
+            {
+                var target = tree.Create(local);
+                await using (target.ConfigureAwait(false))
+                {
+                    await client.DownloadFileAsync(remote, target, cancellationToken).ConfigureAwait(false);
+                }
+
+                progress?.Report(new ImportProgress(++done, tree.Files.Count, tree.Refused.Count, "downloading " + shown));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Connects, signs in and checks that the folder exists, without reading it.</summary>
+    public static Task CheckAsync(RemoteAddress address, RemoteCredentials credentials, TimeSpan connectTimeout, CancellationToken cancellationToken) =>
+        SessionAsync(address, credentials, connectTimeout, client => CheckFolderAsync(client, address, cancellationToken), cancellationToken);
+
+    private static async Task CheckFolderAsync(SftpClient client, RemoteAddress address, CancellationToken cancellationToken)
+    {
+        var attributes = await client.GetAttributesAsync(address.Path, cancellationToken).ConfigureAwait(false);
+        if (!attributes.IsDirectory)
+        {
+            throw ProblemException.Invalid($"'{address.Path}' on {address.Host} is a file: give a folder with one sub-folder per class");
+        }
+    }
+
+    private static async Task SessionAsync(
+        RemoteAddress address, RemoteCredentials credentials, TimeSpan connectTimeout, Func<SftpClient, Task> work, CancellationToken cancellationToken)
     {
         var methods = new List<AuthenticationMethod>();
         using var key = credentials.PrivateKey is { Length: > 0 } text ? OpenKey(text, credentials.PrivateKeyPassphrase) : null;
@@ -34,7 +66,7 @@ internal static class SftpPull
             throw ProblemException.Invalid($"say how '{address.User}' signs in to {address.Host}: a password or a private key");
         }
 
-        var info = new ConnectionInfo(address.Host, address.Port, address.User, [.. methods]) { Timeout = tree.ConnectTimeout };
+        var info = new ConnectionInfo(address.Host, address.Port, address.User, [.. methods]) { Timeout = connectTimeout };
         using var client = new SftpClient(info);
         string? refusedKey = null;
         string? pinnedMismatch = null;
@@ -65,25 +97,7 @@ internal static class SftpPull
 
         try
         {
-            var root = address.Path;
-            var attributes = await client.GetAttributesAsync(root, cancellationToken).ConfigureAwait(false);
-            if (!attributes.IsDirectory)
-            {
-                throw ProblemException.Invalid($"'{root}' on {address.Host} is a file: give a folder with one sub-folder per class");
-            }
-
-            await WalkAsync(client, root, [], tree, cancellationToken).ConfigureAwait(false);
-            var done = 0;
-            foreach (var (remote, local, _, shown) in tree.Files)
-            {
-                var target = tree.Create(local);
-                await using (target.ConfigureAwait(false))
-                {
-                    await client.DownloadFileAsync(remote, target, cancellationToken).ConfigureAwait(false);
-                }
-
-                progress?.Report(new ImportProgress(++done, tree.Files.Count, tree.Refused.Count, "downloading " + shown));
-            }
+            await work(client).ConfigureAwait(false);
         }
         catch (SftpPathNotFoundException)
         {
