@@ -73,6 +73,38 @@ public sealed class CliImportJobsTests : IDisposable
     }
 
     [Fact]
+    public async Task CtrlCStopsAnImportAsACancelledJobThatLeftNothing()
+    {
+        using var site = new LocalWebServer("127.0.0.2", async context =>
+        {
+            var name = context.Request.Url!.AbsolutePath;
+            if (!name.EndsWith("0.png", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20));
+            }
+
+            await context.Response.OutputStream.WriteAsync(SyntheticImages.Encode(name.Contains("red", StringComparison.Ordinal) ? 0 : 1, name[^5] - '0'));
+        });
+        var list = Path.Combine(cli.Scratch("urls"), "urls.txt");
+        await File.WriteAllLinesAsync(list, Enumerable.Range(0, 4).SelectMany(i => new[] { $"red,{site.Url($"red{i}.png")}", $"blue,{site.Url($"blue{i}.png")}" }));
+        using var ctrlC = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var import = VfApp.RunAsync(["dataset", "import", "interrupted", list, "--format", "urls", "--allow-range", "127.0.0.2/32", "--data", cli.DataPath],
+            output, error, interactive: false, ctrlC.Token);
+        await WaitForRunningAsync();
+        await ctrlC.CancelAsync();
+        var code = await import;
+        var job = (await cli.RunJsonAsync("import-jobs", "list")).GetProperty("jobs")[0];
+
+        Assert.Equal(130, code);
+        Assert.Contains("cancelled; nothing was stored", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal("cancelled", job.GetProperty("state").GetString());
+        Assert.Empty((await cli.RunJsonAsync("dataset", "list")).GetProperty("datasets").EnumerateArray());
+    }
+
+    [Fact]
     public async Task AnImageSearchImportsWhatItFindsAsOneClass()
     {
         var source = cli.Scratch("pets");

@@ -293,22 +293,33 @@ public sealed class ImportJobRunner(IServiceScopeFactory scopes)
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                var p = latest();
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<VisionFactoryDb>();
-                var now = DateTimeOffset.UtcNow;
-                await db.ImportJobs.Where(j => j.Id == id && j.State == ImportJobState.Running)
-                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.Done, p.Done).SetProperty(j => j.Total, p.Total)
-                        .SetProperty(j => j.Skipped, p.Skipped).SetProperty(j => j.HeartbeatAt, now), stop).ConfigureAwait(false);
-                if (await db.ImportJobs.Where(j => j.Id == id).Select(j => j.CancelRequested).SingleAsync(stop).ConfigureAwait(false))
+                try
                 {
-                    await cancel.CancelAsync().ConfigureAwait(false);
+                    await BeatAsync(id, latest(), cancel, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
+                {
+                    // A missed heartbeat (the database briefly busy) is harmless: the next one carries the same news.
                 }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // The job ended.
+        }
+    }
+
+    private async Task BeatAsync(Guid id, ImportProgress p, CancellationTokenSource cancel, CancellationToken stop)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VisionFactoryDb>();
+        var now = DateTimeOffset.UtcNow;
+        await db.ImportJobs.Where(j => j.Id == id && j.State == ImportJobState.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Done, p.Done).SetProperty(j => j.Total, p.Total)
+                .SetProperty(j => j.Skipped, p.Skipped).SetProperty(j => j.HeartbeatAt, now), stop).ConfigureAwait(false);
+        if (await db.ImportJobs.Where(j => j.Id == id).Select(j => j.CancelRequested).SingleAsync(stop).ConfigureAwait(false))
+        {
+            await cancel.CancelAsync().ConfigureAwait(false);
         }
     }
 

@@ -57,7 +57,7 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
     private readonly ImportJobRunner runner = new(scopes);
     private readonly ConcurrentDictionary<Guid, ImportJobStatus> active = new();
     private readonly CancellationTokenSource stopping = new();
-    private readonly ConcurrentBag<Task> runs = [];
+    private readonly ConcurrentDictionary<Guid, Task> runs = new();
 
     /// <summary>Raised on progress (at most every 200 ms per job) and when a job ends.</summary>
     public event Action<ImportJobStatus>? Changed;
@@ -81,7 +81,7 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
 
         var status = ImportJobStatus.Of(job);
         active[job.Id] = status;
-        runs.Add(Task.Run(() => RunAsync(status, work, cleanup)));
+        runs[job.Id] = Task.Run(() => RunAsync(status, work, cleanup));
         return status;
     }
 
@@ -125,7 +125,7 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
             // The container was disposed first: Dispose cancelled the jobs already.
         }
 
-        await Task.WhenAll(runs).WaitAsync(wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(runs.Values).WaitAsync(wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose()
@@ -178,6 +178,7 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
         }
 
         active.TryRemove(start.Id, out _);
+        runs.TryRemove(start.Id, out _);
         Changed?.Invoke(final);
     }
 
