@@ -16,7 +16,8 @@ public sealed class AddDataJourneyTests(BrowserFixture browser) : IClassFixture<
         System.IO.Compression.ZipFile.CreateFromDirectory(temp.Combine("pets"), zip);
         SyntheticImages.WriteDataset(temp.Combine("ftp", "more"), ["cat", "dog"], perClass: 3, firstStyle: 4);
         using var ftp = new VsftpdServer(temp.Combine("ftp"));
-        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", signIn: false);
+        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all",
+            new Dictionary<string, string> { ["Collect__Remote__AllowedRanges__0"] = "127.0.0.1/32" }, signIn: false);
         await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.Client.BaseAddress!.ToString(),

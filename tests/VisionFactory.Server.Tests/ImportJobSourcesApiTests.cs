@@ -16,7 +16,13 @@ public sealed class ImportJobSourcesApiTests : IClassFixture<ServerFactory>
 {
     private readonly ServerFactory factory;
 
-    public ImportJobSourcesApiTests(ServerFactory factory) => this.factory = factory;
+    public ImportJobSourcesApiTests(ServerFactory factory)
+    {
+        this.factory = factory;
+
+        // The test servers listen on loopback, which the server refuses to pull from unless an administrator allows it.
+        factory.Settings["Collect:Remote:AllowedRanges:0"] = "127.0.0.1/32";
+    }
 
     [Fact]
     public async Task ARemoteFtpFolderImportsAsAJobAndThePasswordIsNotKept()
@@ -50,12 +56,16 @@ public sealed class ImportJobSourcesApiTests : IClassFixture<ServerFactory>
         var unknownKey = await client.PostAsync("/api/datasets/remote-x/import-jobs", Json.Body(new { remote = sshd.Url(temp.Combine("photos")), private_key = key }));
         var missing = await client.PostAsync("/api/datasets/remote-x/import-jobs", Json.Body(new { remote = ftp.Url("/nope") }));
         var noUser = await client.PostAsync("/api/datasets/remote-x/import-jobs", Json.Body(new { remote = "sftp://127.0.0.1/photos" }));
+        var internalHost = await client.PostAsync("/api/datasets/remote-x/import-jobs", Json.Body(new { remote = "ftp://[::ffff:10.1.2.3]:21/photos" }));
+        var metadata = await client.PostAsync("/api/datasets/remote-x/import-jobs", Json.Body(new { remote = "sftp://root@169.254.169.254/", password = "x" }));
         var pinned = await client.PostAsync("/api/datasets/remote-sftp/import-jobs",
             Json.Body(new { remote = sshd.Url(temp.Combine("photos")), private_key = key, host_key = sshd.HostKeyFingerprint }));
 
         Assert.Contains(sshd.HostKeyFingerprint, (string?)(await Json.ProblemAsync(unknownKey, 400))["detail"], StringComparison.Ordinal);
         Assert.Contains("'/nope' does not exist", (string?)(await Json.ProblemAsync(missing, 404))["detail"], StringComparison.Ordinal);
         Assert.Contains("say which user", (string?)(await Json.ProblemAsync(noUser, 400))["detail"], StringComparison.Ordinal);
+        Assert.Contains("is an internal address (10.1.2.3)", (string?)(await Json.ProblemAsync(internalHost, 400))["detail"], StringComparison.Ordinal);
+        Assert.Contains("Collect:Remote:AllowedRanges", (string?)(await Json.ProblemAsync(metadata, 400))["detail"], StringComparison.Ordinal);
         var done = await WaitAsync(client, (string)(await Json.ReadAsync(pinned))["id"]!);
         Assert.Equal("succeeded", (string?)done["state"]);
         Assert.Equal(4, (int)done["imported"]!);
@@ -87,7 +97,7 @@ public sealed class ImportJobSourcesApiTests : IClassFixture<ServerFactory>
         var inbox = ftpRoot.Combine("inbox");
         await using var host = new ServerFactory();
         host.Settings["Collect:Inbox:Path"] = inbox;
-        host.Settings["Collect:Inbox:StableFor"] = "00:00:01";
+        host.Settings["Collect:Inbox:StableFor"] = "00:00:03";
         host.Settings["Collect:Inbox:ScanEvery"] = "00:00:00.200";
         using var ftp = new VsftpdServer(ftpRoot.Path, writable: inbox);
         using var client = host.CreateClient();
@@ -114,7 +124,7 @@ public sealed class ImportJobSourcesApiTests : IClassFixture<ServerFactory>
         }
 
         Assert.NotNull(job);
-        Assert.Equal("succeeded", (string?)job["state"]);
+        Assert.True((string?)job["state"] == "succeeded", $"the inbox job {job["state"]}: {job["error"]}");
         Assert.Equal(6, (int)job["imported"]!);
         Assert.StartsWith("inbox:", (string?)job["source"], StringComparison.Ordinal);
     }

@@ -196,7 +196,7 @@ internal static class ImportJobsApi
         var address = RemoteAddress.Parse(body.Remote!, out var inline);
         var credentials = new RemoteCredentials(
             string.IsNullOrEmpty(body.Password) ? inline : body.Password, body.PrivateKey, body.PrivateKeyPassphrase, body.HostKey, body.AcceptAnyHostKey ?? false);
-        var limits = (configuration.GetSection("Collect:Remote").Get<RemotePullLimits>() ?? RemotePullLimits.Default) with { MaxFileBytes = importOptions.Limits.MaxFileBytes };
+        var limits = (configuration.GetSection("Collect:Remote").Get<RemotePullLimits>() ?? RemotePullLimits.Default) with { MaxFileBytes = importOptions.Limits.MaxFileBytes, PublicHostsOnly = true };
         await RemoteImport.CheckAsync(address, credentials, data.TempPath, limits, cancellationToken).ConfigureAwait(false);
         return jobs.Start(name, address.Display, (services, progress, ct) =>
             RemoteImport.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, address, credentials, data.TempPath, limits, importOptions, progress, ct), startedBy: user);

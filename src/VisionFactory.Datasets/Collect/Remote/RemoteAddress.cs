@@ -9,6 +9,9 @@ namespace VisionFactory.Datasets.Collect.Remote;
 /// </summary>
 public sealed record RemoteAddress(string Scheme, string Host, int Port, string User, string Path)
 {
+    /// <summary>The host as the user wrote it, when <see cref="Host"/> is the address it was resolved to.</summary>
+    public string? ShownHost { get; init; }
+
     /// <summary>Whether <paramref name="source"/> names a remote server rather than a local path.</summary>
     public static bool IsRemote(string? source) =>
         source is not null && (source.StartsWith("sftp://", StringComparison.OrdinalIgnoreCase) ||
@@ -18,7 +21,9 @@ public sealed record RemoteAddress(string Scheme, string Host, int Port, string 
     public bool IsSftp => Scheme == "sftp";
 
     /// <summary>The address without its password, e.g. <c>sftp://ann@host:22/photos</c>.</summary>
-    public string Display => $"{Scheme}://{Uri.EscapeDataString(User)}@{(Host.Contains(':', StringComparison.Ordinal) ? "[" + Host + "]" : Host)}:{Port}{Path}";
+    public string Display => $"{Scheme}://{Uri.EscapeDataString(User)}@{(Shown.Contains(':', StringComparison.Ordinal) ? "[" + Shown + "]" : Shown)}:{Port}{Path}";
+
+    private string Shown => ShownHost ?? Host;
 
     /// <summary>Reads an address; <paramref name="password"/> receives the password written in it, if any.</summary>
     public static RemoteAddress Parse(string address, out string? password)
@@ -95,4 +100,13 @@ public sealed record RemotePullLimits
 
     /// <summary>Connecting and signing in.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Pull only from public hosts and <see cref="AllowedRanges"/> (the server: on; the command line: off).</summary>
+    public bool PublicHostsOnly { get; init; }
+
+    /// <summary>Internal ranges (CIDR) the server may pull from all the same (<c>Collect:Remote:AllowedRanges</c>).</summary>
+    public IReadOnlyList<string> AllowedRanges { get; init; } = [];
+
+    /// <summary>The host policy these limits ask for.</summary>
+    public RemoteHostPolicy HostPolicy => PublicHostsOnly ? new RemoteHostPolicy(AllowedRanges) : RemoteHostPolicy.Unrestricted;
 }

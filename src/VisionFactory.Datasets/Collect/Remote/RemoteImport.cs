@@ -20,6 +20,7 @@ public static class RemoteImport
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(limits);
+        address = await limits.HostPolicy.ResolveAsync(address, cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(limits.ConnectTimeout * 2);
         try
@@ -60,6 +61,7 @@ public static class RemoteImport
             throw ProblemException.Invalid(problem);
         }
 
+        address = await limits.HostPolicy.ResolveAsync(address, cancellationToken).ConfigureAwait(false);
         var staging = Path.Combine(tempFolder, "remote-" + Guid.NewGuid().ToString("N"));
         try
         {
