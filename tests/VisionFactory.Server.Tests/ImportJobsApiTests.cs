@@ -109,7 +109,7 @@ public sealed class ImportJobsApiTests : IClassFixture<ServerFactory>
         for (var i = 0; i < 300; i++)
         {
             var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if ((string?)status["state"] != "running")
+            if ((bool)status["finished"]!)
             {
                 return status;
             }

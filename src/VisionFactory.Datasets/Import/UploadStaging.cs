@@ -8,7 +8,7 @@ namespace VisionFactory.Datasets.Import;
 /// to a temporary folder as they arrive so that nothing is held in memory. Loose images are placed in a folder named
 /// after their class once the class is known (a form may send it after the files). Deleted on dispose.
 /// </summary>
-public sealed class UploadStaging : IDisposable
+public sealed partial class UploadStaging : IDisposable
 {
     /// <summary>File name endings accepted as loose images.</summary>
     public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"];
@@ -45,10 +45,10 @@ public sealed class UploadStaging : IDisposable
         }
 
         var extension = Path.GetExtension(fileName);
-        return extension.Equals(".zip", StringComparison.OrdinalIgnoreCase) ||
+        return extension.Equals(".zip", StringComparison.OrdinalIgnoreCase) || IsFormatFile(fileName) ||
                ImageExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase)
             ? null
-            : $"'{Path.GetFileName(fileName)}' is neither an image (JPEG, PNG, WebP, GIF, BMP) nor a .zip archive; nothing was imported";
+            : $"'{Path.GetFileName(fileName)}' is neither an image (JPEG, PNG, WebP, GIF, BMP), a .zip archive nor a dataset file (CSV, COCO JSON, CIFAR-10 .bin, MNIST idx); nothing was imported";
     }
 
     /// <summary>Writes one uploaded file, bounded by the limits, without reading it whole into memory.</summary>
@@ -64,7 +64,13 @@ public sealed class UploadStaging : IDisposable
         var isArchive = Path.GetExtension(name).Equals(".zip", StringComparison.OrdinalIgnoreCase);
         string path;
         long maxBytes;
-        if (isArchive)
+        if (IsFormatFile(name))
+        {
+            path = FormatFilePath(name);
+            maxBytes = limits.MaxUploadBytes;
+            isArchive = true;
+        }
+        else if (isArchive)
         {
             path = Path.Combine(root, $"archive-{archives.Count + 1}.zip");
             maxBytes = limits.MaxUploadBytes;
@@ -106,7 +112,7 @@ public sealed class UploadStaging : IDisposable
             }
         }
 
-        if (isArchive)
+        if (isArchive && !IsFormatFile(name))
         {
             archives.Add(path);
         }
@@ -123,6 +129,11 @@ public sealed class UploadStaging : IDisposable
         if (names.Count == 0)
         {
             throw ProblemException.Invalid("the upload carries no files; send images (with a class) or .zip archives with one folder per class");
+        }
+
+        if (FormatFiles > 0)
+        {
+            throw ProblemException.Invalid("dataset files (CSV, COCO JSON, CIFAR-10, MNIST) are imported with their format: send them to POST /api/datasets/{name}/import-jobs with a 'format' field");
         }
 
         var sources = new List<string>();
@@ -154,7 +165,7 @@ public sealed class UploadStaging : IDisposable
     {
         get
         {
-            var parts = names.Where(n => n.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)).Take(5).ToList();
+            var parts = names.Where(n => n.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || IsFormatFile(n)).Take(5).ToList();
             if (imageNames.Count > 0)
             {
                 parts.Add($"{imageNames.Count} image{(imageNames.Count == 1 ? "" : "s")}");

@@ -17,9 +17,17 @@ internal static class ImageUpload
 
     private const int MaxFieldLength = 1024;
 
+    /// <summary>The form field that names the format of uploaded dataset files (csv, coco, cifar10, mnist).</summary>
+    public const string FormatField = "format";
+
     /// <summary>Stages every file of the request and returns the value of the <c>class</c> field, if any.</summary>
-    public static async Task<string?> ReadAsync(HttpRequest request, UploadStaging staging, CancellationToken cancellationToken)
+    public static async Task<string?> ReadAsync(HttpRequest request, UploadStaging staging, CancellationToken cancellationToken) =>
+        (await ReadFormAsync(request, staging, cancellationToken).ConfigureAwait(false)).Class;
+
+    /// <summary>Stages every file of the request and returns the <c>class</c> and <c>format</c> fields, if any.</summary>
+    public static async Task<(string? Class, string? Format)> ReadFormAsync(HttpRequest request, UploadStaging staging, CancellationToken cancellationToken)
     {
+        string? format = null;
         var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value
             : null;
@@ -49,6 +57,11 @@ internal static class ImageUpload
                 {
                     className = await ReadFieldAsync(section.Body, cancellationToken).ConfigureAwait(false);
                 }
+                else if (disposition.IsFormDisposition() &&
+                         string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, FormatField, StringComparison.Ordinal))
+                {
+                    format = await ReadFieldAsync(section.Body, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (FileTooLargeException e)
@@ -62,7 +75,7 @@ internal static class ImageUpload
             throw ProblemException.Invalid("the multipart body is malformed: " + e.Message);
         }
 
-        return className;
+        return (className, format);
     }
 
     private static async Task<string> ReadFieldAsync(Stream body, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 
@@ -21,49 +22,111 @@ public sealed record ImportJobStatus(
     IReadOnlyList<SkippedFile> SkippedFiles,
     string? Error,
     DateTimeOffset StartedAt,
-    DateTimeOffset? FinishedAt)
+    DateTimeOffset? FinishedAt,
+    string? StartedBy = null,
+    bool CancelRequested = false,
+    DateTimeOffset? CreatedAt = null)
 {
-    public bool Finished => State is ImportJobs.Succeeded or ImportJobs.Failed;
+    public bool Finished => State is ImportJobs.Succeeded or ImportJobs.Failed or ImportJobs.Cancelled or ImportJobs.Interrupted;
+
+    public static ImportJobStatus Of(ImportJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new(job.Id, job.Dataset, job.Source, ImportJobs.Name(job.State), job.Done, job.Total, job.Skipped, null, job.Version,
+            job.Imported, job.Duplicates, job.SkippedFiles, job.Error, job.StartedAt ?? job.CreatedAt, job.FinishedAt, job.StartedBy,
+            job.CancelRequested, job.CreatedAt);
+    }
 }
 
 /// <summary>
-/// Imports run in the background (uploads, server folders, standard formats, web addresses): each gets an id whose
-/// progress and final summary (imported, skipped with reasons, the new version) can be read while and after it runs.
-/// Jobs live in memory for the server's lifetime (the most recent 200 are kept); an interrupted job leaves nothing
-/// half-imported, since a version is only written when its import succeeds.
+/// Imports run in the background (uploads, server folders, standard formats, web addresses, searches, remote servers,
+/// the inbox): each is recorded in the database (<see cref="ImportJobRunner"/>), so its progress and final summary
+/// (imported, skipped with reasons, the new version) can be read from any page or process, it can be cancelled, and
+/// a job the host was running when it stopped or died shows as interrupted. A version is only written when its import
+/// succeeds, so a job that did not succeed left nothing half-imported.
 /// </summary>
 public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<ImportJobs> logger) : IDisposable
 {
+    public const string Queued = "queued";
     public const string Running = "running";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
-    private const int Kept = 200;
-    private const int SkippedShown = 200;
+    public const string Cancelled = "cancelled";
+    public const string Interrupted = "interrupted";
 
-    private readonly ConcurrentDictionary<Guid, ImportJobStatus> jobs = new();
+    private readonly ImportJobRunner runner = new(scopes);
+    private readonly ConcurrentDictionary<Guid, ImportJobStatus> active = new();
     private readonly CancellationTokenSource stopping = new();
+    private readonly ConcurrentDictionary<Guid, Task> runs = new();
 
     /// <summary>Raised on progress (at most every 200 ms per job) and when a job ends.</summary>
     public event Action<ImportJobStatus>? Changed;
 
     public delegate Task<DatasetVersion> ImportWork(IServiceProvider services, IProgress<ImportProgress> progress, CancellationToken cancellationToken);
 
-    /// <summary>Starts <paramref name="work"/>; <paramref name="cleanup"/> runs when it ends, whatever the outcome.</summary>
-    public ImportJobStatus Start(string dataset, string source, ImportWork work, Action? cleanup = null)
+    /// <summary>Records and starts <paramref name="work"/>; <paramref name="cleanup"/> runs when it ends, whatever the outcome.</summary>
+    public ImportJobStatus Start(string dataset, string source, ImportWork work, Action? cleanup = null, string? startedBy = null)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var status = new ImportJobStatus(Guid.NewGuid(), dataset, source, Running, 0, 0, 0, null, null, null, null, [], null, DateTimeOffset.UtcNow, null);
-        jobs[status.Id] = status;
-        Trim();
-        _ = Task.Run(() => RunAsync(status, work, cleanup));
+        ImportJob job;
+        try
+        {
+            job = runner.Create(dataset, source, startedBy);
+        }
+        catch
+        {
+            cleanup?.Invoke();
+            throw;
+        }
+
+        var status = ImportJobStatus.Of(job);
+        active[job.Id] = status;
+        runs[job.Id] = Task.Run(() => RunAsync(status, work, cleanup));
         return status;
     }
 
-    public ImportJobStatus Get(Guid id) =>
-        jobs.TryGetValue(id, out var status) ? status : throw ProblemException.NotFound($"import job {id} does not exist (jobs are kept until the server restarts)");
+    /// <summary>One job: live progress while this host runs it, else its record.</summary>
+    public async Task<ImportJobStatus> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        active.TryGetValue(id, out var status) ? status : ImportJobStatus.Of(await runner.GetAsync(id, cancellationToken).ConfigureAwait(false));
 
-    public IReadOnlyList<ImportJobStatus> List(string? dataset) =>
-        jobs.Values.Where(j => dataset is null || j.Dataset == dataset).OrderByDescending(j => j.StartedAt).ToList();
+    /// <summary>The newest jobs first (of one dataset, or all), with live progress for those this host runs.</summary>
+    public async Task<IReadOnlyList<ImportJobStatus>> ListAsync(string? dataset, int take, CancellationToken cancellationToken)
+    {
+        var jobs = await runner.ListAsync(dataset, take, cancellationToken).ConfigureAwait(false);
+        return jobs.Select(j => active.TryGetValue(j.Id, out var live) ? live : ImportJobStatus.Of(j)).ToList();
+    }
+
+    /// <summary>Asks a queued or running job to stop; nothing it read is kept and no version is made.</summary>
+    public async Task<ImportJobStatus> CancelAsync(Guid id, string? by, CancellationToken cancellationToken)
+    {
+        var job = await runner.CancelAsync(id, by, cancellationToken).ConfigureAwait(false);
+        if (active.TryGetValue(id, out var live))
+        {
+            var marked = live with { CancelRequested = true };
+            active.TryUpdate(id, marked, live);
+            return marked;
+        }
+
+        return ImportJobStatus.Of(job);
+    }
+
+    /// <summary>Marks interrupted the jobs a stopped or crashed process left running.</summary>
+    public Task<IReadOnlyList<ImportJob>> RecoverAsync(CancellationToken cancellationToken) => runner.RecoverAsync(cancellationToken);
+
+    /// <summary>Stops the jobs this host runs (they end interrupted) and waits for their records to be written.</summary>
+    public async Task StopAsync(TimeSpan wait)
+    {
+        try
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The container was disposed first: Dispose cancelled the jobs already.
+        }
+
+        await Task.WhenAll(runs.Values).WaitAsync(wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
     public void Dispose()
     {
@@ -71,13 +134,20 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
         stopping.Dispose();
     }
 
+    internal static string Name(ImportJobState state) => state.ToString().ToLowerInvariant();
+
     private async Task RunAsync(ImportJobStatus start, ImportWork work, Action? cleanup)
     {
         var lastReport = DateTime.MinValue;
         var progress = new Reporter(p =>
         {
-            var current = jobs[start.Id] with { Done = p.Done, Total = p.Total, Skipped = p.Skipped, Current = p.CurrentFile };
-            jobs[start.Id] = current;
+            if (!active.TryGetValue(start.Id, out var before))
+            {
+                return;
+            }
+
+            var current = before with { State = Running, Done = p.Done, Total = p.Total, Skipped = p.Skipped, Current = p.CurrentFile };
+            active[start.Id] = current;
             if (DateTime.UtcNow - lastReport > TimeSpan.FromMilliseconds(200) || p.Done == p.Total)
             {
                 lastReport = DateTime.UtcNow;
@@ -87,48 +157,29 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
         ImportJobStatus final;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var version = await work(scope.ServiceProvider, progress, stopping.Token).ConfigureAwait(false);
-            final = jobs[start.Id] with
+            active[start.Id] = start with { State = Running };
+            var outcome = await runner.RunAsync(start.Id, (s, p, ct) => work(s, p, ct), progress, CancellationToken.None, stopping.Token).ConfigureAwait(false);
+            if (outcome.Failure is { } failure and not ProblemException and not OperationCanceledException)
             {
-                State = Succeeded,
-                Version = version.Number,
-                Imported = version.Import.Imported,
-                Duplicates = version.Import.Duplicates.Sum(d => d.Paths.Count - 1),
-                Skipped = version.Import.Skipped.Count,
-                SkippedFiles = version.Import.Skipped.Take(SkippedShown).ToList(),
-                Current = null,
-                FinishedAt = DateTimeOffset.UtcNow,
-            };
+                LogFailed(logger, failure, start.Id, start.Dataset);
+            }
+
+            final = ImportJobStatus.Of(outcome.Job);
         }
-        catch (ProblemException e)
+        catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException or ObjectDisposedException)
         {
-            final = jobs[start.Id] with { State = Failed, Error = e.Message, Current = null, FinishedAt = DateTimeOffset.UtcNow };
-        }
-        catch (OperationCanceledException)
-        {
-            final = jobs[start.Id] with { State = Failed, Error = "the server stopped before the import ended; nothing was imported", FinishedAt = DateTimeOffset.UtcNow };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException)
-        {
+            // The record could not be written (e.g. the host is shutting down under it): show the failure in memory.
             LogFailed(logger, e, start.Id, start.Dataset);
-            final = jobs[start.Id] with { State = Failed, Error = "the import failed: " + e.Message, FinishedAt = DateTimeOffset.UtcNow };
+            final = start with { State = Failed, Error = "the import job could not be recorded: " + e.Message, FinishedAt = DateTimeOffset.UtcNow };
         }
         finally
         {
             cleanup?.Invoke();
         }
 
-        jobs[start.Id] = final;
+        active.TryRemove(start.Id, out _);
+        runs.TryRemove(start.Id, out _);
         Changed?.Invoke(final);
-    }
-
-    private void Trim()
-    {
-        foreach (var old in jobs.Values.Where(j => j.Finished).OrderByDescending(j => j.StartedAt).Skip(Kept))
-        {
-            jobs.TryRemove(old.Id, out _);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Import job {Id} into {Dataset} failed")]
@@ -139,4 +190,25 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
     {
         public void Report(ImportProgress value) => report(value);
     }
+}
+
+/// <summary>
+/// On start, marks interrupted the import jobs that a stopped or crashed process left running (after the schema is
+/// migrated); on stop, ends this host's running jobs as interrupted before the database goes away.
+/// </summary>
+internal sealed partial class ImportJobRecovery(ImportJobs jobs, ILogger<ImportJobRecovery> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var interrupted = await jobs.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var job in interrupted)
+        {
+            LogInterrupted(logger, job.Id, job.Dataset);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => jobs.StopAsync(TimeSpan.FromSeconds(10));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Import job {Id} into {Dataset} was running when the host stopped; marked interrupted")]
+    private static partial void LogInterrupted(ILogger logger, Guid id, string dataset);
 }

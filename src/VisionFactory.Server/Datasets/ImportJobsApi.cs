@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using VisionFactory.Datasets.Collect.Remote;
 using VisionFactory.Datasets.Collect.Search;
 using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Datasets.Import;
@@ -29,8 +30,11 @@ internal static class ImportJobsApi
             .WithSummary("Starts an import in the background and answers 202 with the job; its progress and summary are at /api/import-jobs/{id}.")
             .WithDescription(
                 "JSON: {\"path\": \"<folder or file on the server, inside Server:ImportRoots>\", \"format\": \"auto|imagefolder|csv|cifar10|mnist|coco\"}, " +
-                "or {\"urls\": [\"https://...\", \"class,https://...\"], \"pages\": [...], \"class\": \"<class of entries without one>\"}. " +
-                "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images.")
+                "or {\"urls\": [\"https://...\", \"class,https://...\"], \"pages\": [...], \"class\": \"<class of entries without one>\"}, " +
+                "or {\"search\": \"<query>\", \"class\": \"<class>\", \"count\": N}, " +
+                "or {\"remote\": \"sftp://user@host:22/folder | ftp://user@host/folder | ftps://...\", \"password\": \"...\", \"private_key\": \"<OpenSSH key text>\", \"host_key\": \"SHA256:...\", \"accept_any_host_key\": false}. " +
+                "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images; " +
+                "or dataset files with a 'format' field: csv / coco (one .zip holding the manifest and its images), cifar10 (*.bin and batches.meta.txt), mnist (idx files).")
             .Accepts<ImportJobRequest>("application/json", "multipart/form-data")
             .Produces<ImportJobStatus>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -39,13 +43,21 @@ internal static class ImportJobsApi
             .DisableAntiforgery();
 
         var jobs = app.MapGroup("/api/import-jobs").WithTags("Datasets");
-        jobs.MapGet("", (string? dataset, ImportJobs all) => TypedResults.Ok(all.List(dataset)))
+        jobs.MapGet("", async (string? dataset, int? take, ImportJobs all, CancellationToken ct) =>
+                TypedResults.Ok(await all.ListAsync(dataset, take ?? 50, ct).ConfigureAwait(false)))
             .WithName("ListImportJobs")
-            .WithSummary("Import jobs since the server started, newest first (?dataset=name for one dataset's).");
-        jobs.MapGet("/{id:guid}", (Guid id, ImportJobs all) => TypedResults.Ok(all.Get(id)))
+            .WithSummary("Import jobs, newest first (?dataset=name for one dataset's, ?take=N for more than 50); they are kept across restarts.");
+        jobs.MapGet("/{id:guid}", async (Guid id, ImportJobs all, CancellationToken ct) => TypedResults.Ok(await all.GetAsync(id, ct).ConfigureAwait(false)))
             .WithName("GetImportJob")
-            .WithSummary("One import job: state (running, succeeded, failed), files done of total, skipped, and when finished the new version with the skipped files and their reasons.")
+            .WithSummary("One import job: state (queued, running, succeeded, failed, cancelled, interrupted), files done of total, skipped, and when finished the new version with the skipped files and their reasons.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id:guid}/cancel", async (Guid id, HttpContext context, ImportJobs all, CancellationToken ct) =>
+                TypedResults.Ok(await all.CancelAsync(id, context.User.Identity?.Name, ct).ConfigureAwait(false)))
+            .WithName("CancelImportJob")
+            .WithSummary("Cancels a queued or running import job: it stops within a second, keeps nothing it read and makes no version.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .DisableAntiforgery();
         return app;
     }
 
@@ -66,6 +78,7 @@ internal static class ImportJobsApi
         }
 
         var importOptions = ImportOptions.Default with { Limits = limits };
+        var user = request.HttpContext.User.Identity?.Name;
         ImportJobStatus job;
         if (request.HasFormContentType)
         {
@@ -77,11 +90,23 @@ internal static class ImportJobsApi
             var staging = new UploadStaging(data.TempPath, UploadLimits.For(options.Value.MaxImportUploadBytes, limits));
             try
             {
-                var className = await ImageUpload.ReadAsync(request, staging, cancellationToken).ConfigureAwait(false);
-                var sources = staging.Complete(className);
+                var (className, formatName) = await ImageUpload.ReadFormAsync(request, staging, cancellationToken).ConfigureAwait(false);
+                var format = ImportFormats.Parse(formatName);
                 var description = staging.Description;
-                job = jobs.Start(name, description, (services, progress, ct) =>
-                    services.GetRequiredService<DatasetImporter>().ImportAsync(name, sources, description, importOptions, progress, ct), staging.Dispose);
+                if (format is not (ImportFormat.Auto or ImportFormat.ImageFolder) || staging.FormatFiles > 0)
+                {
+                    // Dataset files (CIFAR-10, MNIST) or a zip of a manifest and its images: imported in their format.
+                    var (path, chosen) = await staging.CompleteFormatAsync(format, importOptions.Archive, cancellationToken).ConfigureAwait(false);
+                    job = jobs.Start(name, description, (services, progress, ct) =>
+                        services.GetRequiredService<DatasetImporter>().ImportAsync(name, [path], description, importOptions with { Format = chosen }, progress, ct),
+                        staging.Dispose, user);
+                }
+                else
+                {
+                    var sources = staging.Complete(className);
+                    job = jobs.Start(name, description, (services, progress, ct) =>
+                        services.GetRequiredService<DatasetImporter>().ImportAsync(name, sources, description, importOptions, progress, ct), staging.Dispose, user);
+                }
             }
             catch
             {
@@ -92,11 +117,13 @@ internal static class ImportJobsApi
         else if (request.HasJsonContentType())
         {
             var body = await ReadAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
-            job = !string.IsNullOrWhiteSpace(body.Search)
-                ? StartSearch(name, body, jobs, importOptions, configuration)
+            job = !string.IsNullOrWhiteSpace(body.Remote)
+                ? await StartRemoteAsync(name, body, jobs, importOptions, data, configuration, user, cancellationToken).ConfigureAwait(false)
+                : !string.IsNullOrWhiteSpace(body.Search)
+                ? StartSearch(name, body, jobs, importOptions, configuration, user)
                 : body.Urls is { Count: > 0 } || body.Pages is { Count: > 0 }
-                    ? StartWeb(name, body, jobs, importOptions, configuration)
-                    : StartPath(name, body, jobs, importOptions, options.Value);
+                    ? StartWeb(name, body, jobs, importOptions, configuration, user)
+                    : StartPath(name, body, jobs, importOptions, options.Value, user);
         }
         else
         {
@@ -106,7 +133,7 @@ internal static class ImportJobsApi
         return TypedResults.Accepted($"/api/import-jobs/{job.Id}", job);
     }
 
-    private static ImportJobStatus StartPath(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, ServerOptions server)
+    private static ImportJobStatus StartPath(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, ServerOptions server, string? user)
     {
         if (string.IsNullOrWhiteSpace(body.Path))
         {
@@ -121,10 +148,10 @@ internal static class ImportJobsApi
         }
 
         return jobs.Start(name, path, (services, progress, ct) =>
-            services.GetRequiredService<DatasetImporter>().ImportAsync(name, path, importOptions with { Format = format }, progress, ct));
+            services.GetRequiredService<DatasetImporter>().ImportAsync(name, path, importOptions with { Format = format }, progress, ct), startedBy: user);
     }
 
-    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration)
+    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, string? user)
     {
         List<WebItem> items =
         [
@@ -138,10 +165,10 @@ internal static class ImportJobsApi
             using var fetcher = new WebFetcher(web);
             using var source = await UrlSource.OpenAsync(items, fetcher, ct).ConfigureAwait(false);
             return await services.GetRequiredService<DatasetImporter>().ImportFromAsync(name, source, null, importOptions, progress, ct).ConfigureAwait(false);
-        });
+        }, startedBy: user);
     }
 
-    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration)
+    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, string? user)
     {
         var search = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
         if (string.IsNullOrWhiteSpace(search.Key))
@@ -149,24 +176,30 @@ internal static class ImportJobsApi
             throw ProblemException.Invalid("image search is not set up: an administrator sets the key in Collect:Search:Key");
         }
 
-        var className = string.IsNullOrWhiteSpace(body.Class) ? body.Search!.Trim() : body.Class.Trim();
-        if (VisionFactory.Datasets.Editing.DatasetEditor.ValidateClassName(className) is { } classProblem)
+        var request = ImageSearchImport.Create(body.Search, body.Class, body.Count);
+        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
+        return jobs.Start(name, request.Description, (services, progress, ct) =>
+            request.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, search, web, importOptions, progress, ct), startedBy: user);
+    }
+
+    // The connection, sign-in, host key and folder are checked before the job starts, so that these errors come back
+    // at once as problems rather than as a failed job.
+    private static async Task<ImportJobStatus> StartRemoteAsync(
+        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, IConfiguration configuration, string? user,
+        CancellationToken cancellationToken)
+    {
+        if (DatasetName.Validate(name) is { } nameProblem)
         {
-            throw ProblemException.Invalid(classProblem);
+            throw ProblemException.Invalid(nameProblem);
         }
 
-        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
-        var query = body.Search!.Trim();
-        var count = body.Count ?? 100;
-        return jobs.Start(name, $"image search: {query}", async (services, progress, ct) =>
-        {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            var found = await new BingImageSearch(client, search).SearchAsync(query, count, ct).ConfigureAwait(false);
-            using var fetcher = new WebFetcher(web);
-            using var source = await UrlSource.OpenAsync(found.Select(u => new WebItem(className, u.ToString(), false)).ToList(), fetcher, ct).ConfigureAwait(false);
-            return await services.GetRequiredService<DatasetImporter>()
-                .ImportFromAsync(name, source, $"image search: {query}", importOptions, progress, ct).ConfigureAwait(false);
-        });
+        var address = RemoteAddress.Parse(body.Remote!, out var inline);
+        var credentials = new RemoteCredentials(
+            string.IsNullOrEmpty(body.Password) ? inline : body.Password, body.PrivateKey, body.PrivateKeyPassphrase, body.HostKey, body.AcceptAnyHostKey ?? false);
+        var limits = (configuration.GetSection("Collect:Remote").Get<RemotePullLimits>() ?? RemotePullLimits.Default) with { MaxFileBytes = importOptions.Limits.MaxFileBytes, PublicHostsOnly = true };
+        await RemoteImport.CheckAsync(address, credentials, data.TempPath, limits, cancellationToken).ConfigureAwait(false);
+        return jobs.Start(name, address.Display, (services, progress, ct) =>
+            RemoteImport.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, address, credentials, data.TempPath, limits, importOptions, progress, ct), startedBy: user);
     }
 
     private static async Task<ImportJobRequest> ReadAsync(HttpRequest request, JsonSerializerOptions json, CancellationToken cancellationToken)
@@ -191,4 +224,23 @@ internal static class ImportJobsApi
 /// <param name="Class">The class of addresses given without one (for a search: the class of its images, by default the query).</param>
 /// <param name="Search">An image search query (needs Collect:Search:Key); its results are downloaded like image addresses.</param>
 /// <param name="Count">How many search results to collect (default 100).</param>
-public sealed record ImportJobRequest(string? Path, string? Format, List<string>? Urls, List<string>? Pages, string? Class, string? Search = null, int? Count = null);
+/// <param name="Remote">A folder on a remote server in the ImageFolder layout: sftp://user@host:port/path, ftp://... or ftps://...</param>
+/// <param name="Password">The remote server's password (never stored; the job keeps the address without it).</param>
+/// <param name="PrivateKey">For SFTP: an OpenSSH or PEM private key (its text).</param>
+/// <param name="PrivateKeyPassphrase">The private key's passphrase.</param>
+/// <param name="HostKey">For SFTP: the server's host key fingerprint, SHA256:... as ssh-keygen -lf prints it; unknown keys are refused.</param>
+/// <param name="AcceptAnyHostKey">For SFTP: trust any host key (only on a network you trust).</param>
+public sealed record ImportJobRequest(
+    string? Path,
+    string? Format,
+    List<string>? Urls,
+    List<string>? Pages,
+    string? Class,
+    string? Search = null,
+    int? Count = null,
+    string? Remote = null,
+    string? Password = null,
+    string? PrivateKey = null,
+    string? PrivateKeyPassphrase = null,
+    string? HostKey = null,
+    bool? AcceptAnyHostKey = null);

@@ -56,6 +56,7 @@ internal static class ServerRegistration
         // Hosted services start in registration order: the schema is current before the worker takes a run.
         services.AddHostedService<DatabaseMigrator>();
         services.AddHostedService<PipelineResumer>();
+        services.AddHostedService<Datasets.ImportJobRecovery>();
         if (factory.ProcessesRuns)
         {
             services.AddRunWorker(factory);

@@ -65,6 +65,7 @@ public class VisionFactoryDb : DbContext
     public DbSet<PipelineAlert> PipelineAlerts => Set<PipelineAlert>();
 
     public DbSet<PipelineDeployment> PipelineDeployments => Set<PipelineDeployment>();
+    public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -153,7 +154,22 @@ public class VisionFactoryDb : DbContext
 
         ConfigureReview(modelBuilder);
         ConfigurePipelines(modelBuilder);
+        ConfigureImportJobs(modelBuilder);
     }
+
+    private static void ConfigureImportJobs(ModelBuilder modelBuilder) =>
+        modelBuilder.Entity<ImportJob>(j =>
+        {
+            j.Property(x => x.Dataset).HasMaxLength(DatasetName.MaxLength);
+            j.Property(x => x.Source).HasMaxLength(ImportJob.MaxSourceLength);
+            j.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            j.Property(x => x.StartedBy).HasMaxLength(User.MaxNameLength);
+            j.Property(x => x.CancelledBy).HasMaxLength(User.MaxNameLength);
+            j.Property(x => x.Owner).HasMaxLength(200);
+            j.HasIndex(x => new { x.Dataset, x.CreatedAt });
+            j.HasIndex(x => x.State);
+            AsJson(j.Property(x => x.SkippedFiles));
+        });
 
     // Dataset review: measures and embeddings per image content, and one stored report per review.
     private static void ConfigureReview(ModelBuilder modelBuilder)

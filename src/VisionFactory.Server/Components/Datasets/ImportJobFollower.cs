@@ -32,7 +32,7 @@ public static class ImportJobFollower
         try
         {
             // The job may have ended before the handler was attached.
-            if (jobs.Get(started.Id) is { Finished: true } already)
+            if (await jobs.GetAsync(started.Id, cancellationToken).ConfigureAwait(false) is { Finished: true } already)
             {
                 return already;
             }

@@ -1,0 +1,228 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using VisionFactory.Cli.Output;
+using VisionFactory.Datasets.Catalog;
+using VisionFactory.Datasets.Collect.Remote;
+using VisionFactory.Datasets.Collect.Search;
+using VisionFactory.Datasets.Collect.Web;
+using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Jobs;
+using VisionFactory.Domain;
+using VisionFactory.Domain.Datasets;
+
+namespace VisionFactory.Cli.Commands;
+
+/// <summary>
+/// <c>vf dataset import &lt;name&gt; &lt;source&gt;</c>: a folder, archive or standard format, web addresses, a remote
+/// server (sftp:// ftp:// ftps://), a GeoTIFF scene or STAC API address cut into chips, or an image search (<c>--search</c>). Each import is recorded as an import job (as the
+/// server's are): <c>vf import-jobs cancel</c> from another terminal or Ctrl+C here stops it, leaving nothing imported.
+/// </summary>
+internal static class DatasetImportCommand
+{
+    /// <summary>The remote server's password, when the address carries none.</summary>
+    public const string PasswordVariable = "VF_REMOTE_PASSWORD";
+
+    /// <summary>The passphrase of the private key given with --identity.</summary>
+    public const string PassphraseVariable = "VF_REMOTE_KEY_PASSPHRASE";
+
+    public static Command Create(GlobalOptions globals, bool interactive)
+    {
+        var name = new Argument<string>("name") { Description = "Dataset name (created if new; a new version otherwise)" };
+        var source = new Argument<string?>("source")
+        {
+            Description = "A folder with one sub-folder per class, a .zip / .tar / .tar.gz of it, a CSV manifest, a COCO JSON, CIFAR-10 batches, " +
+                          "MNIST idx files, a GeoTIFF scene, a STAC API address, or a remote folder: sftp://user@host:22/path, ftp://user@host/path, ftps://... (not needed with --search)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var seed = new Option<int>("--seed") { Description = "Seed of the train / validation / test split", DefaultValueFactory = _ => SplitPlan.Default.Seed };
+        var format = new Option<string>("--format") { Description = "auto (default), imagefolder, csv, cifar10, mnist, coco, urls (image addresses) or pages (web pages)", DefaultValueFactory = _ => "auto" };
+        var className = new Option<string?>("--class") { Description = "With --format urls|pages: the class of addresses listed without one; with --search: the class of the images found (default: the query); geo: the class of every chip when there are no --geo-labels" };
+        var allowRange = new Option<string[]>("--allow-range") { Description = "With --format urls|pages or --search: an internal address range (CIDR) that may be fetched", AllowMultipleArgumentsPerToken = false };
+        var search = new Option<string?>("--search") { Description = "Collect images found by an image search for this query (the key is read from Collect__Search__Key, the endpoint from Collect__Search__Endpoint)" };
+        var count = new Option<int?>("--count") { Description = "With --search: how many images to collect (default 100)" };
+        var identity = new Option<string?>("--identity") { Description = "With sftp://: a private key file (OpenSSH or PEM); its passphrase from $" + PassphraseVariable };
+        var hostKey = new Option<string?>("--host-key") { Description = "With sftp://: the server's host key fingerprint, SHA256:... as 'ssh-keygen -lf' prints it; unknown keys are refused" };
+        var acceptAny = new Option<bool>("--accept-any-host-key") { Description = "With sftp://: trust whatever host key the server shows (only on a network you trust)" };
+        var command = new Command("import", "Import images (ImageFolder layout, a standard dataset format, web addresses, a remote server, GeoTIFF scenes cut into chips, or an image search) as a new dataset version")
+        {
+            name, source, seed, format, className, allowRange, search, count, identity, hostKey, acceptAny,
+        };
+        var geo = new CliGeoImport();
+        geo.AddTo(command);
+        command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
+        {
+            var datasetName = parse.GetValue(name)!;
+            var sourcePath = parse.GetValue(source);
+            var options = ImportOptions.Default with
+            {
+                Split = SplitPlan.Default with { Seed = parse.GetValue(seed) },
+                Format = Datasets.Import.Formats.ImportFormats.Parse(parse.GetValue(format)),
+            };
+            var query = parse.GetValue(search);
+            if (string.IsNullOrWhiteSpace(sourcePath) == string.IsNullOrWhiteSpace(query))
+            {
+                throw ProblemException.Invalid("give what to import: a folder, file or remote address, or --search \"query\" (not both)");
+            }
+
+            await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
+            var plan = await PlanAsync(parse, sourcePath, query, options, (className, allowRange, count, identity, hostKey, acceptAny), geo, cli.Data.TempPath, ct).ConfigureAwait(false);
+            using var resource = plan.Resource;
+            var jobs = new ImportJobRunner(services.GetRequiredService<IServiceScopeFactory>());
+            var job = await jobs.CreateAsync(datasetName, plan.Description, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
+            if (cli.Interactive)
+            {
+                cli.Error.WriteLine($"import job {job.Id}: Ctrl+C, or 'vf import-jobs cancel {job.Id.ToString()[..8]}' elsewhere, stops it");
+            }
+
+            ImportJobOutcome outcome;
+            if (cli.Interactive)
+            {
+                outcome = await cli.Console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask("importing", maxValue: 1);
+                        return await jobs.RunAsync(job.Id, (s, p, c) => plan.Work(s, datasetName, p, c), new ImmediateProgress<ImportProgress>(p =>
+                        {
+                            task.MaxValue = Math.Max(1, p.Total);
+                            task.Value = p.Done;
+                            task.Description = p.CurrentFile?.StartsWith("downloading", StringComparison.Ordinal) == true
+                                ? string.Create(CultureInfo.InvariantCulture, $"downloading {p.Done}/{p.Total} files")
+                                : string.Create(CultureInfo.InvariantCulture, $"importing {p.Done}/{p.Total} files, {p.Skipped} skipped");
+                        }), ct, CancellationToken.None).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
+            }
+            else
+            {
+                outcome = await jobs.RunAsync(job.Id, (s, p, c) => plan.Work(s, datasetName, p, c), null, ct, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (outcome.Version is not { } version)
+            {
+                if (outcome.Failure is OperationCanceledException && !ct.IsCancellationRequested)
+                {
+                    // Cancelled from elsewhere (vf import-jobs cancel, the web UI): the same exit code as Ctrl+C.
+                    if (cli.Json)
+                    {
+                        cli.WriteJson(new { error = outcome.Job.Error, kind = "cancelled", exit_code = 130, job = job.Id });
+                    }
+
+                    cli.Error.WriteLine("error: " + outcome.Job.Error);
+                    return 130;
+                }
+
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Failure ?? new InvalidOperationException(outcome.Job.Error)).Throw();
+                return 1;
+            }
+
+            await using var scope = services.CreateAsyncScope();
+            var summary = await scope.ServiceProvider.GetRequiredService<DatasetCatalog>()
+                .SummarizeAsync(datasetName, version.Number, ct).ConfigureAwait(false);
+            if (cli.Json)
+            {
+                cli.WriteJson(summary);
+                return 0;
+            }
+
+            var import = summary.Import;
+            cli.Console.MarkupLine(CultureInfo.InvariantCulture,
+                "Imported [bold]{0}[/] version {1}: {2} images in {3} classes ({4} files seen, {5} skipped, {6} identical files stored once)",
+                Markup.Escape(datasetName), summary.Version, summary.Images, summary.Classes.Count, import.FilesSeen,
+                import.Skipped.Count, import.Duplicates.Sum(d => d.Paths.Count - 1));
+            if (plan.Note is { } note)
+            {
+                cli.Console.MarkupLine(Markup.Escape(note));
+            }
+
+            DatasetCommands.WriteClasses(cli.Console, summary);
+            DatasetCommands.WriteFindings(cli.Console, summary.Import, limit: 10);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static async Task<ImportPlan> PlanAsync(
+        ParseResult parse,
+        string? sourcePath,
+        string? query,
+        ImportOptions options,
+        (Option<string?> ClassName, Option<string[]> AllowRange, Option<int?> Count, Option<string?> Identity, Option<string?> HostKey, Option<bool> AcceptAny) o,
+        CliGeoImport geo,
+        string tempPath,
+        CancellationToken cancellationToken)
+    {
+        var web = WebCollectOptions.Default with { AllowedRanges = parse.GetValue(o.AllowRange) ?? [] };
+        if (!string.IsNullOrWhiteSpace(query))
+        {
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var searchOptions = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
+            if (string.IsNullOrWhiteSpace(searchOptions.Key))
+            {
+                throw ProblemException.Invalid("image search is not set up: set the key in the environment variable Collect__Search__Key");
+            }
+
+            var request = ImageSearchImport.Create(query, parse.GetValue(o.ClassName), parse.GetValue(o.Count));
+            return new ImportPlan(request.Description, (s, dataset, p, ct) =>
+                request.ImportAsync(s.GetRequiredService<DatasetImporter>(), dataset, searchOptions, web, options, p, ct));
+        }
+
+        if (RemoteAddress.IsRemote(sourcePath))
+        {
+            var address = RemoteAddress.Parse(sourcePath!, out var inline);
+            var keyFile = parse.GetValue(o.Identity);
+            string? key = null;
+            if (!string.IsNullOrEmpty(keyFile))
+            {
+                key = File.Exists(keyFile)
+                    ? await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false)
+                    : throw ProblemException.NotFound($"the private key file '{keyFile}' does not exist");
+            }
+
+            var credentials = new RemoteCredentials(
+                inline ?? Environment.GetEnvironmentVariable(PasswordVariable), key, Environment.GetEnvironmentVariable(PassphraseVariable),
+                parse.GetValue(o.HostKey), parse.GetValue(o.AcceptAny));
+            var limits = RemotePullLimits.Default with { MaxFileBytes = options.Limits.MaxFileBytes };
+            return new ImportPlan(address.Display, (s, dataset, p, ct) =>
+                RemoteImport.ImportAsync(s.GetRequiredService<DatasetImporter>(), dataset, address, credentials, tempPath, limits, options, p, ct));
+        }
+
+        if (geo.Requested(parse, sourcePath!, options.Format))
+        {
+            // Opened before the job: a scene the options do not fit (a band it lacks, labels that miss it) is refused at once.
+            var scene = await geo.OpenAsync(parse, sourcePath!, parse.GetValue(o.ClassName), parse.GetValue(o.AllowRange) ?? [], tempPath, cancellationToken).ConfigureAwait(false);
+            return new ImportPlan(scene.Description, (s, dataset, p, ct) =>
+                s.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, scene, null, options, p, ct))
+            {
+                Resource = scene,
+                Note = CliGeoImport.Describe(scene),
+            };
+        }
+
+        if (WebImport.IsWeb(options.Format))
+        {
+            var items = await WebImport.ItemsAsync(sourcePath!, options.Format, parse.GetValue(o.ClassName), cancellationToken).ConfigureAwait(false);
+            return new ImportPlan($"web: {items.Count} address{(items.Count == 1 ? "" : "es")}", async (s, dataset, p, ct) =>
+            {
+                using var fetcher = new WebFetcher(web);
+                using var urls = await UrlSource.OpenAsync(items, fetcher, ct).ConfigureAwait(false);
+                return await s.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, urls, null, options, p, ct).ConfigureAwait(false);
+            });
+        }
+
+        var full = Path.GetFullPath(sourcePath!);
+        return new ImportPlan(full, (s, dataset, p, ct) => s.GetRequiredService<DatasetImporter>().ImportAsync(dataset, full, options, p, ct));
+    }
+
+    private sealed record ImportPlan(
+        string Description, Func<IServiceProvider, string, IProgress<ImportProgress>, CancellationToken, Task<DatasetVersion>> Work)
+    {
+        /// <summary>What the import reads from, disposed when the command ends.</summary>
+        public IDisposable? Resource { get; init; }
+
+        /// <summary>A line printed after the summary (a geo import's bands and stretch).</summary>
+        public string? Note { get; init; }
+    }
+}
