@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|explain|import|factory|factory-overhead|scale|review|review-scale|pipeline|geo|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
 var reference = PyTorchReference.Find();
@@ -72,6 +72,22 @@ if (which is "pipeline" or "all")
 if (which is "geo" or "all")
 {
     GeoBench.Run();
+}
+
+if (which is "review-100k")
+{
+    var countAt = Array.IndexOf(args, "--count");
+    await Review100kBench.RunAsync(masks, countAt > 0 && countAt + 1 < args.Length ? int.Parse(args[countAt + 1], CultureInfo.InvariantCulture) : 100_000);
+}
+
+if (which is "review-embed-size")
+{
+    await EmbedSizeBench.RunAsync(masks);
+}
+
+if (which is "import-stages")
+{
+    ImportStages.Run(masks);
 }
 
 if (which is "import" or "all")

@@ -29,6 +29,10 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     /// <summary>The image side the pixel cache is filled for during import.</summary>
     public const int WarmCacheSize = 224;
 
+    // Flushes in flight at once: enough for the file system to commit several together, few enough to leave the disk
+    // to the reads.
+    private const int FlushParallelism = 4;
+
     public Task<DatasetVersion> ImportAsync(
         string datasetName,
         string sourcePath,
@@ -117,7 +121,9 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         IProgress<ImportProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var decoded = await DecodeAllAsync(source, options, added, progress, cancellationToken).ConfigureAwait(false);
+        // New blobs are flushed to the disk while later files decode; all of them before the version is committed.
+        await using var flusher = new BlobFlusher(blobs, FlushParallelism);
+        var decoded = await DecodeAllAsync(source, options, added, flusher, progress, cancellationToken).ConfigureAwait(false);
         var classes = ClassesOf(source, decoded.Accepted, previous);
         var (splits, grouping) = SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
@@ -148,9 +154,8 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         CheckClasses(classes, items);
         version.Items.AddRange(items);
 
-        // Every new blob reaches the disk before the version that names it is committed; flushed together, the
-        // file system commits them in a few journal writes instead of one per image.
-        Parallel.ForEach(added.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, blobs.FlushToDisk);
+        // Every new blob reaches the disk before the version that names it is committed.
+        await flusher.CompleteAsync().ConfigureAwait(false);
 
         if (isNew)
         {
@@ -163,7 +168,8 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<DecodeResult> DecodeAllAsync(
-        ImportSource source, ImportOptions options, ConcurrentBag<string> added, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+        ImportSource source, ImportOptions options, ConcurrentBag<string> added, BlobFlusher flusher,
+        IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         var accepted = new ConcurrentDictionary<string, AcceptedFile>(StringComparer.Ordinal);
         var skipped = new ConcurrentBag<SkippedFile>();
@@ -176,7 +182,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var outcome = await DecodeOneAsync(source, file, options.Limits, added, ct).ConfigureAwait(false);
+                var outcome = await DecodeOneAsync(source, file, options.Limits, added, flusher, ct).ConfigureAwait(false);
                 if (outcome.Skip is { } skip)
                 {
                     skipped.Add(skip);
@@ -210,7 +216,8 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
-        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentBag<string> added, CancellationToken cancellationToken)
+        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentBag<string> added, BlobFlusher flusher,
+        CancellationToken cancellationToken)
     {
         var className = ImportSource.ClassOf(file.RelativePath);
         if (className is null)
@@ -244,6 +251,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             {
                 blobs.PutUnflushed(bytes);
                 added.Add(sha);
+                flusher.Add(sha);
             }
 
             pixels.Write(sha, WarmCacheSize, rgb);

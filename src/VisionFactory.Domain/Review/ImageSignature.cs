@@ -33,7 +33,7 @@ public sealed class ImageEmbedding
 {
     public required string Sha256 { get; init; }
 
-    /// <summary>The backbone and input size, e.g. <c>resnet18-imagenet/224</c>.</summary>
+    /// <summary>The backbone and input size, e.g. <c>resnet18-imagenet/128</c>.</summary>
     public required string Backbone { get; init; }
 
     /// <summary>The vector as little-endian 32-bit floats.</summary>

@@ -74,7 +74,8 @@ public static class PerceptualHash
     /// <summary>The number of bits in which two hashes differ (0 = the same picture to this hash, 64 = opposite).</summary>
     public static int Distance(ulong a, ulong b) => BitOperations.PopCount(a ^ b);
 
-    // Area-averaged luminance (ITU-R BT.601 weights) on a 32 x 32 grid.
+    // Area-averaged luminance (ITU-R BT.601 weights) on a 32 x 32 grid: whole-number channel sums per cell, weighted
+    // once per cell rather than once per pixel.
     private static double[] LuminanceGrid(ReadOnlySpan<byte> rgb, int side)
     {
         if (side < 1 || rgb.Length != side * side * 3)
@@ -82,26 +83,40 @@ public static class PerceptualHash
             throw new ArgumentException($"expected {side}x{side} RGB ({side * side * 3} bytes), got {rgb.Length} bytes", nameof(rgb));
         }
 
-        var sums = new double[GridSide * GridSide];
-        var counts = new int[GridSide * GridSide];
+        const int cells = GridSide * GridSide;
+        Span<long> sums = new long[cells * 3];
+        Span<int> counts = stackalloc int[cells];
+        counts.Clear();
+        Span<int> columnCell = side <= 4096 ? stackalloc int[side] : new int[side];
+        for (var x = 0; x < side; x++)
+        {
+            columnCell[x] = x * GridSide / side;
+        }
+
         for (var y = 0; y < side; y++)
         {
-            var gy = y * GridSide / side;
+            var rowCells = y * GridSide / side * GridSide;
+            var row = rgb.Slice(y * side * 3, side * 3);
             for (var x = 0; x < side; x++)
             {
-                var p = ((y * side) + x) * 3;
-                var cell = (gy * GridSide) + (x * GridSide / side);
-                sums[cell] += (0.299 * rgb[p]) + (0.587 * rgb[p + 1]) + (0.114 * rgb[p + 2]);
+                var cell = rowCells + columnCell[x];
+                var at = cell * 3;
+                var p = x * 3;
+                sums[at] += row[p];
+                sums[at + 1] += row[p + 1];
+                sums[at + 2] += row[p + 2];
                 counts[cell]++;
             }
         }
 
-        for (var i = 0; i < sums.Length; i++)
+        var grid = new double[cells];
+        for (var i = 0; i < cells; i++)
         {
-            sums[i] = counts[i] == 0 ? 0 : sums[i] / counts[i];
+            grid[i] = counts[i] == 0 ? 0
+                : ((0.299 * sums[i * 3]) + (0.587 * sums[(i * 3) + 1]) + (0.114 * sums[(i * 3) + 2])) / counts[i];
         }
 
-        return sums;
+        return grid;
     }
 
     private static double[,] BuildCosines()

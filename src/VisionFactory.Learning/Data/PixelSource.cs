@@ -27,6 +27,22 @@ public sealed class PixelSource(PixelCache cache, Func<string, byte[]> readEncod
         });
     }
 
+    /// <summary>
+    /// The pixels from the disk cache (else decoded once and cached), without keeping them in memory: for one pass over
+    /// more images than memory holds (the review's embeddings).
+    /// </summary>
+    public byte[] Read(string sha256, int size)
+    {
+        if (memory.TryGetValue((sha256, size), out var kept) || cache.TryRead(sha256, size, out kept))
+        {
+            return kept;
+        }
+
+        var (_, decoded) = ImageDecoder.DecodeSquare(readEncoded(sha256), size, limits);
+        cache.Write(sha256, size, decoded);
+        return decoded;
+    }
+
     /// <summary>Loads every image up front, decoding cache misses on all cores.</summary>
     public void Prefetch(IEnumerable<string> sha256s, int size, CancellationToken cancellationToken)
     {
