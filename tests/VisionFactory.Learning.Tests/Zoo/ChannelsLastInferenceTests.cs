@@ -92,4 +92,12 @@ public sealed class ChannelsLastInferenceTests
         hook.remove();
         Assert.Equal([false, true], layouts);
     }
+
+    [Fact]
+    public void ProfilerTimesTheBuiltNetworkThroughItsInferencePath()
+    {
+        var latency = ArchitectureProfiler.CpuLatencyMilliseconds(ArchitectureCatalog.Default.Get("mobilenet_v3_small"), threads: 1, runs: 1, maxSeconds: 0);
+
+        Assert.True(latency is > 0 and < 60_000, $"{latency} ms");
+    }
 }
