@@ -16,12 +16,14 @@ using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
 // Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
+//   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
 var reference = PyTorchReference.Find();
 var masks = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "datasets", "masks"));
 Console.WriteLine($"VisionFactory benchmarks on {Environment.ProcessorCount} cores; reference: {(reference is null ? "PyTorch not installed" : "Debian PyTorch")}");
 TorchNativeLibrary.EnsureLoaded();
+Console.WriteLine($"ours: OpenMP wait policy {OpenMpWaitPolicy.Current() ?? "default"} (set by TorchNativeLibrary.EnsureLoaded unless chosen); load averages {Load()}");
 
 if (which is "throughput" or "all")
 {
@@ -41,7 +43,10 @@ if (which is "predict" or "all")
 
 if (which is "zoo" or "all")
 {
-    ZooLatency(reference);
+    // zoo [NAME,NAME,...] [ROUNDS]: a subset of the architectures, and alternating rounds (median), for iterating.
+    var names = which == "zoo" && args.Length > 1 && args[1] != "all" ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+    var rounds = which == "zoo" && args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+    ZooLatency(reference, names, rounds);
 }
 
 if (which is "explain" or "all")
@@ -123,7 +128,7 @@ static void Throughput(PyTorchReference? reference)
             line += $"; pytorch train {theirs[^1].Train:0.00} img/s, inference {theirs[^1].Infer:0.00} img/s";
         }
 
-        Console.WriteLine(line);
+        Console.WriteLine(line + $" (load {Load()})");
     }
 
     static double Median(IEnumerable<double> values)
@@ -169,7 +174,7 @@ static (double Train, double Infer) OurThroughput(int size, int batch, int steps
 
     var train = steps * batch / clock.Elapsed.TotalSeconds;
     net.eval();
-    using (no_grad())
+    using (inference_mode())
     {
         using (NewDisposeScope())
         {
@@ -268,60 +273,85 @@ static async Task<string?> TimeToModel(PyTorchReference? reference, string masks
     }
 }
 
-static void ZooLatency(PyTorchReference? reference)
+static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names, int rounds)
 {
     const int runs = 10, threads = 2;
     Console.WriteLine();
-    Console.WriteLine($"## Zoo: single-image CPU inference latency at each default input size, {threads} threads, mean of {runs} runs after one warm-up");
+    Console.WriteLine($"## Zoo: single-image CPU inference latency at each default input size, {threads} threads, mean of {runs} runs after one warm-up; {rounds} alternating round(s), median");
+    Console.WriteLine($"  ours: the product's inference path (ArchitectureDefinition.Build, evaluation mode, inference_mode, ClassifierNetwork.Logits); load: {Load()}");
     Console.WriteLine($"  {"architecture",-20} {"size",5} {"ours ms",9} {"pytorch ms",11} {"ratio",7}");
+    var catalog = VisionFactory.Learning.Architectures.ArchitectureCatalog.Default;
+    var chosen = names.Count > 0
+        ? names.Select(catalog.Get).ToList()
+        : catalog.All.OrderBy(a => a.Family, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
     var ratios = new List<double>();
-    foreach (var architecture in VisionFactory.Learning.Architectures.ArchitectureCatalog.Default.All.OrderBy(a => a.Family, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal))
+    foreach (var architecture in chosen)
     {
         var size = architecture.DefaultImageSize;
         torch.set_num_threads(threads);
-        double ours;
-        using (var module = architecture.CreateModule(2))
-        {
-            module.eval();
-            using var x = torch.randn(1, 3, size, size);
-            using var _ = no_grad();
-            using (NewDisposeScope())
-            {
-                module.call(x);
-            }
-
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < runs; i++)
-            {
-                using var scope = NewDisposeScope();
-                module.call(x);
-            }
-
-            ours = clock.Elapsed.TotalMilliseconds / runs;
-        }
 
         // The reference builds torchvision's network of the same name (the bundled ResNet is torchvision's resnet18 layout plus one block).
-        var torchName = architecture.Name == "resnet18-imagenet" ? null : architecture.Name;
-        var py = torchName is null || architecture.Name == "small_cnn"
-            ? null
-            : reference?.Run("throughput", "--arch", torchName, "--size", $"{size}", "--batch", "1", "--steps", $"{runs}", "--threads", $"{threads}");
-        if (py is { } p)
+        var torchName = architecture.Name is "resnet18-imagenet" or "small_cnn" ? null : architecture.Name;
+        var ours = new List<double>();
+        var theirs = new List<double>();
+        using var network = architecture.Build(2, size, loadPretrained: false);
+        network.Module.eval();
+        using var x = torch.randn(1, 3, size, size);
+        for (var round = 0; round < rounds; round++)
         {
-            var theirs = 1000.0 / p.GetProperty("infer_img_s").GetDouble();
-            ratios.Add(theirs / ours);
-            Console.WriteLine($"  {architecture.Name,-20} {size,5} {ours,9:0.0} {theirs,11:0.0} {theirs / ours,7:0.00}");
+            using (inference_mode())
+            {
+                using (NewDisposeScope())
+                {
+                    network.Logits(x);
+                }
+
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < runs; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    network.Logits(x);
+                }
+
+                ours.Add(clock.Elapsed.TotalMilliseconds / runs);
+            }
+
+            var py = torchName is null
+                ? null
+                : reference?.Run("throughput", "--arch", torchName, "--size", $"{size}", "--batch", "1", "--steps", $"{runs}", "--threads", $"{threads}");
+            if (py is { } p)
+            {
+                theirs.Add(1000.0 / p.GetProperty("infer_img_s").GetDouble());
+            }
+        }
+
+        var our = Median(ours);
+        if (theirs.Count > 0)
+        {
+            var their = Median(theirs);
+            ratios.Add(their / our);
+            Console.WriteLine($"  {architecture.Name,-20} {size,5} {our,9:0.0} {their,11:0.0} {their / our,7:0.00}");
         }
         else
         {
-            Console.WriteLine($"  {architecture.Name,-20} {size,5} {ours,9:0.0} {"n/a",11} {"",7}");
+            Console.WriteLine($"  {architecture.Name,-20} {size,5} {our,9:0.0} {"n/a",11} {"",7}");
         }
     }
 
     if (ratios.Count > 0)
     {
-        Console.WriteLine($"  ratio = pytorch latency / ours (>= 1 means we are faster): min {ratios.Min():0.00}, median {ratios.Order().ElementAt(ratios.Count / 2):0.00}, {ratios.Count(r => r >= 0.9)} of {ratios.Count} at or above 0.9");
+        Console.WriteLine($"  ratio = pytorch latency / ours (>= 1 means we are faster): min {ratios.Min():0.00}, median {Median(ratios):0.00}, {ratios.Count(r => r >= 0.9)} of {ratios.Count} at or above 0.9; load: {Load()}");
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 }
+
+// The machine's load averages (1, 5, 15 minutes), printed with each measurement: the cores may be shared.
+static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
 static async Task Predict(string masks, string? artifactPath)
 {

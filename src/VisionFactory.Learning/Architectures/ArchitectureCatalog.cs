@@ -42,9 +42,9 @@ public sealed class ArchitectureCatalog
         // build only 6 blocks in the third stage (torchvision: 23), so those two are assembled from ResNet101 here;
         // its GoogLeNet has no auxiliary heads (torchvision's aux_logits=False layout).
         yield return new ZooArchitecture("alexnet", "AlexNet", "AlexNet (2012): five convolutions, three dense layers", "classifier.6", n => models.alexnet(n), minImageSize: 63);
-        yield return new ZooArchitecture("googlenet", "GoogLeNet", "GoogLeNet / Inception v1 (without the auxiliary training heads)", "fc", n => models.googlenet(n), minImageSize: 64);
+        yield return new ZooArchitecture("googlenet", "GoogLeNet", "GoogLeNet / Inception v1 (without the auxiliary training heads)", "fc", n => models.googlenet(n), minImageSize: 64, channelsLastInference: true);
         yield return new ZooArchitecture("inception_v3", "Inception", "Inception v3 with an auxiliary head for training", "fc", n => models.inception_v3(n), defaultImageSize: 299, minImageSize: 75);
-        yield return new ZooArchitecture("mobilenet_v2", "MobileNet", "MobileNet v2: inverted residuals with linear bottlenecks", "classifier.1", n => models.mobilenet_v2(n));
+        yield return new ZooArchitecture("mobilenet_v2", "MobileNet", "MobileNet v2: inverted residuals with linear bottlenecks", "classifier.1", n => models.mobilenet_v2(n), channelsLastInference: true);
         foreach (var (name, create) in new (string, Func<int, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>)[]
         {
             ("resnet18", n => models.resnet18(n)), ("resnet34", n => models.resnet34(n)), ("resnet50", n => models.resnet50(n)),
@@ -73,31 +73,31 @@ public sealed class ArchitectureCatalog
     // Written in this project with torchvision's parameter names (TorchVision for .NET lacks them).
     private static IEnumerable<ArchitectureDefinition> ProjectWritten()
     {
-        yield return new ZooArchitecture("densenet121", "DenseNet", "DenseNet-121, growth rate 32", DenseNet.HeadPath, DenseNet.Densenet121);
-        yield return new ZooArchitecture("densenet161", "DenseNet", "DenseNet-161, growth rate 48", DenseNet.HeadPath, DenseNet.Densenet161);
-        yield return new ZooArchitecture("densenet169", "DenseNet", "DenseNet-169, growth rate 32", DenseNet.HeadPath, DenseNet.Densenet169);
-        yield return new ZooArchitecture("densenet201", "DenseNet", "DenseNet-201, growth rate 32", DenseNet.HeadPath, DenseNet.Densenet201);
-        yield return new ZooArchitecture("squeezenet1_0", "SqueezeNet", "SqueezeNet 1.0: AlexNet accuracy with 50x fewer parameters", SqueezeNet.HeadPath, SqueezeNet.Squeezenet1_0, headIsLinear: false);
-        yield return new ZooArchitecture("squeezenet1_1", "SqueezeNet", "SqueezeNet 1.1: 2.4x less computation than 1.0", SqueezeNet.HeadPath, SqueezeNet.Squeezenet1_1, headIsLinear: false);
-        yield return new ZooArchitecture("shufflenet_v2_x0_5", "ShuffleNet", "ShuffleNet v2, 0.5x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X0_5);
-        yield return new ZooArchitecture("shufflenet_v2_x1_0", "ShuffleNet", "ShuffleNet v2, 1.0x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X1_0);
-        yield return new ZooArchitecture("shufflenet_v2_x1_5", "ShuffleNet", "ShuffleNet v2, 1.5x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X1_5);
-        yield return new ZooArchitecture("shufflenet_v2_x2_0", "ShuffleNet", "ShuffleNet v2, 2.0x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X2_0);
-        yield return new ZooArchitecture("mnasnet0_5", "MnasNet", "MnasNet, depth multiplier 0.5", MnasNet.HeadPath, MnasNet.Mnasnet0_5);
-        yield return new ZooArchitecture("mnasnet0_75", "MnasNet", "MnasNet, depth multiplier 0.75", MnasNet.HeadPath, MnasNet.Mnasnet0_75);
-        yield return new ZooArchitecture("mnasnet1_0", "MnasNet", "MnasNet, depth multiplier 1.0", MnasNet.HeadPath, MnasNet.Mnasnet1_0);
-        yield return new ZooArchitecture("mnasnet1_3", "MnasNet", "MnasNet, depth multiplier 1.3", MnasNet.HeadPath, MnasNet.Mnasnet1_3);
-        yield return new ZooArchitecture("efficientnet_b0", "EfficientNet", "EfficientNet-B0", EfficientNet.HeadPath, EfficientNet.EfficientnetB0);
-        yield return new ZooArchitecture("efficientnet_b1", "EfficientNet", "EfficientNet-B1", EfficientNet.HeadPath, EfficientNet.EfficientnetB1, defaultImageSize: 240);
-        yield return new ZooArchitecture("efficientnet_b2", "EfficientNet", "EfficientNet-B2", EfficientNet.HeadPath, EfficientNet.EfficientnetB2, defaultImageSize: 260);
-        yield return new ZooArchitecture("efficientnet_b3", "EfficientNet", "EfficientNet-B3", EfficientNet.HeadPath, EfficientNet.EfficientnetB3, defaultImageSize: 300);
+        yield return new ZooArchitecture("densenet121", "DenseNet", "DenseNet-121, growth rate 32", DenseNet.HeadPath, DenseNet.Densenet121, channelsLastInference: true);
+        yield return new ZooArchitecture("densenet161", "DenseNet", "DenseNet-161, growth rate 48", DenseNet.HeadPath, DenseNet.Densenet161, channelsLastInference: true);
+        yield return new ZooArchitecture("densenet169", "DenseNet", "DenseNet-169, growth rate 32", DenseNet.HeadPath, DenseNet.Densenet169, channelsLastInference: true);
+        yield return new ZooArchitecture("densenet201", "DenseNet", "DenseNet-201, growth rate 32", DenseNet.HeadPath, DenseNet.Densenet201, channelsLastInference: true);
+        yield return new ZooArchitecture("squeezenet1_0", "SqueezeNet", "SqueezeNet 1.0: AlexNet accuracy with 50x fewer parameters", SqueezeNet.HeadPath, SqueezeNet.Squeezenet1_0, headIsLinear: false, channelsLastInference: true);
+        yield return new ZooArchitecture("squeezenet1_1", "SqueezeNet", "SqueezeNet 1.1: 2.4x less computation than 1.0", SqueezeNet.HeadPath, SqueezeNet.Squeezenet1_1, headIsLinear: false, channelsLastInference: true);
+        yield return new ZooArchitecture("shufflenet_v2_x0_5", "ShuffleNet", "ShuffleNet v2, 0.5x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X0_5, channelsLastInference: true);
+        yield return new ZooArchitecture("shufflenet_v2_x1_0", "ShuffleNet", "ShuffleNet v2, 1.0x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X1_0, channelsLastInference: true);
+        yield return new ZooArchitecture("shufflenet_v2_x1_5", "ShuffleNet", "ShuffleNet v2, 1.5x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X1_5, channelsLastInference: true);
+        yield return new ZooArchitecture("shufflenet_v2_x2_0", "ShuffleNet", "ShuffleNet v2, 2.0x width", ShuffleNetV2.HeadPath, ShuffleNetV2.ShufflenetV2X2_0, channelsLastInference: true);
+        yield return new ZooArchitecture("mnasnet0_5", "MnasNet", "MnasNet, depth multiplier 0.5", MnasNet.HeadPath, MnasNet.Mnasnet0_5, channelsLastInference: true);
+        yield return new ZooArchitecture("mnasnet0_75", "MnasNet", "MnasNet, depth multiplier 0.75", MnasNet.HeadPath, MnasNet.Mnasnet0_75, channelsLastInference: true);
+        yield return new ZooArchitecture("mnasnet1_0", "MnasNet", "MnasNet, depth multiplier 1.0", MnasNet.HeadPath, MnasNet.Mnasnet1_0, channelsLastInference: true);
+        yield return new ZooArchitecture("mnasnet1_3", "MnasNet", "MnasNet, depth multiplier 1.3", MnasNet.HeadPath, MnasNet.Mnasnet1_3, channelsLastInference: true);
+        yield return new ZooArchitecture("efficientnet_b0", "EfficientNet", "EfficientNet-B0", EfficientNet.HeadPath, EfficientNet.EfficientnetB0, channelsLastInference: true);
+        yield return new ZooArchitecture("efficientnet_b1", "EfficientNet", "EfficientNet-B1", EfficientNet.HeadPath, EfficientNet.EfficientnetB1, defaultImageSize: 240, channelsLastInference: true);
+        yield return new ZooArchitecture("efficientnet_b2", "EfficientNet", "EfficientNet-B2", EfficientNet.HeadPath, EfficientNet.EfficientnetB2, defaultImageSize: 260, channelsLastInference: true);
+        yield return new ZooArchitecture("efficientnet_b3", "EfficientNet", "EfficientNet-B3", EfficientNet.HeadPath, EfficientNet.EfficientnetB3, defaultImageSize: 300, channelsLastInference: true);
         yield return new ZooArchitecture("regnet_y_400mf", "RegNet", "RegNetY-400MF (with squeeze-excitation)", RegNet.HeadPath, RegNet.RegnetY400mf);
         yield return new ZooArchitecture("regnet_y_800mf", "RegNet", "RegNetY-800MF (with squeeze-excitation)", RegNet.HeadPath, RegNet.RegnetY800mf);
         yield return new ZooArchitecture("regnet_x_400mf", "RegNet", "RegNetX-400MF", RegNet.HeadPath, RegNet.RegnetX400mf);
         yield return new ZooArchitecture("regnet_x_800mf", "RegNet", "RegNetX-800MF", RegNet.HeadPath, RegNet.RegnetX800mf);
-        yield return new ZooArchitecture("convnext_tiny", "ConvNeXt", "ConvNeXt-Tiny", ConvNeXt.HeadPath, ConvNeXt.ConvnextTiny);
-        yield return new ZooArchitecture("mobilenet_v3_small", "MobileNet", "MobileNet v3 small", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Small);
-        yield return new ZooArchitecture("mobilenet_v3_large", "MobileNet", "MobileNet v3 large", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Large);
+        yield return new ZooArchitecture("convnext_tiny", "ConvNeXt", "ConvNeXt-Tiny", ConvNeXt.HeadPath, ConvNeXt.ConvnextTiny, channelsLastInference: true);
+        yield return new ZooArchitecture("mobilenet_v3_small", "MobileNet", "MobileNet v3 small", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Small, channelsLastInference: true);
+        yield return new ZooArchitecture("mobilenet_v3_large", "MobileNet", "MobileNet v3 large", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Large, channelsLastInference: true);
         yield return new ZooArchitecture("small_cnn", "Small CNN", "Five convolutions for tiny images (32 px and up); trains fast from scratch", SmallCnn.HeadPath, SmallCnn.Create, defaultImageSize: 32, minImageSize: 8);
     }
 

@@ -32,6 +32,13 @@ public abstract class ArchitectureDefinition
     /// </summary>
     public virtual bool HeadIsLinear => true;
 
+    /// <summary>
+    /// True when the network evaluates faster on channels-last input (<see cref="MemoryLayout"/>) with libtorch's
+    /// CPU kernels: measured per family with <c>bench/VisionFactory.Bench -- zoo</c> (depthwise, grouped and
+    /// concatenating networks gain; plain ResNets at batch 1 lose).
+    /// </summary>
+    public virtual bool ChannelsLastInference => false;
+
     /// <summary>A fresh module with <paramref name="classes"/> outputs and torchvision's initialisation.</summary>
     public abstract nn.Module<Tensor, Tensor> CreateModule(int classes);
 
@@ -53,6 +60,7 @@ public abstract class ArchitectureDefinition
             return new ClassifierNetwork(Name, module, HeadPath, imageSize, CreateInputTransform(imageSize))
             {
                 BackboneKey = bundled ? Name : null,
+                ChannelsLastInference = ChannelsLastInference,
             };
         }
         catch
@@ -79,7 +87,8 @@ public sealed class ZooArchitecture(
     Func<int, nn.Module<Tensor, Tensor>> create,
     int defaultImageSize = 224,
     int minImageSize = 32,
-    bool headIsLinear = true) : ArchitectureDefinition
+    bool headIsLinear = true,
+    bool channelsLastInference = false) : ArchitectureDefinition
 {
     public override string Name => name;
 
@@ -96,6 +105,8 @@ public sealed class ZooArchitecture(
     public override string HeadPath => headPath;
 
     public override bool HeadIsLinear => headIsLinear;
+
+    public override bool ChannelsLastInference => channelsLastInference;
 
     public override nn.Module<Tensor, Tensor> CreateModule(int classes)
     {

@@ -86,8 +86,9 @@ public static class ArchitectureProfiler
         ArgumentNullException.ThrowIfNull(architecture);
         Native.TorchNativeLibrary.EnsureLoaded();
         torch.set_num_threads(threads);
-        using var module = architecture.CreateModule(1000);
-        module.eval();
+        // The product's inference path: the built network (with its layout choice) in evaluation mode.
+        using var network = architecture.Build(1000, architecture.DefaultImageSize, loadPretrained: false);
+        network.Module.eval();
         using var input = randn(1, 3, architecture.DefaultImageSize, architecture.DefaultImageSize);
         using var _ = inference_mode();
         var times = new List<double>();
@@ -97,7 +98,7 @@ public static class ArchitectureProfiler
             var clock = Stopwatch.StartNew();
             using (NewDisposeScope())
             {
-                module.call(input);
+                network.Logits(input);
             }
 
             if (i >= 2)

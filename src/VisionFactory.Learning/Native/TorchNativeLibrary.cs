@@ -70,6 +70,8 @@ public static class TorchNativeLibrary
 
     private static TorchNativeLoadReport Load()
     {
+        // Before libtorch (and with it OpenMP) is loaded: OpenMP reads its settings once, at load time.
+        OpenMpWaitPolicy.Apply();
         if (!OperatingSystem.IsLinux())
             return new TorchNativeLoadReport(TorchNativeLoadOutcome.NotLinux, null, null, []);
 

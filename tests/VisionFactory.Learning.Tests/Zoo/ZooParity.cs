@@ -30,7 +30,10 @@ public static class ZooParity
     }
 
     /// <summary>Checks names and shapes, fills the module by the formula, and returns max |ours - torch| / max |torch| of the logits.</summary>
-    public static double Check(string arch, nn.Module<Tensor, Tensor> module)
+    /// <param name="arch">The architecture's name (its golden file).</param>
+    /// <param name="module">The module to fill and run.</param>
+    /// <param name="forward">How to run it (default: <c>module.call</c>), e.g. through <c>ClassifierNetwork.Logits</c>.</param>
+    public static double Check(string arch, nn.Module<Tensor, Tensor> module, Func<Tensor, Tensor>? forward = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         TorchNativeLibrary.EnsureLoaded();
@@ -58,7 +61,7 @@ public static class ZooParity
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var input = ZooParityWeights.Fill("input", [2, 3, golden.InputSize, golden.InputSize]);
-        var logits = module.call(input).contiguous();
+        var logits = (forward ?? module.call)(input).contiguous();
         Assert.Equal([2L, golden.NumClasses], logits.shape);
         return Golden.RelativeDifference(logits.data<float>().ToArray(), golden.Logits);
     }
