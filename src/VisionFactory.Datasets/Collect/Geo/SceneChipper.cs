@@ -178,28 +178,15 @@ public sealed class SceneChipper
         }
     }
 
-    private static void MapIntegers(ReadOnlySpan<byte> samples, int source, int spp, int count, Channel channel, byte[] rgb, byte[] empty, int target, int c)
+    // One body for 8- and 16-bit samples: the JIT specialises it per sample type, so the loop stays as tight as a copy.
+    private static void MapIntegers<T>(ReadOnlySpan<T> samples, int source, int spp, int count, Channel channel, byte[] rgb, byte[] empty, int target, int c)
+        where T : unmanaged, System.Numerics.IBinaryInteger<T>
     {
         var table = channel.Table!;
         var noData = channel.IntegerNoData;
         for (var i = 0; i < count; i++)
         {
-            int value = samples[source + (i * spp)];
-            rgb[((target + i) * 3) + c] = table[value];
-            if (value == noData)
-            {
-                empty[target + i]++;
-            }
-        }
-    }
-
-    private static void MapIntegers(ReadOnlySpan<ushort> samples, int source, int spp, int count, Channel channel, byte[] rgb, byte[] empty, int target, int c)
-    {
-        var table = channel.Table!;
-        var noData = channel.IntegerNoData;
-        for (var i = 0; i < count; i++)
-        {
-            int value = samples[source + (i * spp)];
+            var value = int.CreateTruncating(samples[source + (i * spp)]);
             rgb[((target + i) * 3) + c] = table[value];
             if (value == noData)
             {
