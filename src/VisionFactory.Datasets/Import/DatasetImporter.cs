@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using VisionFactory.Datasets.Catalog;
+using VisionFactory.Datasets.Review;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Imaging.Quality;
-using VisionFactory.Datasets.Review;
 using VisionFactory.Imaging.Thumbnails;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
@@ -73,10 +74,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
         var previous = dataset is null
             ? null
-            : await db.DatasetVersions.Include(v => v.Items)
-                .Where(v => v.DatasetId == dataset.Id)
-                .OrderByDescending(v => v.Number)
-                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            : await new DatasetCatalog(db).GetVersionAsync(datasetName, null, withItems: true, cancellationToken).ConfigureAwait(false);
 
         var added = new ConcurrentBag<string>();
         try

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using VisionFactory.Datasets.Catalog;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Factory.Training;
@@ -47,8 +48,7 @@ public sealed class ModelService(
             return stored;
         }
 
-        var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Items)
-            .SingleAsync(v => v.Id == model.DatasetVersionId, cancellationToken).ConfigureAwait(false);
+        var version = await new DatasetCatalog(db).GetVersionAsync(model.DatasetVersionId, cancellationToken).ConfigureAwait(false);
         var data = TrainingService.DataOf(version);
         using var network = Load(model);
         var report = await Task.Run(
