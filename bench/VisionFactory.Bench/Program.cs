@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|layout|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
@@ -23,7 +23,7 @@ var reference = PyTorchReference.Find();
 var masks = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "datasets", "masks"));
 Console.WriteLine($"VisionFactory benchmarks on {Environment.ProcessorCount} cores; reference: {(reference is null ? "PyTorch not installed" : "Debian PyTorch")}");
 TorchNativeLibrary.EnsureLoaded();
-Console.WriteLine($"ours: OpenMP wait policy {OpenMpWaitPolicy.Current() ?? "default"} (set by TorchNativeLibrary.EnsureLoaded unless chosen); load averages {Load()}");
+Console.WriteLine($"ours: OpenMP wait policy {OpenMpWaitPolicy.Current() ?? "default"}, spin {OpenMpWaitPolicy.Spin() ?? "default"} (set by TorchNativeLibrary.EnsureLoaded unless chosen); load averages {Load()}");
 
 if (which is "throughput" or "all")
 {
@@ -47,6 +47,12 @@ if (which is "zoo" or "all")
     var names = which == "zoo" && args.Length > 1 && args[1] != "all" ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
     var rounds = which == "zoo" && args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
     ZooLatency(reference, names, rounds);
+}
+
+if (which is "layout")
+{
+    // layout NAME,NAME [ROUNDS]: default layout against channels-last, in evaluation and training.
+    LayoutBench.Run(args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : ["resnet18", "mobilenet_v2"], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1);
 }
 
 if (which is "explain" or "all")
@@ -147,23 +153,25 @@ static void Throughput(PyTorchReference? reference)
     }
 }
 
+// Our training step and batched forward through the product's path (ClassifierNetwork.Logits, which gives each pass
+// the memory layout its architecture runs fastest in), on torchvision's ResNet-18 layout as the reference builds it.
 static (double Train, double Infer) OurThroughput(int size, int batch, int steps, int threads)
 {
     torch.set_num_threads(threads);
     torch.manual_seed(0);
-    using var net = new ResNet(2, [2, 2, 2, 2]);
+    using var network = VisionFactory.Learning.Architectures.ArchitectureCatalog.Default.Get("resnet18").Build(2, size, loadPretrained: false);
     using var x = torch.randn(batch, 3, size, size);
     using var y = torch.randint(0, 2, [batch], dtype: ScalarType.Int64);
-    using var optimizer = optim.SGD(net.parameters(), 0.01, momentum: 0.9);
+    using var optimizer = optim.SGD(network.Module.parameters(), 0.01, momentum: 0.9);
     void Step()
     {
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
-        nn.functional.cross_entropy(net.call(x), y).backward();
+        nn.functional.cross_entropy(network.Logits(x), y).backward();
         optimizer.step();
     }
 
-    net.train();
+    network.Module.train();
     Step();
     Step();
     var clock = Stopwatch.StartNew();
@@ -173,19 +181,19 @@ static (double Train, double Infer) OurThroughput(int size, int batch, int steps
     }
 
     var train = steps * batch / clock.Elapsed.TotalSeconds;
-    net.eval();
+    network.Module.eval();
     using (inference_mode())
     {
         using (NewDisposeScope())
         {
-            net.call(x);
+            network.Logits(x);
         }
 
         clock.Restart();
         for (var i = 0; i < steps; i++)
         {
             using var scope = NewDisposeScope();
-            net.call(x);
+            network.Logits(x);
         }
     }
 

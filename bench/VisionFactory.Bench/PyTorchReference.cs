@@ -20,6 +20,13 @@ public sealed class PyTorchReference(string script)
     public JsonElement? Run(params string[] args)
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+
+        // PyTorch runs with OpenMP's own defaults, whatever this process was started with to try other settings.
+        foreach (var variable in new[] { "OMP_WAIT_POLICY", "GOMP_SPINCOUNT" })
+        {
+            start.Environment.Remove(variable);
+        }
+
         start.ArgumentList.Add(script);
         foreach (var a in args)
         {

@@ -285,7 +285,7 @@ public abstract partial class ImportSource : IDisposable
 
         public override IReadOnlyList<string> ClassFolders { get; }
 
-        public override async Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken)
+        public override Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken)
         {
             if (file.Length > maxBytes)
             {
@@ -296,7 +296,7 @@ public abstract partial class ImportSource : IDisposable
             if (file.Length == 0)
             {
                 // Never opened: an empty regular file has nothing to read, and a named pipe would block the import.
-                return [];
+                return Task.FromResult(Array.Empty<byte>());
             }
 
             if (new FileInfo(full).LinkTarget is not null)
@@ -304,7 +304,10 @@ public abstract partial class ImportSource : IDisposable
                 throw new IOException("it became a symbolic link during the import; links are not followed");
             }
 
-            return await File.ReadAllBytesAsync(full, cancellationToken).ConfigureAwait(false);
+            // Read in place: the import's workers already run in parallel, and on Linux an asynchronous file read is a
+            // blocking read handed to another pool thread, which only adds a hand-over per image.
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(File.ReadAllBytes(full));
         }
     }
 

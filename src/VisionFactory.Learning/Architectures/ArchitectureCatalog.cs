@@ -66,7 +66,7 @@ public sealed class ArchitectureCatalog
         })
         {
             var depth = name[3..5];
-            yield return new ZooArchitecture(name, "VGG", $"VGG-{depth}{(name.EndsWith("_bn", StringComparison.Ordinal) ? " with batch norm" : "")}", "classifier.6", create);
+            yield return new ZooArchitecture(name, "VGG", $"VGG-{depth}{(name.EndsWith("_bn", StringComparison.Ordinal) ? " with batch norm" : "")}", "classifier.6", create, channelsLastInference: true);
         }
     }
 
@@ -95,7 +95,7 @@ public sealed class ArchitectureCatalog
         yield return new ZooArchitecture("regnet_y_800mf", "RegNet", "RegNetY-800MF (with squeeze-excitation)", RegNet.HeadPath, RegNet.RegnetY800mf);
         yield return new ZooArchitecture("regnet_x_400mf", "RegNet", "RegNetX-400MF", RegNet.HeadPath, RegNet.RegnetX400mf);
         yield return new ZooArchitecture("regnet_x_800mf", "RegNet", "RegNetX-800MF", RegNet.HeadPath, RegNet.RegnetX800mf);
-        yield return new ZooArchitecture("convnext_tiny", "ConvNeXt", "ConvNeXt-Tiny", ConvNeXt.HeadPath, ConvNeXt.ConvnextTiny, channelsLastInference: true);
+        yield return new ZooArchitecture("convnext_tiny", "ConvNeXt", "ConvNeXt-Tiny", ConvNeXt.HeadPath, ConvNeXt.ConvnextTiny, channelsLastInference: true, channelsLastTraining: false);
         yield return new ZooArchitecture("mobilenet_v3_small", "MobileNet", "MobileNet v3 small", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Small, channelsLastInference: true);
         yield return new ZooArchitecture("mobilenet_v3_large", "MobileNet", "MobileNet v3 large", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Large, channelsLastInference: true);
         yield return new ZooArchitecture("small_cnn", "Small CNN", "Five convolutions for tiny images (32 px and up); trains fast from scratch", SmallCnn.HeadPath, SmallCnn.Create, defaultImageSize: 32, minImageSize: 8);

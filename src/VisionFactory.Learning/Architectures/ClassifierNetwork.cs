@@ -52,10 +52,14 @@ public sealed class ClassifierNetwork : IDisposable
     public InputTransform Input { get; private set; }
 
     /// <summary>
-    /// True when the network runs faster on channels-last input in evaluation (<see cref="MemoryLayout"/>): its
-    /// forward passes outside training then get their input in that layout. Training keeps the default layout.
+    /// True when the network classifies a single image faster from channels-last input (<see cref="MemoryLayout"/>):
+    /// its one-image forward passes outside training then get their input in that layout. Batches of several images
+    /// are always evaluated channels-last, which every architecture measured runs at least as fast.
     /// </summary>
     public bool ChannelsLastInference { get; init; }
+
+    /// <summary>True when the network trains faster on channels-last input: its training batches then come in that layout.</summary>
+    public bool ChannelsLastTraining { get; init; }
 
     /// <summary>Swaps the input preparation, e.g. for the one stored in a trained artifact.</summary>
     public void ReplaceInput(InputTransform input)
@@ -115,11 +119,15 @@ public sealed class ClassifierNetwork : IDisposable
         parameters[HeadPath + ".bias"].copy_(bias);
     }
 
-    // The input in the layout the network runs fastest in; in the caller's dispose scope.
+    // The input in the layout the network runs fastest in; in the caller's dispose scope. The figures behind each
+    // choice: bench/VisionFactory.Bench -- layout.
     private Tensor Prepared(Tensor normalised)
     {
         ArgumentNullException.ThrowIfNull(normalised);
-        return ChannelsLastInference && !Module.training && normalised.dim() == 4 ? MemoryLayout.ToChannelsLast(normalised) : normalised;
+        if (normalised.dim() != 4)
+            return normalised;
+        var channelsLast = Module.training ? ChannelsLastTraining : normalised.shape[0] > 1 || ChannelsLastInference;
+        return channelsLast ? MemoryLayout.ToChannelsLast(normalised) : normalised;
     }
 
     public void Dispose()

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using TorchSharp;
+using VisionFactory.Learning.Architectures;
+using static TorchSharp.torch;
+
+namespace VisionFactory.Bench;
+
+/// <summary>
+/// <c>layout NAME,NAME [ROUNDS]</c>: each architecture's forward in evaluation at batch 1 and 16, and its training
+/// step at batch 16, with the input in the default layout and channels-last, in alternating rounds (median). The
+/// figures behind each architecture's layout choices in <see cref="ArchitectureDefinition"/>.
+/// </summary>
+internal static class LayoutBench
+{
+    public static void Run(IReadOnlyList<string> names, int rounds)
+    {
+        const int threads = 2, trainBatch = 16, trainSteps = 3, inferRuns = 10;
+        torch.set_num_threads(threads);
+        Console.WriteLine();
+        Console.WriteLine($"## Memory layout: ms per forward (evaluation) and per training step, default layout (NCHW) against channels-last (CL), {threads} threads, {rounds} alternating round(s), median");
+        Console.WriteLine($"  {"architecture",-20} {"eval b1 NCHW",13} {"CL",7} {"eval b16 NCHW",14} {"CL",7} {"train b16 NCHW",15} {"CL",7}");
+        foreach (var name in names)
+        {
+            var architecture = ArchitectureCatalog.Default.Get(name);
+            var size = architecture.DefaultImageSize;
+            using var network = architecture.Build(2, size, loadPretrained: false);
+            var times = new Dictionary<string, List<double>>();
+            void Add(string key, double ms) => (times.TryGetValue(key, out var l) ? l : times[key] = []).Add(ms);
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var channelsLast in new[] { false, true })
+                {
+                    var tag = channelsLast ? "cl" : "nchw";
+                    network.Module.eval();
+                    foreach (var batch in new[] { 1, trainBatch })
+                    {
+                        using (inference_mode())
+                        using (var scope = NewDisposeScope())
+                        {
+                            var x = Input(batch, size, channelsLast);
+                            network.Module.call(x).Dispose();
+                            var clock = Stopwatch.StartNew();
+                            var runs = batch == 1 ? inferRuns : 3;
+                            for (var i = 0; i < runs; i++)
+                            {
+                                using var step = NewDisposeScope();
+                                network.Module.call(x);
+                            }
+
+                            Add($"eval{batch}-{tag}", clock.Elapsed.TotalMilliseconds / runs);
+                        }
+                    }
+
+                    network.Module.train();
+                    using var optimizer = optim.SGD(network.Module.parameters(), 0.001, momentum: 0.9);
+                    using (var scope = NewDisposeScope())
+                    {
+                        var x = Input(trainBatch, size, channelsLast);
+                        var y = torch.randint(0, 2, [trainBatch], dtype: ScalarType.Int64);
+                        void Step()
+                        {
+                            using var step = NewDisposeScope();
+                            optimizer.zero_grad();
+                            nn.functional.cross_entropy(network.Module.call(x), y).backward();
+                            optimizer.step();
+                        }
+
+                        Step();
+                        var clock = Stopwatch.StartNew();
+                        for (var i = 0; i < trainSteps; i++)
+                        {
+                            Step();
+                        }
+
+                        Add($"train-{tag}", clock.Elapsed.TotalMilliseconds / trainSteps);
+                    }
+                }
+            }
+
+            double M(string key)
+            {
+                var sorted = times[key].Order().ToArray();
+                return sorted[sorted.Length / 2];
+            }
+
+            Console.WriteLine($"  {name,-20} {M("eval1-nchw"),13:0.0} {M("eval1-cl"),7:0.0} {M("eval16-nchw"),14:0.0} {M("eval16-cl"),7:0.0} {M("train-nchw"),15:0.0} {M("train-cl"),7:0.0}");
+        }
+    }
+
+    private static Tensor Input(int batch, int size, bool channelsLast)
+    {
+        var x = torch.randn(batch, 3, size, size);
+        return channelsLast ? MemoryLayout.ToChannelsLast(x) : x;
+    }
+}
