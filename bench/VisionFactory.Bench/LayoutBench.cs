@@ -6,13 +6,13 @@ using static TorchSharp.torch;
 namespace VisionFactory.Bench;
 
 /// <summary>
-/// <c>layout NAME,NAME [ROUNDS]</c>: each architecture's forward in evaluation at batch 1 and 16, and its training
+/// <c>layout NAME,NAME [ROUNDS] [eval]</c>: each architecture's forward in evaluation at batch 1 and 16, and its training
 /// step at batch 16, with the input in the default layout and channels-last, in alternating rounds (median). The
 /// figures behind each architecture's layout choices in <see cref="ArchitectureDefinition"/>.
 /// </summary>
 internal static class LayoutBench
 {
-    public static void Run(IReadOnlyList<string> names, int rounds)
+    public static void Run(IReadOnlyList<string> names, int rounds, bool evaluationOnly)
     {
         const int threads = 2, trainBatch = 16, trainSteps = 3, inferRuns = 10;
         torch.set_num_threads(threads);
@@ -51,6 +51,11 @@ internal static class LayoutBench
                         }
                     }
 
+                    if (evaluationOnly)
+                    {
+                        continue;
+                    }
+
                     network.Module.train();
                     using var optimizer = optim.SGD(network.Module.parameters(), 0.001, momentum: 0.9);
                     using (var scope = NewDisposeScope())
@@ -83,7 +88,8 @@ internal static class LayoutBench
                 return sorted[sorted.Length / 2];
             }
 
-            Console.WriteLine($"  {name,-20} {M("eval1-nchw"),13:0.0} {M("eval1-cl"),7:0.0} {M("eval16-nchw"),14:0.0} {M("eval16-cl"),7:0.0} {M("train-nchw"),15:0.0} {M("train-cl"),7:0.0}");
+            var training = evaluationOnly ? $"{"-",15} {"-",7}" : $"{M("train-nchw"),15:0.0} {M("train-cl"),7:0.0}";
+            Console.WriteLine($"  {name,-20} {M("eval1-nchw"),13:0.0} {M("eval1-cl"),7:0.0} {M("eval16-nchw"),14:0.0} {M("eval16-cl"),7:0.0} {training}");
         }
     }
 

@@ -51,8 +51,11 @@ if (which is "zoo" or "all")
 
 if (which is "layout")
 {
-    // layout NAME,NAME [ROUNDS]: default layout against channels-last, in evaluation and training.
-    LayoutBench.Run(args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : ["resnet18", "mobilenet_v2"], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1);
+    // layout NAME,NAME [ROUNDS] [eval]: default layout against channels-last, in evaluation (and training unless "eval").
+    LayoutBench.Run(
+        args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : ["resnet18", "mobilenet_v2"],
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1,
+        evaluationOnly: args.Length > 3 && args[3] == "eval");
 }
 
 if (which is "explain" or "all")
@@ -327,6 +330,14 @@ static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names,
             var py = torchName is null
                 ? null
                 : reference?.Run("throughput", "--arch", torchName, "--size", $"{size}", "--batch", "1", "--steps", $"{runs}", "--threads", $"{threads}");
+            if (py is null && torchName is not null && reference is not null)
+            {
+                // The shared script trains before it evaluates, which GoogLeNet's and Inception's auxiliary outputs
+                // break; ours only evaluates, the same way.
+                Console.WriteLine("  (measured with bench/VisionFactory.Bench/pytorch_inference.py: evaluation only)");
+                py = new PyTorchReference(Path.Combine(Repository.Root, "bench", "VisionFactory.Bench", "pytorch_inference.py"))
+                    .Run("--arch", torchName, "--size", $"{size}", "--batch", "1", "--steps", $"{runs}", "--threads", $"{threads}");
+            }
             if (py is { } p)
             {
                 theirs.Add(1000.0 / p.GetProperty("infer_img_s").GetDouble());

@@ -92,9 +92,11 @@ public sealed class ArchitectureCatalog
         yield return new ZooArchitecture("efficientnet_b2", "EfficientNet", "EfficientNet-B2", EfficientNet.HeadPath, EfficientNet.EfficientnetB2, defaultImageSize: 260, channelsLastInference: true);
         yield return new ZooArchitecture("efficientnet_b3", "EfficientNet", "EfficientNet-B3", EfficientNet.HeadPath, EfficientNet.EfficientnetB3, defaultImageSize: 300, channelsLastInference: true);
         yield return new ZooArchitecture("regnet_y_400mf", "RegNet", "RegNetY-400MF (with squeeze-excitation)", RegNet.HeadPath, RegNet.RegnetY400mf);
-        yield return new ZooArchitecture("regnet_y_800mf", "RegNet", "RegNetY-800MF (with squeeze-excitation)", RegNet.HeadPath, RegNet.RegnetY800mf);
+        // bench -- layout, 3 rounds: the 800MF RegNets classify one image faster channels-last (Y 18.9 against 25.3 ms,
+        // X 16.4 against 19.8 ms), RegNetX-400MF in the default layout (14.8 against 20.0 ms).
+        yield return new ZooArchitecture("regnet_y_800mf", "RegNet", "RegNetY-800MF (with squeeze-excitation)", RegNet.HeadPath, RegNet.RegnetY800mf, channelsLastInference: true);
         yield return new ZooArchitecture("regnet_x_400mf", "RegNet", "RegNetX-400MF", RegNet.HeadPath, RegNet.RegnetX400mf);
-        yield return new ZooArchitecture("regnet_x_800mf", "RegNet", "RegNetX-800MF", RegNet.HeadPath, RegNet.RegnetX800mf);
+        yield return new ZooArchitecture("regnet_x_800mf", "RegNet", "RegNetX-800MF", RegNet.HeadPath, RegNet.RegnetX800mf, channelsLastInference: true);
         yield return new ZooArchitecture("convnext_tiny", "ConvNeXt", "ConvNeXt-Tiny", ConvNeXt.HeadPath, ConvNeXt.ConvnextTiny, channelsLastInference: true, channelsLastTraining: false);
         yield return new ZooArchitecture("mobilenet_v3_small", "MobileNet", "MobileNet v3 small", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Small, channelsLastInference: true);
         yield return new ZooArchitecture("mobilenet_v3_large", "MobileNet", "MobileNet v3 large", MobileNetV3.HeadPath, MobileNetV3.MobilenetV3Large, channelsLastInference: true);
