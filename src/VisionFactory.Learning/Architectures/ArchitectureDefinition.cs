@@ -35,14 +35,15 @@ public abstract class ArchitectureDefinition
     /// <summary>
     /// True when the network classifies a single image faster from channels-last input (<see cref="MemoryLayout"/>)
     /// with libtorch's CPU kernels: measured per family with <c>bench/VisionFactory.Bench -- zoo</c> and
-    /// <c>-- layout</c> (depthwise, grouped, concatenating and VGG networks gain; ResNets and RegNets at batch 1 lose).
+    /// <c>-- layout</c> (depthwise, grouped, concatenating and VGG networks and the 800MF RegNets gain; ResNets and
+    /// RegNetX-400MF at batch 1 lose).
     /// Batches of several images are evaluated channels-last whatever this says.
     /// </summary>
     public virtual bool ChannelsLastInference => false;
 
     /// <summary>
     /// True when the network trains faster on channels-last input: at batch 16, <c>bench -- layout</c> measured
-    /// 13–35 % shorter steps for ResNet-18/50, MobileNet v2, DenseNet-121, EfficientNet-B0, VGG-11-BN, RegNet,
+    /// 9–35 % shorter steps for ResNet-18/50, MobileNet v2, DenseNet-121, EfficientNet-B0, VGG-11-BN, RegNet,
     /// SqueezeNet and ShuffleNet, and 9 % longer for ConvNeXt-Tiny (whose layer norms permute the layout back).
     /// </summary>
     public virtual bool ChannelsLastTraining => true;
