@@ -33,7 +33,9 @@ public sealed class LocalWebServer : IDisposable
     public void Dispose()
     {
         stop.Cancel();
-        listener.Stop();
+
+        // Close alone: on Linux, Stop followed by Close removes the prefix twice, and the second removal binds the port
+        // again to find its endpoint, failing with "Address already in use" when another test has taken the port since.
         listener.Close();
         try
         {
