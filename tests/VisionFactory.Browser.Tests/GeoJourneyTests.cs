@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
-using VisionFactory.Datasets.Collect.Geo;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Browser.Tests;
@@ -14,7 +12,7 @@ public sealed class GeoJourneyTests(BrowserFixture browser) : IClassFixture<Brow
     [Fact]
     public async Task ASceneOnTheServerIsCutIntoLabelledChipsFromTheGeoTab()
     {
-        var (scene, labels) = Write();
+        var (scene, labels) = SyntheticGeoTiff.WriteForestAndWater(temp.Path);
         var settings = new Dictionary<string, string> { ["Server__ImportRoots__0"] = temp.Path };
         using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", settings);
         var first = await server.Client.PostAsJsonAsync("/api/datasets/fields/import-jobs/geo", new { path = scene, labels_path = labels, label_property = "landuse" });
@@ -47,20 +45,4 @@ public sealed class GeoJourneyTests(BrowserFixture browser) : IClassFixture<Brow
     }
 
     public void Dispose() => temp.Dispose();
-
-    // A 512 px, four-band scene in UTM 32N (10 m pixels) and a GeoJSON (WGS 84) whose left half is forest, right half water.
-    private (string Scene, string Labels) Write()
-    {
-        var scene = temp.Combine("scene.tif");
-        SyntheticGeoTiff.Write(scene, new GeoTiffSpec(), (b, x, y) => (b + 1) * (((x * 7) + (y * 13)) % 1000));
-        var toWgs84 = GeoCrs.FromEpsg(32632).To(GeoCrs.Wgs84)!;
-        string Ring(double from, double to) => string.Join(",", new[] { (from, 100.0), (to, 100.0), (to, -5300.0), (from, -5300.0), (from, 100.0) }
-            .Select(p => toWgs84(500_000 + p.Item1, 5_000_000 + p.Item2))
-            .Select(p => string.Create(CultureInfo.InvariantCulture, $"[{p.X:R},{p.Y:R}]")));
-        string Feature(string label, double from, double to) =>
-            $$$"""{"type":"Feature","properties":{"landuse":"{{{label}}}"},"geometry":{"type":"Polygon","coordinates":[[{{{Ring(from, to)}}}]]}}""";
-        var labels = temp.Combine("labels.geojson");
-        File.WriteAllText(labels, $$"""{"type":"FeatureCollection","features":[{{Feature("forest", 0, 2560)}},{{Feature("water", 2560, 5120)}}]}""");
-        return (scene, labels);
-    }
 }

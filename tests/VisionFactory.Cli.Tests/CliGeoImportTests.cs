@@ -1,5 +1,3 @@
-using System.Globalization;
-using VisionFactory.Datasets.Collect.Geo;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Cli.Tests;
@@ -14,7 +12,7 @@ public sealed class CliGeoImportTests : IDisposable
     [Fact]
     public async Task ASceneWithPolygonLabelsImportsItsChipsAsANewVersion()
     {
-        var (scene, labels) = Write(cli.Scratch("geo"));
+        var (scene, labels) = SyntheticGeoTiff.WriteForestAndWater(cli.Scratch("geo"));
 
         var summary = await cli.RunJsonAsync("dataset", "import", "fields", scene, "--geo-labels", labels, "--label-property", "landuse",
             "--chip", "128", "--stride", "128", "--bands", "4,3,2", "--stretch", "2,98");
@@ -31,7 +29,7 @@ public sealed class CliGeoImportTests : IDisposable
     [Fact]
     public async Task ABandTheSceneLacksExitsWith2AndStoresNothing()
     {
-        var (scene, labels) = Write(cli.Scratch("geo"));
+        var (scene, labels) = SyntheticGeoTiff.WriteForestAndWater(cli.Scratch("geo"));
 
         var result = await cli.RunAsync("dataset", "import", "fields", scene, "--geo-labels", labels, "--label-property", "landuse", "--bands", "9,3,2");
         var noLabels = await cli.RunAsync("dataset", "import", "fields", scene);
@@ -42,21 +40,5 @@ public sealed class CliGeoImportTests : IDisposable
         Assert.Equal(2, noLabels.ExitCode);
         Assert.Contains("--geo-labels", noLabels.Error, StringComparison.Ordinal);
         Assert.Empty(list.GetProperty("datasets").EnumerateArray());
-    }
-
-    // A 512 px, four-band scene in UTM 32N (10 m pixels) and a GeoJSON (WGS 84) whose left half is forest, right half water.
-    private static (string Scene, string Labels) Write(string folder)
-    {
-        var scene = Path.Combine(folder, "scene.tif");
-        SyntheticGeoTiff.Write(scene, new GeoTiffSpec(), (b, x, y) => (b + 1) * (((x * 7) + (y * 13)) % 1000));
-        var toWgs84 = GeoCrs.FromEpsg(32632).To(GeoCrs.Wgs84)!;
-        string Ring(double from, double to) => string.Join(",", new[] { (from, 100.0), (to, 100.0), (to, -5300.0), (from, -5300.0), (from, 100.0) }
-            .Select(p => toWgs84(500_000 + p.Item1, 5_000_000 + p.Item2))
-            .Select(p => string.Create(CultureInfo.InvariantCulture, $"[{p.X:R},{p.Y:R}]")));
-        string Feature(string label, double from, double to) =>
-            $$$"""{"type":"Feature","properties":{"landuse":"{{{label}}}"},"geometry":{"type":"Polygon","coordinates":[[{{{Ring(from, to)}}}]]}}""";
-        var labels = Path.Combine(folder, "labels.geojson");
-        File.WriteAllText(labels, $$"""{"type":"FeatureCollection","features":[{{Feature("forest", 0, 2560)}},{{Feature("water", 2560, 5120)}}]}""");
-        return (scene, labels);
     }
 }

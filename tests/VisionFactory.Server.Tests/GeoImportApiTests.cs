@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using VisionFactory.Datasets.Collect.Geo;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
@@ -20,7 +18,7 @@ public sealed class GeoImportApiTests(ServerFactory factory) : IClassFixture<Ser
     [Fact]
     public async Task ASceneOnTheServerIsCutIntoLabelledChipsAsAJob()
     {
-        var (scene, labels) = Write();
+        var (scene, labels) = SyntheticGeoTiff.WriteForestAndWater(folder.Path);
         using var client = factory.CreateClient();
 
         var started = await client.PostAsync("/api/datasets/geo-api/import-jobs/geo", Json.Body(new
@@ -42,7 +40,7 @@ public sealed class GeoImportApiTests(ServerFactory factory) : IClassFixture<Ser
     [Fact]
     public async Task BadGeoInputIsAProblemAtOnceAndNoJobStarts()
     {
-        var (scene, labels) = Write();
+        var (scene, labels) = SyntheticGeoTiff.WriteForestAndWater(folder.Path);
         using var client = factory.CreateClient();
 
         var band = await client.PostAsync("/api/datasets/geo-bad/import-jobs/geo", Json.Body(new { path = scene, labels_path = labels, label_property = "landuse", bands = Rgb732 }));
@@ -55,21 +53,6 @@ public sealed class GeoImportApiTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Contains("outside the folders allowed", (string?)(await Json.ProblemAsync(outside, 400))["detail"], StringComparison.Ordinal);
         Assert.Contains("give 'path'", (string?)(await Json.ProblemAsync(nothing, 400))["detail"], StringComparison.Ordinal);
         Assert.Empty((await Json.ReadAsync(await client.GetAsync("/api/import-jobs?dataset=geo-bad"))).AsArray());
-    }
-
-    private (string Scene, string Labels) Write()
-    {
-        var scene = folder.Combine("scene.tif");
-        SyntheticGeoTiff.Write(scene, new GeoTiffSpec(), (b, x, y) => (b + 1) * (((x * 7) + (y * 13)) % 1000));
-        var toWgs84 = GeoCrs.FromEpsg(32632).To(GeoCrs.Wgs84)!;
-        string Ring(double from, double to) => string.Join(",", new[] { (from, 100.0), (to, 100.0), (to, -5300.0), (from, -5300.0), (from, 100.0) }
-            .Select(p => toWgs84(500_000 + p.Item1, 5_000_000 + p.Item2))
-            .Select(p => string.Create(CultureInfo.InvariantCulture, $"[{p.X:R},{p.Y:R}]")));
-        string Feature(string label, double from, double to) =>
-            $$$"""{"type":"Feature","properties":{"landuse":"{{{label}}}"},"geometry":{"type":"Polygon","coordinates":[[{{{Ring(from, to)}}}]]}}""";
-        var labels = folder.Combine("labels.geojson");
-        File.WriteAllText(labels, $$"""{"type":"FeatureCollection","features":[{{Feature("forest", 0, 2560)}},{{Feature("water", 2560, 5120)}}]}""");
-        return (scene, labels);
     }
 
     private static async Task<JsonNode> WaitAsync(HttpClient client, string id)

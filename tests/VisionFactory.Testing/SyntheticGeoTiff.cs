@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using BitMiracle.LibTiff.Classic;
 using VisionFactory.Datasets.Collect.Geo;
@@ -36,6 +37,26 @@ public sealed record GeoTiffSpec
 /// <summary>Writes GeoTIFFs with LibTiff for tests and benchmarks: the value of band b at (x, y) comes from a function.</summary>
 public static class SyntheticGeoTiff
 {
+    /// <summary>
+    /// A 512 px, four-band scene in UTM 32N (10 m pixels), <c>scene.tif</c>, and a GeoJSON in WGS 84,
+    /// <c>labels.geojson</c> (property <c>landuse</c>), whose left half is forest and right half water, in
+    /// <paramref name="folder"/>.
+    /// </summary>
+    public static (string Scene, string Labels) WriteForestAndWater(string folder)
+    {
+        var scene = System.IO.Path.Combine(folder, "scene.tif");
+        Write(scene, new GeoTiffSpec(), (b, x, y) => (b + 1) * (((x * 7) + (y * 13)) % 1000));
+        var toWgs84 = GeoCrs.FromEpsg(32632).To(GeoCrs.Wgs84)!;
+        string Ring(double from, double to) => string.Join(",", new[] { (from, 100.0), (to, 100.0), (to, -5300.0), (from, -5300.0), (from, 100.0) }
+            .Select(p => toWgs84(500_000 + p.Item1, 5_000_000 + p.Item2))
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"[{p.X:R},{p.Y:R}]")));
+        string Feature(string label, double from, double to) =>
+            $$$"""{"type":"Feature","properties":{"landuse":"{{{label}}}"},"geometry":{"type":"Polygon","coordinates":[[{{{Ring(from, to)}}}]]}}""";
+        var labels = System.IO.Path.Combine(folder, "labels.geojson");
+        File.WriteAllText(labels, $$"""{"type":"FeatureCollection","features":[{{Feature("forest", 0, 2560)}},{{Feature("water", 2560, 5120)}}]}""");
+        return (scene, labels);
+    }
+
     public static void Write(string path, GeoTiffSpec spec, Func<int, int, int, double> value)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -14,20 +14,9 @@ public sealed class ChannelsLastInferenceTests
 {
     public ChannelsLastInferenceTests() => TorchNativeLibrary.EnsureLoaded();
 
-    public static TheoryData<string> Architectures()
-    {
-        var data = new TheoryData<string>();
-        foreach (var a in ArchitectureCatalog.Default.All.Where(a => a.Name != "resnet18-imagenet").OrderBy(a => a.Name, StringComparer.Ordinal))
-        {
-            data.Add(a.Name);
-        }
-
-        return data;
-    }
-
     /// <summary>Batches (the golden input holds two images) are evaluated channels-last for every architecture.</summary>
     [Theory]
-    [MemberData(nameof(Architectures))]
+    [MemberData(nameof(CatalogParityTests.Architectures), MemberType = typeof(CatalogParityTests))]
     public void BatchedChannelsLastLogitsMatchTorchvision(string name)
     {
         var golden = ZooParity.Read(name);
