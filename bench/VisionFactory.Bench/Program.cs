@@ -288,9 +288,11 @@ static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names,
 {
     const int runs = 10, threads = 2;
     Console.WriteLine();
-    Console.WriteLine($"## Zoo: single-image CPU inference latency at each default input size, {threads} threads, mean of {runs} runs after one warm-up; {rounds} alternating round(s), median");
-    Console.WriteLine($"  ours: the product's inference path (ArchitectureDefinition.Build, evaluation mode, inference_mode, ClassifierNetwork.Logits); load: {Load()}");
-    Console.WriteLine($"  {"architecture",-20} {"size",5} {"ours ms",9} {"pytorch ms",11} {"ratio",7}");
+    Console.WriteLine($"## Zoo: single-image CPU inference latency at each default input size, {threads} threads, mean of {runs} runs in the steady state; {rounds} alternating round(s), median");
+    Console.WriteLine($"  ours: the product's inference path (ArchitectureDefinition.Build, evaluation mode, inference_mode, ClassifierNetwork.Logits), timed once the JIT has");
+    Console.WriteLine($"  settled (SteadyState.WarmUp: >= {VisionFactory.Learning.Inference.SteadyState.TieringPasses} passes, the last {VisionFactory.Learning.Inference.SteadyState.QuietPasses} compiling nothing, at most 20 s; 'warm-up' = passes run)");
+    Console.WriteLine($"  pytorch: pytorch_reference.py throughput --batch 1 (its 12 training steps and one evaluation pass before timing); load: {Load()}");
+    Console.WriteLine($"  {"architecture",-20} {"size",5} {"warm-up",8} {"ours ms",9} {"pytorch ms",11} {"ratio",7}");
     var catalog = VisionFactory.Learning.Architectures.ArchitectureCatalog.Default;
     var chosen = names.Count > 0
         ? names.Select(catalog.Get).ToList()
@@ -305,6 +307,7 @@ static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names,
         var torchName = architecture.Name is "resnet18-imagenet" or "small_cnn" ? null : architecture.Name;
         var ours = new List<double>();
         var theirs = new List<double>();
+        var warmUps = new List<int>();
         using var network = architecture.Build(2, size, loadPretrained: false);
         network.Module.eval();
         using var x = torch.randn(1, 3, size, size);
@@ -312,10 +315,11 @@ static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names,
         {
             using (inference_mode())
             {
-                using (NewDisposeScope())
+                warmUps.Add(VisionFactory.Learning.Inference.SteadyState.WarmUp(() =>
                 {
+                    using var scope = NewDisposeScope();
                     network.Logits(x);
-                }
+                }, TimeSpan.FromSeconds(20)));
 
                 var clock = Stopwatch.StartNew();
                 for (var i = 0; i < runs; i++)
@@ -349,11 +353,11 @@ static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names,
         {
             var their = Median(theirs);
             ratios.Add(their / our);
-            Console.WriteLine($"  {architecture.Name,-20} {size,5} {our,9:0.0} {their,11:0.0} {their / our,7:0.00}");
+            Console.WriteLine($"  {architecture.Name,-20} {size,5} {warmUps.Min(),8} {our,9:0.0} {their,11:0.0} {their / our,7:0.00}");
         }
         else
         {
-            Console.WriteLine($"  {architecture.Name,-20} {size,5} {our,9:0.0} {"n/a",11} {"",7}");
+            Console.WriteLine($"  {architecture.Name,-20} {size,5} {warmUps.Min(),8} {our,9:0.0} {"n/a",11} {"",7}");
         }
     }
 

@@ -16,6 +16,7 @@ namespace VisionFactory.Factory.Training;
 public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features, BlobStore blobs)
 {
     private const int LatencyImages = 8;
+    private static readonly TimeSpan WarmUpBudget = TimeSpan.FromSeconds(5);
 
     internal static readonly JsonSerializerOptions PredictionsJson = new(JsonSerializerDefaults.Web);
 
@@ -68,7 +69,8 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
             : null;
     }
 
-    // One image at a time through the whole network (what a camera stream pays per frame), after one warm-up.
+    // One image at a time through the whole network (what a camera stream pays per frame), in the steady state: after
+    // the JIT has settled (a few seconds at most), as a stream runs after its first seconds.
     private double? MeasureLatency(ClassifierNetwork network, IReadOnlyList<LabelledImage> images, CancellationToken cancellationToken)
     {
         var sample = images.Take(LatencyImages + 1).Select(i => pixels.Get(i.Sha256, network.ImageSize)).ToList();
@@ -77,7 +79,8 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
             return null;
         }
 
-        ImageClassifier.Probabilities(network, sample.Take(1).ToList(), 1, cancellationToken);
+        var first = sample.Take(1).ToList();
+        SteadyState.WarmUp(() => ImageClassifier.Probabilities(network, first, 1, cancellationToken), WarmUpBudget, cancellationToken);
         var clock = Stopwatch.StartNew();
         ImageClassifier.Probabilities(network, sample.Skip(1).ToList(), 1, cancellationToken);
         return clock.Elapsed.TotalMilliseconds / (sample.Count - 1);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Inference;
 using static TorchSharp.torch;
 
 namespace VisionFactory.Learning.Architectures;
@@ -80,10 +81,14 @@ public static class ArchitectureProfiler
         return (parameters, total);
     }
 
-    /// <summary>Median latency in milliseconds of classifying one image at the default size, after warm-up.</summary>
-    public static double CpuLatencyMilliseconds(ArchitectureDefinition architecture, int threads, int runs = 10, double maxSeconds = 10)
+    /// <summary>
+    /// Median latency in milliseconds of classifying one image at the default size, in the steady state: after the
+    /// JIT has settled (<see cref="SteadyState"/>, at most <paramref name="warmUpSeconds"/>), over <paramref name="runs"/> passes.
+    /// </summary>
+    public static double CpuLatencyMilliseconds(ArchitectureDefinition architecture, int threads, int runs = 10, double warmUpSeconds = 20)
     {
         ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         Native.TorchNativeLibrary.EnsureLoaded();
         torch.set_num_threads(threads);
         // The product's inference path: the built network (with its layout choice) in evaluation mode.
@@ -91,20 +96,19 @@ public static class ArchitectureProfiler
         network.Module.eval();
         using var input = randn(1, 3, architecture.DefaultImageSize, architecture.DefaultImageSize);
         using var _ = inference_mode();
+        void Pass()
+        {
+            using var scope = NewDisposeScope();
+            network.Logits(input);
+        }
+
+        SteadyState.WarmUp(Pass, TimeSpan.FromSeconds(warmUpSeconds));
         var times = new List<double>();
-        var budget = Stopwatch.StartNew();
-        for (var i = 0; i < runs + 2 && (i < 3 || budget.Elapsed.TotalSeconds < maxSeconds); i++)
+        for (var i = 0; i < runs; i++)
         {
             var clock = Stopwatch.StartNew();
-            using (NewDisposeScope())
-            {
-                network.Logits(input);
-            }
-
-            if (i >= 2)
-            {
-                times.Add(clock.Elapsed.TotalMilliseconds);
-            }
+            Pass();
+            times.Add(clock.Elapsed.TotalMilliseconds);
         }
 
         times.Sort();
