@@ -42,7 +42,6 @@ internal static class ImportStages
             Time("sha256", i => BlobStore.Sha256Of(bytes[i]));
             Time("codec decode only", i => { using var codec = SKCodec.Create(new MemoryStream(bytes[i])); var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul); using var bm = new SKBitmap(info); codec.GetPixels(info, bm.GetPixels()); });
             Time("DecodeSquare 224", i => ImageDecoder.DecodeSquare(bytes[i], 224, ImageLimits.Default));
-            Time("ImportDecode (with thumb)", i => ImportDecode.Decode(bytes[i], 224, ImageLimits.Default));
             Time("blob exists+put", i => { if (!blobs.Exists(shas[i])) { blobs.PutUnflushed(bytes[i]); } });
             Time("pixel write", i => pixels.Write(shas[i], 224, rgbs[i]));
             Time("phash", i => PerceptualHash.Of(rgbs[i], 224));

@@ -142,6 +142,29 @@ public sealed class HostileArchiveTests
         Assert.Empty(BlobFiles(f));
     }
 
+    [Theory]
+    [InlineData(CompressionLevel.NoCompression, -10, "inflates past the")]
+    [InlineData(CompressionLevel.NoCompression, 10, "bytes, not the")]
+    [InlineData(CompressionLevel.Optimal, 10, "bytes, not the")]
+    public async Task AnEntryWhoseSizeHeaderLiesIsSkippedAsDamaged(CompressionLevel compression, int lie, string reason)
+    {
+        await using var f = await ImportFixture.CreateAsync();
+        var source = f.Scratch("liar");
+        SyntheticImages.WriteDataset(source, ["cats", "dogs"], perClass: 3);
+        var zip = Path.Combine(f.Scratch("liar-zip"), "liar.zip");
+        ZipFile.CreateFromDirectory(source, zip, compression, includeBaseDirectory: false);
+        var entry = "cats/" + Path.GetFileName(Directory.EnumerateFiles(Path.Combine(source, "cats")).Order(StringComparer.Ordinal).First());
+        HostileFiles.ChangeDeclaredSize(zip, entry, lie);
+
+        var version = await f.Importer.ImportAsync("liar", zip, ImportOptions.Default, null, CancellationToken.None);
+
+        Assert.Equal(5, version.Items.Count);
+        var skipped = Assert.Single(version.Import.Skipped);
+        Assert.Equal(entry, skipped.Path);
+        Assert.Contains("damaged archive entry", skipped.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, skipped.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AFailedImportLeavesNoStoredFilesBehind()
     {

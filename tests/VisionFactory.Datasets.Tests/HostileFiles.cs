@@ -73,6 +73,33 @@ internal static class HostileFiles
         return path;
     }
 
+    /// <summary>Changes the uncompressed size a zip declares for <paramref name="entry"/> by <paramref name="by"/> bytes, in its local and central headers.</summary>
+    public static void ChangeDeclaredSize(string zip, string entry, int by)
+    {
+        var bytes = File.ReadAllBytes(zip);
+        var name = System.Text.Encoding.UTF8.GetBytes(entry);
+        var patched = 0;
+        for (var i = 0; i + 46 + name.Length <= bytes.Length; i++)
+        {
+            // Local header: 30 bytes, size at 22; central directory header: 46 bytes, size at 24; each followed by the name.
+            var (header, sizeAt) = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i)) switch
+            {
+                0x04034b50 => (30, 22),
+                0x02014b50 => (46, 24),
+                _ => (0, 0),
+            };
+            if (header > 0 && bytes.AsSpan(i + header, name.Length).SequenceEqual(name))
+            {
+                var size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i + sizeAt));
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i + sizeAt), (uint)(size + by));
+                patched++;
+            }
+        }
+
+        Assert.Equal(2, patched);
+        File.WriteAllBytes(zip, bytes);
+    }
+
     /// <summary>A valid zip64 archive of <paramref name="count"/> empty stored entries, written directly.</summary>
     public static string WriteEmptyEntriesZip(string folder, int count)
     {

@@ -7,7 +7,6 @@ using VisionFactory.Domain.Datasets;
 using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Imaging.Quality;
-using VisionFactory.Imaging.Thumbnails;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
 
@@ -19,14 +18,8 @@ namespace VisionFactory.Datasets.Import;
 /// also fills the pixel cache at the default training size, so the first training run does not decode again.
 /// Nothing is written to the database unless the whole import succeeds.
 /// </summary>
-public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels, ThumbnailCache? thumbnails)
+public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
 {
-    /// <summary>An importer that leaves thumbnails to be made on first view.</summary>
-    public DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCache pixels)
-        : this(db, blobs, pixels, null)
-    {
-    }
-
     /// <summary>The image side the pixel cache is filled for during import.</summary>
     public const int WarmCacheSize = 224;
 
@@ -170,6 +163,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         var accepted = new ConcurrentDictionary<string, AcceptedFile>(StringComparer.Ordinal);
+        var stored = new ConcurrentDictionary<string, Lazy<StoredImage>>(StringComparer.Ordinal);
         var skipped = new ConcurrentBag<SkippedFile>();
         var done = 0;
         var total = source.Files.Count;
@@ -180,7 +174,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var outcome = await DecodeOneAsync(source, file, options.Limits, added, flusher, ct).ConfigureAwait(false);
+                var outcome = await DecodeOneAsync(source, file, options.Limits, stored, added, flusher, ct).ConfigureAwait(false);
                 if (outcome.Skip is { } skip)
                 {
                     skipped.Add(skip);
@@ -214,8 +208,8 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
-        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentBag<string> added, BlobFlusher flusher,
-        CancellationToken cancellationToken)
+        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentDictionary<string, Lazy<StoredImage>> stored,
+        ConcurrentBag<string> added, BlobFlusher flusher, CancellationToken cancellationToken)
     {
         var className = ImportSource.ClassOf(file.RelativePath);
         if (className is null)
@@ -232,28 +226,11 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             var bytes = await source.ReadAsync(file, limits.MaxFileBytes, cancellationToken).ConfigureAwait(false);
             var sha = BlobStore.Sha256Of(bytes);
-            ImageHeader header;
-            byte[] rgb;
-            if (thumbnails is null)
-            {
-                (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
-            }
-            else
-            {
-                // One decode fills the pixel cache and makes the grid's thumbnail.
-                (header, rgb, var thumbnail) = ImportDecode.Decode(bytes, WarmCacheSize, limits);
-                thumbnails.Put(sha, thumbnail);
-            }
 
-            if (!blobs.Exists(sha))
-            {
-                blobs.PutUnflushed(bytes);
-                added.Add(sha);
-                flusher.Add(sha);
-            }
-
-            pixels.Write(sha, WarmCacheSize, rgb);
-            return (new AcceptedFile(file.RelativePath, className, sha, header, bytes.LongLength, PerceptualHash.Of(rgb, WarmCacheSize)), null);
+            // Identical files are decoded, stored and cached once; their copies (reported as duplicates) share that.
+            // A rejection is shared the same way: Lazy keeps the exception for every copy.
+            var image = stored.GetOrAdd(sha, key => new Lazy<StoredImage>(() => Store(key, bytes, limits, added, flusher))).Value;
+            return (new AcceptedFile(file.RelativePath, className, sha, image.Header, bytes.LongLength, image.PerceptualHash), null);
         }
         catch (ImageRejectedException e)
         {
@@ -271,6 +248,22 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             return (null, new SkippedFile(file.RelativePath, "damaged archive entry: " + e.Message));
         }
+    }
+
+    // Decodes one image once: its blob (unless the store has it), its pixels at the training size, its perceptual hash.
+    // Thumbnails are made when an image is first shown: most of a large import is never browsed.
+    private StoredImage Store(string sha, byte[] bytes, ImageLimits limits, ConcurrentBag<string> added, BlobFlusher flusher)
+    {
+        var (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
+        if (!blobs.Exists(sha))
+        {
+            blobs.PutUnflushed(bytes);
+            added.Add(sha);
+            flusher.Add(sha);
+        }
+
+        pixels.Write(sha, WarmCacheSize, rgb);
+        return new StoredImage(header, PerceptualHash.Of(rgb, WarmCacheSize));
     }
 
     private static List<string> ClassesOf(ImportSource source, List<AcceptedFile> accepted, DatasetVersion? previous)
@@ -363,6 +356,8 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private sealed record AcceptedFile(string Path, string Class, string Sha256, ImageHeader Header, long Bytes, ulong PerceptualHash);
+
+    private sealed record StoredImage(ImageHeader Header, ulong PerceptualHash);
 
     private sealed record DecodeResult(List<AcceptedFile> Accepted, List<SkippedFile> Skipped, List<DuplicateGroup> Duplicates);
 }

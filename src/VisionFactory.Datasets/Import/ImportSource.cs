@@ -381,29 +381,28 @@ public abstract partial class ImportSource : IDisposable
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var stream = await entries[file.RelativePath].OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
+                // Read in one piece into a buffer of the declared size (the archive's file is read synchronously
+                // anyway); an entry that inflates past what it declared is refused, never truncated.
+                var buffer = new byte[file.Length];
+                using var stream = entries[file.RelativePath].Open();
+                var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                if (read < buffer.Length)
                 {
-                    var buffer = new MemoryStream();
-                    var chunk = new byte[81920];
-                    int read;
-                    while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        if (buffer.Length + read > maxBytes)
-                        {
-                            throw new FileTooLargeException(buffer.Length + read, maxBytes);
-                        }
-
-                        buffer.Write(chunk, 0, read);
-                        if (Interlocked.Add(ref bytesRead, read) > limits.MaxTotalBytes)
-                        {
-                            throw ProblemException.Invalid(
-                                $"the archive inflates to more than {limits.MaxTotalBytes / 1073741824.0:0.#} GiB, the import limit; nothing was imported");
-                        }
-                    }
-
-                    return buffer.ToArray();
+                    throw new InvalidDataException($"it holds {read} bytes, not the {buffer.Length} its header declares");
                 }
+
+                if (stream.ReadByte() >= 0)
+                {
+                    throw new InvalidDataException($"it inflates past the {buffer.Length} bytes its header declares");
+                }
+
+                if (Interlocked.Add(ref bytesRead, read) > limits.MaxTotalBytes)
+                {
+                    throw ProblemException.Invalid(
+                        $"the archive inflates to more than {limits.MaxTotalBytes / 1073741824.0:0.#} GiB, the import limit; nothing was imported");
+                }
+
+                return buffer;
             }
             finally
             {
