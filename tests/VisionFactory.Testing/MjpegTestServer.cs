@@ -70,7 +70,14 @@ public sealed class MjpegTestServer : IAsyncDisposable
     {
         foreach (var context in active.Keys)
         {
-            context.Abort();
+            try
+            {
+                context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request ended (and the server recycled its context) between listing and cutting it.
+            }
         }
     }
 

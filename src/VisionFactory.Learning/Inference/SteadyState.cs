@@ -23,9 +23,15 @@ public static class SteadyState
     public const int QuietPasses = 10;
 
     /// <summary>
+    /// The most passes run: the compile count is the whole process's, and in a busy process (a server running other
+    /// work, a test run) other threads keep compiling, so a quiet stretch may never come.
+    /// </summary>
+    public const int MaxPasses = 2 * TieringPasses;
+
+    /// <summary>
     /// Runs <paramref name="pass"/> at least once, then until the JIT has settled (at least
-    /// <see cref="TieringPasses"/> passes, the last <see cref="QuietPasses"/> of them compiling nothing), or until
-    /// <paramref name="budget"/> has passed. Returns how many passes ran.
+    /// <see cref="TieringPasses"/> passes, the last <see cref="QuietPasses"/> of them compiling nothing), until
+    /// <see cref="MaxPasses"/> passes, or until <paramref name="budget"/> has passed. Returns how many passes ran.
     /// </summary>
     public static int WarmUp(Action pass, TimeSpan budget, CancellationToken cancellationToken = default)
     {
@@ -43,7 +49,7 @@ public static class SteadyState
             quiet = now == compiled ? quiet + 1 : 0;
             compiled = now;
         }
-        while ((passes < TieringPasses || quiet < QuietPasses) && clock.Elapsed < budget);
+        while ((passes < TieringPasses || quiet < QuietPasses) && passes < MaxPasses && clock.Elapsed < budget);
 
         return passes;
     }

@@ -28,6 +28,21 @@ public sealed class SteadyStateTests
     }
 
     [Fact]
+    public void WarmUpStopsAtItsMostPassesWhenCompilingNeverStops()
+    {
+        var passes = 0;
+        var ran = SteadyState.WarmUp(() =>
+        {
+            // Every pass compiles something, as other threads of a busy process do.
+            var x = Expression.Parameter(typeof(int));
+            var compiled = Expression.Lambda<Func<int, int>>(Expression.Add(x, Expression.Constant(++passes)), x).Compile();
+            Assert.Equal(passes + 1, compiled(1));
+        }, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(SteadyState.MaxPasses, ran);
+    }
+
+    [Fact]
     public void WarmUpRunsAtLeastOnceAndStopsAtItsBudget()
     {
         Assert.Equal(1, SteadyState.WarmUp(() => { }, TimeSpan.Zero));

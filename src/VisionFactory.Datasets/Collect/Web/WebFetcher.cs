@@ -18,7 +18,7 @@ public sealed class WebFetcher : IDisposable
     private const long MaxRobotsBytes = 512 * 1024;
     private readonly HttpClient client;
     private readonly PartitionedRateLimiter<string> limiter;
-    private readonly ConcurrentDictionary<string, RobotsTxt> robots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<RobotsTxt>>> robots = new(StringComparer.OrdinalIgnoreCase);
 
     public WebFetcher(WebCollectOptions options)
     {
@@ -115,29 +115,37 @@ public sealed class WebFetcher : IDisposable
         }
     }
 
-    // Only answers are remembered; a refused or failed robots.txt fetch fails the download it was for.
+    // Only answers are remembered; a refused or failed robots.txt fetch fails the downloads waiting for it, and the next
+    // download tries again.
     private async Task<RobotsTxt> RobotsForAsync(Uri uri, CancellationToken cancellationToken)
     {
+        // One fetch per origin however many downloads ask at once (a URL import starts several together); each asker
+        // can stop waiting, and the fetch itself is bounded by the download deadline.
         var origin = uri.GetLeftPart(UriPartial.Authority);
-        if (robots.TryGetValue(origin, out var known))
-        {
-            return known;
-        }
-
-        RobotsTxt rules;
+        var fetch = robots.GetOrAdd(origin, _ => new Lazy<Task<RobotsTxt>>(() => FetchRobotsAsync(origin, uri)));
         try
         {
-            var text = await DownloadAsync(new Uri(origin + "/robots.txt"), MaxRobotsBytes, cancellationToken, reportAs: uri).ConfigureAwait(false);
-            rules = RobotsTxt.Parse(System.Text.Encoding.UTF8.GetString(text), Options.UserAgent);
+            return await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (fetch.Value.IsFaulted || fetch.Value.IsCanceled)
+        {
+            robots.TryRemove(new KeyValuePair<string, Lazy<Task<RobotsTxt>>>(origin, fetch));
+            throw;
+        }
+    }
+
+    private async Task<RobotsTxt> FetchRobotsAsync(string origin, Uri reportAs)
+    {
+        try
+        {
+            var text = await DownloadAsync(new Uri(origin + "/robots.txt"), MaxRobotsBytes, CancellationToken.None, reportAs).ConfigureAwait(false);
+            return RobotsTxt.Parse(System.Text.Encoding.UTF8.GetString(text), Options.UserAgent);
         }
         catch (WebFetchException e) when (e.Data.Contains(nameof(HttpStatusCode)))
         {
             // No robots.txt (404 and other answers): nothing is disallowed.
-            rules = RobotsTxt.AllowAll;
+            return RobotsTxt.AllowAll;
         }
-
-        robots[origin] = rules;
-        return rules;
     }
 
     private async Task<byte[]> DownloadAsync(Uri target, long maxBytes, CancellationToken cancellationToken, Uri? reportAs = null)
