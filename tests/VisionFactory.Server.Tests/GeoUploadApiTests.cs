@@ -3,6 +3,11 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using NetTopologySuite.Features;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO.Esri;
+using ProjNet.CoordinateSystems;
+using VisionFactory.Datasets.Collect.Geo;
 using VisionFactory.Storage;
 using VisionFactory.Testing;
 
@@ -50,6 +55,71 @@ public sealed class GeoUploadApiTests(ServerFactory factory) : IClassFixture<Ser
             Assert.Equal(128, (int)c["width"]!);
         });
         Assert.Empty(StagedUploads());
+    }
+
+    [Fact]
+    public async Task AnUploadedShapefileWithItsPrjLabelsTheChips()
+    {
+        var (scene, _) = SyntheticGeoTiff.WriteForestAndWater(folder.Path);
+        var toWgs84 = GeoCrs.FromEpsg(32632).To(GeoCrs.Wgs84)!;
+        var geometry = new GeometryFactory();
+        Feature Strip(string label, double from, double to) => new(
+            geometry.CreatePolygon(new[] { (from, 100.0), (to, 100.0), (to, -5300.0), (from, -5300.0), (from, 100.0) }
+                .Select(p => toWgs84(500_000 + p.Item1, 5_000_000 + p.Item2)).Select(p => new Coordinate(p.X, p.Y)).ToArray()),
+            new AttributesTable { { "cover", label } });
+        var shp = Path.Combine(folder.Path, "cover.shp");
+        Shapefile.WriteAllFeatures([Strip("bare", 0, 2560), Strip("crops", 2560, 5120)], shp, GeographicCoordinateSystem.WGS84.WKT);
+        using var client = factory.CreateClient();
+        using var form = Form(
+            ("a.tif", File.ReadAllBytes(scene)), ("my cover.shp", File.ReadAllBytes(shp)), ("my cover.SHX", File.ReadAllBytes(Path.ChangeExtension(shp, ".shx"))),
+            ("my cover.dbf", File.ReadAllBytes(Path.ChangeExtension(shp, ".dbf"))), ("my cover.prj", File.ReadAllBytes(Path.ChangeExtension(shp, ".prj"))));
+        form.Add(new StringContent("""{"label_property": "cover"}"""), "options");
+
+        var started = await client.PostAsync(Route("geo-upload-shp"), form);
+
+        var done = await WaitAsync(client, (string)(await Json.ReadAsync(started))["id"]!);
+        Assert.Equal("succeeded", (string?)done["state"]);
+        var dataset = await Json.ReadAsync(await client.GetAsync("/api/datasets/geo-upload-shp"));
+        var classes = dataset["classes"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => (int)c!["images"]!);
+        Assert.Equal(2, classes["bare"]);
+        Assert.Equal(2, classes["crops"]);
+        Assert.Empty(StagedUploads());
+    }
+
+    [Fact]
+    public async Task AHostileSceneNameIsUsedOnlyMadeSafeAndAnEditorMayUpload()
+    {
+        var (scene, labels) = SyntheticGeoTiff.WriteForestAndWater(folder.Path);
+        using var editor = await factory.CreateClientWithRoleAsync("editor");
+
+        var started = await editor.PostAsync(Route("geo-upload-name"),
+            Form(("../../..\\evil\u202e<script>.tif", File.ReadAllBytes(scene)), ("../labels.geojson", File.ReadAllBytes(labels))).With("options", """{"label_property": "landuse"}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var done = await WaitAsync(editor, (string)(await Json.ReadAsync(started))["id"]!);
+        Assert.True((string?)done["state"] == "succeeded", done.ToJsonString());
+        Assert.Equal(4, (int)done["imported"]!);
+        var chips = await Json.ReadAsync(await editor.GetAsync("/api/datasets/geo-upload-name/images?take=50"));
+        Assert.All(chips["images"]!.AsArray(), c => Assert.Matches("^(forest|water)/evilscript_x[0-9]+_y[0-9]+\\.png$", (string?)c!["source_path"]));
+        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), "evil\u202e<script>.tif")));
+        Assert.Empty(StagedUploads());
+    }
+
+    [Fact]
+    public async Task AJobThatFailsRemovesItsStagedFilesToo()
+    {
+        var (scene, _) = SyntheticGeoTiff.WriteForestAndWater(folder.Path);
+        using var client = factory.CreateClient();
+
+        // One class for every chip: accepted at once, refused by the import (a classifier needs two classes).
+        var started = await client.PostAsync(Route("geo-upload-failed"), Form(("a.tif", File.ReadAllBytes(scene))).With("options", """{"class": "field"}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var done = await WaitAsync(client, (string)(await Json.ReadAsync(started))["id"]!);
+        Assert.Equal("failed", (string?)done["state"]);
+        Assert.Contains("at least two class", (string?)done["error"], StringComparison.Ordinal);
+        Assert.Empty(StagedUploads());
+        await Json.ProblemAsync(await client.GetAsync("/api/datasets/geo-upload-failed"), 404);
     }
 
     [Fact]
