@@ -17,8 +17,8 @@ namespace VisionFactory.Server.Datasets;
 
 /// <summary>
 /// <c>POST /api/datasets/{name}/import-jobs/geo</c>: a GeoTIFF scene on the server, an uploaded one, or the scenes a
-/// STAC search finds, cut into chips labelled from polygons, imported as a background job like every other import (progress and summary
-/// at <c>/api/import-jobs/{id}</c>).
+/// STAC search finds, cut into chips labelled from polygons, imported as a background job like every other import
+/// (progress and summary at <c>/api/import-jobs/{id}</c>).
 /// </summary>
 internal static class GeoImportJobsApi
 {
@@ -150,8 +150,9 @@ public sealed record GeoImportJobRequest(
     int? Scenes = null);
 
 /// <summary>
-/// Starts geo import jobs for the API and the UI alike. A scene on the server is opened (header, labels, stretch) before
-/// the job starts, so bad input is refused at once; a STAC search and its downloads run inside the job.
+/// Starts geo import jobs for the API and the UI alike. A scene on the server or an uploaded one is opened (header,
+/// labels, stretch) before the job starts, so bad input is refused at once; a STAC search and its downloads run inside
+/// the job.
 /// </summary>
 public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, ImageLimits limits, IOptions<ServerOptions> server, IConfiguration configuration)
 {
