@@ -49,6 +49,17 @@ public sealed class GeoUploadJourneyTests(BrowserFixture browser) : IClassFixtur
         await page.FillAsync("#geo-label-property", "landuse");
         await page.FillAsync("#geo-chip", "128");
         await page.FillAsync("#geo-bands", "4,3,2");
+
+        // A file that only claims to be a scene is refused with the reader's reason, and fresh inputs take the next try.
+        var fake = temp.Combine("holiday.tif");
+        await File.WriteAllTextAsync(fake, "<html><body>not a scene</body></html>");
+        await page.SetInputFilesAsync("#geo-scene-upload", fake);
+        await page.SetInputFilesAsync("#geo-labels-upload", labels);
+        await Assertions.Expect(page.GetByTestId("geo-scene-drop")).ToContainTextAsync("Scene: holiday.tif");
+        await Assertions.Expect(page.GetByTestId("geo-labels-drop")).ToContainTextAsync("Labels: labels.geojson");
+        await page.GetByTestId("import-geo").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("problem")).ToContainTextAsync("'holiday.tif' is not a TIFF file");
+
         await page.SetInputFilesAsync("#geo-scene-upload", scene);
         await page.SetInputFilesAsync("#geo-labels-upload", labels);
         await Assertions.Expect(page.GetByTestId("geo-scene-drop")).ToContainTextAsync("Scene: field-a.tif");
