@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -15,9 +16,9 @@ using VisionFactory.Storage;
 namespace VisionFactory.Server.Datasets;
 
 /// <summary>
-/// <c>POST /api/datasets/{name}/import-jobs/geo</c>: a GeoTIFF scene on the server, or the scenes a STAC search finds,
-/// cut into chips labelled from polygons, imported as a background job like every other import (progress and summary
-/// at <c>/api/import-jobs/{id}</c>).
+/// <c>POST /api/datasets/{name}/import-jobs/geo</c>: a GeoTIFF scene on the server, an uploaded one, or the scenes a
+/// STAC search finds, cut into chips labelled from polygons, imported as a background job like every other import
+/// (progress and summary at <c>/api/import-jobs/{id}</c>).
 /// </summary>
 internal static class GeoImportJobsApi
 {
@@ -26,16 +27,22 @@ internal static class GeoImportJobsApi
         app.MapPost("/api/datasets/{name}/import-jobs/geo", StartAsync)
             .WithTags("Datasets")
             .WithName("StartGeoImportJob")
-            .WithSummary("Cuts a GeoTIFF scene (or the scenes a STAC search finds) into labelled chips in the background; answers 202 with the job.")
+            .WithSummary("Cuts a GeoTIFF scene (on the server, uploaded, or the scenes a STAC search finds) into labelled chips in the background; answers 202 with the job.")
             .WithDescription(
                 "JSON: {\"path\": \"<scene.tif on the server, inside Server:ImportRoots>\"} or {\"stac\": \"https://<STAC API>\", \"collections\": [...], " +
                 "\"bbox\": [w,s,e,n], \"datetime\": \"...\", \"max_cloud\": 20, \"assets\": [\"red\",\"green\",\"blue\"], \"scenes\": 1}, with " +
                 "\"labels_path\" (GeoJSON or shapefile on the server), \"label_property\", \"min_overlap\", \"unlabelled\": \"skip|keep\", or \"class\" for all chips; " +
-                "\"chip\", \"stride\", \"keep_partial\", \"bands\": [4,3,2], \"stretch\": \"2,98|none\", \"nodata\", \"max_nodata\".")
-            .Accepts<GeoImportJobRequest>("application/json")
+                "\"chip\", \"stride\", \"keep_partial\", \"bands\": [4,3,2], \"stretch\": \"2,98|none\", \"nodata\", \"max_nodata\". " +
+                "multipart/form-data uploads a scene instead: one .tif/.tiff file (the scene), optional labels as files (one .geojson/.json, or a shapefile's " +
+                ".shp, .shx and .dbf, with its .prj for the CRS), and an optional 'options' field holding the same JSON options without the server paths and " +
+                "STAC settings, e.g. curl -F scene=@field.tif -F labels=@fields.geojson -F 'options={\"label_property\":\"landuse\",\"chip\":256}'. " +
+                "Unknown options are refused; the upload is bounded by Server:MaxImportUploadBytes and its files are deleted when the job ends.")
+            .Accepts<GeoImportJobRequest>("application/json", "multipart/form-data")
             .Produces<ImportJobStatus>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .DisableAntiforgery();
         return app;
     }
 
@@ -43,15 +50,23 @@ internal static class GeoImportJobsApi
         string name,
         HttpRequest request,
         GeoImportJobStarter starter,
+        DataDirectory data,
+        IOptions<ServerOptions> server,
         IOptions<JsonOptions> json,
         CancellationToken cancellationToken)
     {
+        if (request.HasFormContentType)
+        {
+            var uploaded = await StartUploadAsync(name, request, starter, data, server.Value, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Accepted($"/api/import-jobs/{uploaded.Id}", uploaded);
+        }
+
         GeoImportJobRequest? body;
         try
         {
             body = request.HasJsonContentType()
                 ? await request.ReadFromJsonAsync<GeoImportJobRequest>(json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false)
-                : throw ProblemException.Invalid("send application/json with 'path' (a GeoTIFF on the server) or 'stac' (a STAC API address)");
+                : throw ProblemException.Invalid("send application/json with 'path' (a GeoTIFF on the server) or 'stac' (a STAC API address), or multipart/form-data with the scene as a file");
         }
         catch (JsonException e)
         {
@@ -60,6 +75,32 @@ internal static class GeoImportJobsApi
 
         var job = starter.Start(name, body ?? throw ProblemException.Invalid("the request body is empty"));
         return TypedResults.Accepted($"/api/import-jobs/{job.Id}", job);
+    }
+
+    private static async Task<ImportJobStatus> StartUploadAsync(
+        string name, HttpRequest request, GeoImportJobStarter starter, DataDirectory data, ServerOptions server, JsonSerializerOptions json, CancellationToken cancellationToken)
+    {
+        if (DatasetName.Validate(name) is { } nameProblem)
+        {
+            throw ProblemException.Invalid(nameProblem);
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = server.MaxImportUploadBytes + (1 << 20);
+        }
+
+        var staging = new GeoUploadStaging(data.TempPath, server.MaxImportUploadBytes);
+        try
+        {
+            var body = await GeoUpload.ReadAsync(request, staging, json, cancellationToken).ConfigureAwait(false);
+            return starter.StartUpload(name, body, staging, request.HttpContext.User.Identity?.Name);
+        }
+        catch
+        {
+            staging.Dispose();
+            throw;
+        }
     }
 }
 
@@ -109,8 +150,9 @@ public sealed record GeoImportJobRequest(
     int? Scenes = null);
 
 /// <summary>
-/// Starts geo import jobs for the API and the UI alike. A scene on the server is opened (header, labels, stretch) before
-/// the job starts, so bad input is refused at once; a STAC search and its downloads run inside the job.
+/// Starts geo import jobs for the API and the UI alike. A scene on the server or an uploaded one is opened (header,
+/// labels, stretch) before the job starts, so bad input is refused at once; a STAC search and its downloads run inside
+/// the job.
 /// </summary>
 public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, ImageLimits limits, IOptions<ServerOptions> server, IConfiguration configuration)
 {
@@ -123,31 +165,7 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
         }
 
         var roots = new ImportRoots(server.Value.ImportRoots);
-        var unlabelled = body.Unlabelled?.Trim().ToLowerInvariant() ?? "skip";
-        if (unlabelled is not ("skip" or "keep"))
-        {
-            throw ProblemException.Invalid($"'unlabelled' is skip or keep, not '{body.Unlabelled}'");
-        }
-
-        var options = new GeoImportOptions
-        {
-            Chips = (GeoChipOptions.Default with
-            {
-                Size = body.Chip ?? GeoChipOptions.Default.Size,
-                Stride = body.Stride,
-                KeepPartial = body.KeepPartial ?? false,
-                Bands = body.Bands,
-                NoData = body.Nodata,
-                MaxNoData = body.MaxNodata ?? GeoChipOptions.Default.MaxNoData,
-            }).WithStretch(body.Stretch),
-            LabelsPath = string.IsNullOrWhiteSpace(body.LabelsPath) ? null : roots.Check(body.LabelsPath),
-            LabelProperty = string.IsNullOrWhiteSpace(body.LabelProperty) ? "class" : body.LabelProperty.Trim(),
-            LabelsCrs = body.LabelsCrs,
-            MinOverlap = body.MinOverlap ?? 0.5,
-            KeepUnlabelled = unlabelled == "keep",
-            Class = string.IsNullOrWhiteSpace(body.Class) ? null : body.Class.Trim(),
-        };
-        options.Check();
+        var options = Options(body, string.IsNullOrWhiteSpace(body.LabelsPath) ? null : roots.Check(body.LabelsPath));
         var importOptions = ImportOptions.Default with { Limits = limits };
         if (!string.IsNullOrWhiteSpace(body.Path))
         {
@@ -194,5 +212,72 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
             using var source = await GeoImport.OpenAsync([api.ToString()], options, search, web, data.TempPath, ct).ConfigureAwait(false);
             return await services.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, source, null, importOptions, progress, ct).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>
+    /// Starts cutting an uploaded scene (taking <paramref name="staging"/> over: its files are deleted when the job
+    /// ends, or at once when the scene or the options are refused). The staged files are read without an ImportRoots
+    /// check because the server wrote them itself.
+    /// </summary>
+    public ImportJobStatus StartUpload(string dataset, GeoImportJobRequest body, GeoUploadStaging staging, string? user = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(staging);
+        GeoSource? source = null;
+        try
+        {
+            if (DatasetName.Validate(dataset) is { } nameProblem)
+            {
+                throw ProblemException.Invalid(nameProblem);
+            }
+
+            var (_, labels) = staging.Complete();
+            var options = Options(body, labels);
+            source = staging.Open(options);
+            var opened = source;
+            var importOptions = ImportOptions.Default with { Limits = limits };
+            return jobs.Start(dataset, source.Description, (services, progress, ct) =>
+                services.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, opened, null, importOptions, progress, ct), () =>
+                {
+                    opened.Dispose();
+                    staging.Dispose();
+                }, user);
+        }
+        catch
+        {
+            source?.Dispose();
+            staging.Dispose();
+            throw;
+        }
+    }
+
+    private static GeoImportOptions Options(GeoImportJobRequest body, string? labelsPath)
+    {
+        var unlabelled = body.Unlabelled?.Trim().ToLowerInvariant() ?? "skip";
+        if (unlabelled is not ("skip" or "keep"))
+        {
+            throw ProblemException.Invalid($"'unlabelled' is skip or keep, not '{body.Unlabelled}'");
+        }
+
+        var options = new GeoImportOptions
+        {
+            Chips = (GeoChipOptions.Default with
+            {
+                Size = body.Chip ?? GeoChipOptions.Default.Size,
+                Stride = body.Stride,
+                KeepPartial = body.KeepPartial ?? false,
+                Bands = body.Bands,
+                NoData = body.Nodata,
+                MaxNoData = body.MaxNodata ?? GeoChipOptions.Default.MaxNoData,
+            }).WithStretch(body.Stretch),
+            LabelsPath = labelsPath,
+            LabelProperty = string.IsNullOrWhiteSpace(body.LabelProperty) ? "class" : body.LabelProperty.Trim(),
+            LabelsCrs = body.LabelsCrs,
+            MinOverlap = body.MinOverlap ?? 0.5,
+            KeepUnlabelled = unlabelled == "keep",
+            Class = string.IsNullOrWhiteSpace(body.Class) ? null : body.Class.Trim(),
+        };
+        options.Check();
+        return options;
     }
 }
