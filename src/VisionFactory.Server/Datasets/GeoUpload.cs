@@ -1,12 +1,8 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 using VisionFactory.Datasets.Collect.Geo;
-using VisionFactory.Datasets.Import;
 using VisionFactory.Domain;
 using VisionFactory.Server.Hosting;
 
@@ -33,33 +29,14 @@ internal static partial class GeoUpload
     /// <summary>Stages every file of the request and returns the options it carries (defaults when none).</summary>
     public static async Task<GeoImportJobRequest> ReadAsync(HttpRequest request, GeoUploadStaging staging, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
-        var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value
-            : null;
-        if (string.IsNullOrEmpty(boundary))
-        {
-            throw ProblemException.Invalid("the upload is not multipart/form-data with a boundary; send the scene and its labels as multipart files");
-        }
-
-        var reader = new MultipartReader(boundary, request.Body);
         string? options = null;
-        try
-        {
-            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+        await MultipartSections.ReadAsync(
+            request,
+            "the scene and its labels",
+            tooLargeHint: "; a larger scene can be imported from a path on the server",
+            (name, body) => staging.AddAsync(name, body, cancellationToken),
+            async (field, body) =>
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
-                {
-                    continue;
-                }
-
-                if (disposition.IsFileDisposition())
-                {
-                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    await staging.AddAsync(fileName ?? "", section.Body, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
                 if (!string.Equals(field, OptionsField, StringComparison.Ordinal))
                 {
                     throw ProblemException.Invalid(
@@ -71,26 +48,9 @@ internal static partial class GeoUpload
                     throw ProblemException.Invalid($"the '{OptionsField}' field was sent twice; send it once");
                 }
 
-                options = await ReadFieldAsync(section.Body, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (FileTooLargeException e)
-        {
-            throw new BadHttpRequestException(
-                $"{e.Message} (setting {ServerOptions.Section}:{nameof(ServerOptions.MaxImportUploadBytes)} bounds an upload; " +
-                "a larger scene can be imported from a path on the server)",
-                StatusCodes.Status413PayloadTooLarge);
-        }
-        catch (InvalidDataException e)
-        {
-            throw ProblemException.Invalid("the multipart body is malformed: " + e.Message);
-        }
-        catch (IOException e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
-        {
-            // The body ended inside a part (or held no part at all): a form the sender did not finish.
-            throw ProblemException.Invalid("the multipart body ended early; send the scene and its labels as complete multipart files: " + e.Message);
-        }
-
+                options = await MultipartSections.ReadFieldAsync(body, OptionsField, MaxOptionsLength, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
         return Parse(options, json);
     }
 
@@ -135,14 +95,4 @@ internal static partial class GeoUpload
 
     [GeneratedRegex("^The JSON property '([^']{1,100})' could not be mapped", RegexOptions.CultureInvariant)]
     private static partial Regex UnknownMember();
-
-    private static async Task<string> ReadFieldAsync(Stream body, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
-        var buffer = new char[MaxOptionsLength + 1];
-        var read = await reader.ReadBlockAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return read > MaxOptionsLength
-            ? throw ProblemException.Invalid($"the '{OptionsField}' field is longer than {MaxOptionsLength} characters")
-            : new string(buffer, 0, read);
-    }
 }

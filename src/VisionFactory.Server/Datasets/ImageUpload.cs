@@ -1,8 +1,4 @@
-using System.Text;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 using VisionFactory.Datasets.Import;
-using VisionFactory.Domain;
 
 namespace VisionFactory.Server.Datasets;
 
@@ -27,64 +23,25 @@ internal static class ImageUpload
     /// <summary>Stages every file of the request and returns the <c>class</c> and <c>format</c> fields, if any.</summary>
     public static async Task<(string? Class, string? Format)> ReadFormAsync(HttpRequest request, UploadStaging staging, CancellationToken cancellationToken)
     {
-        string? format = null;
-        var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value
-            : null;
-        if (string.IsNullOrEmpty(boundary))
-        {
-            throw ProblemException.Invalid("the upload is not multipart/form-data with a boundary; send the images and .zip archives as multipart files");
-        }
-
-        var reader = new MultipartReader(boundary, request.Body);
         string? className = null;
-        try
-        {
-            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+        string? format = null;
+        await MultipartSections.ReadAsync(
+            request,
+            "the images and .zip archives",
+            tooLargeHint: null,
+            (name, body) => staging.AddAsync(name, body, cancellationToken),
+            async (name, body) =>
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+                if (string.Equals(name, ClassField, StringComparison.Ordinal))
                 {
-                    continue;
+                    className = await MultipartSections.ReadFieldAsync(body, name, MaxFieldLength, cancellationToken).ConfigureAwait(false);
                 }
-
-                if (disposition.IsFileDisposition())
+                else if (string.Equals(name, FormatField, StringComparison.Ordinal))
                 {
-                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    await staging.AddAsync(fileName ?? "", section.Body, cancellationToken).ConfigureAwait(false);
+                    format = await MultipartSections.ReadFieldAsync(body, name, MaxFieldLength, cancellationToken).ConfigureAwait(false);
                 }
-                else if (disposition.IsFormDisposition() &&
-                         string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, ClassField, StringComparison.Ordinal))
-                {
-                    className = await ReadFieldAsync(section.Body, cancellationToken).ConfigureAwait(false);
-                }
-                else if (disposition.IsFormDisposition() &&
-                         string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, FormatField, StringComparison.Ordinal))
-                {
-                    format = await ReadFieldAsync(section.Body, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (FileTooLargeException e)
-        {
-            throw new BadHttpRequestException(
-                $"{e.Message} (setting {Hosting.ServerOptions.Section}:{nameof(Hosting.ServerOptions.MaxImportUploadBytes)} bounds an upload)",
-                StatusCodes.Status413PayloadTooLarge);
-        }
-        catch (InvalidDataException e)
-        {
-            throw ProblemException.Invalid("the multipart body is malformed: " + e.Message);
-        }
-
+            },
+            cancellationToken).ConfigureAwait(false);
         return (className, format);
-    }
-
-    private static async Task<string> ReadFieldAsync(Stream body, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: MaxFieldLength, leaveOpen: true);
-        var buffer = new char[MaxFieldLength + 1];
-        var read = await reader.ReadBlockAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return read > MaxFieldLength
-            ? throw ProblemException.Invalid($"the '{ClassField}' field is longer than {MaxFieldLength} characters")
-            : new string(buffer, 0, read);
     }
 }
