@@ -13,19 +13,20 @@ public sealed partial class UploadStaging : IDisposable
     /// <summary>File name endings accepted as loose images.</summary>
     public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"];
 
+    private readonly StagingFolder folder;
     private readonly string root;
     private readonly string pending;
     private readonly UploadLimits limits;
     private readonly List<string> archives = [];
     private readonly List<string> names = [];
     private readonly HashSet<string> imageNames = new(StringComparer.OrdinalIgnoreCase);
-    private long totalBytes;
 
     public UploadStaging(string tempFolder, UploadLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
         this.limits = limits;
-        root = Path.Combine(tempFolder, "upload-" + Guid.NewGuid().ToString("N"));
+        folder = new StagingFolder(tempFolder, "upload-", limits.MaxUploadBytes);
+        root = folder.Root;
         pending = Path.Combine(root, "images");
         Directory.CreateDirectory(pending);
     }
@@ -86,31 +87,11 @@ public sealed partial class UploadStaging : IDisposable
             maxBytes = limits.MaxImageBytes;
         }
 
-        var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-        await using (target.ConfigureAwait(false))
-        {
-            var buffer = new byte[81920];
-            long written = 0;
-            int read;
-            while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                written += read;
-                totalBytes += read;
-                if (written > maxBytes)
-                {
-                    throw new FileTooLargeException(
-                        $"'{name}' is larger than the {Mebibytes(maxBytes)} limit for {(isArchive ? "an upload" : "one image")}; nothing was imported");
-                }
-
-                if (totalBytes > limits.MaxUploadBytes)
-                {
-                    throw new FileTooLargeException(
-                        $"the upload is larger than the {Mebibytes(limits.MaxUploadBytes)} limit; send fewer files at once; nothing was imported");
-                }
-
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await folder.WriteAsync(
+            content, path, maxBytes,
+            $"'{name}' is larger than the {Mebibytes(maxBytes)} limit for {(isArchive ? "an upload" : "one image")}; nothing was imported",
+            $"the upload is larger than the {Mebibytes(limits.MaxUploadBytes)} limit; send fewer files at once; nothing was imported",
+            cancellationToken).ConfigureAwait(false);
 
         if (isArchive && !IsFormatFile(name))
         {
@@ -150,10 +131,10 @@ public sealed partial class UploadStaging : IDisposable
                 throw ProblemException.Invalid(problem);
             }
 
-            var folder = Path.Combine(root, "folder");
-            Directory.CreateDirectory(folder);
-            Directory.Move(pending, Path.Combine(folder, className));
-            sources.Add(folder);
+            var imageFolder = Path.Combine(root, "folder");
+            Directory.CreateDirectory(imageFolder);
+            Directory.Move(pending, Path.Combine(imageFolder, className));
+            sources.Add(imageFolder);
         }
 
         sources.AddRange(archives);
@@ -175,20 +156,7 @@ public sealed partial class UploadStaging : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A file still open elsewhere: a leftover in the temporary folder is harmless, a failed request is not.
-        }
-    }
+    public void Dispose() => folder.Dispose();
 
     private static string SafeName(string fileName)
     {
@@ -197,7 +165,7 @@ public sealed partial class UploadStaging : IDisposable
         return safe.TrimStart('.') is { Length: > 0 } trimmed ? trimmed : "image" + Path.GetExtension(name);
     }
 
-    private static string Mebibytes(long bytes) => bytes < 1048576 ? $"{bytes / 1024.0:0.#} KiB" : $"{bytes / 1048576.0:0.#} MiB";
+    private static string Mebibytes(long bytes) => StagingFolder.Mebibytes(bytes);
 }
 
 /// <summary>Bounds on one upload of images and archives.</summary>

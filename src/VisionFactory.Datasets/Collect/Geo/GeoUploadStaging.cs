@@ -25,19 +25,19 @@ public sealed class GeoUploadStaging : IDisposable
     private static readonly string[] ShapefileParts = [".shp", ".shx", ".dbf"];
     private const string LabelsStem = "labels";
 
+    private readonly StagingFolder folder;
     private readonly string root;
     private readonly long maxUploadBytes;
     private readonly Dictionary<string, string> labelParts = new(StringComparer.Ordinal);
     private string? sceneName;
-    private long totalBytes;
 
     public GeoUploadStaging(string tempFolder, long maxUploadBytes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tempFolder);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxUploadBytes);
         this.maxUploadBytes = maxUploadBytes;
-        root = Path.Combine(tempFolder, "geo-upload-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(root);
+        folder = new StagingFolder(tempFolder, "geo-upload-", maxUploadBytes);
+        root = folder.Root;
     }
 
     /// <summary>The folder holding the staged files.</summary>
@@ -101,29 +101,11 @@ public sealed class GeoUploadStaging : IDisposable
             maxBytes = Math.Min(maxUploadBytes, GeoLabels.MaxBytes);
         }
 
-        var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-        await using (target.ConfigureAwait(false))
-        {
-            var buffer = new byte[81920];
-            long written = 0;
-            int read;
-            while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                written += read;
-                totalBytes += read;
-                if (written > maxBytes)
-                {
-                    throw new FileTooLargeException($"'{shown}' is larger than the {Mebibytes(maxBytes)} limit for {(maxBytes == maxUploadBytes ? "an upload" : "a labels file")}; nothing was imported");
-                }
-
-                if (totalBytes > maxUploadBytes)
-                {
-                    throw new FileTooLargeException($"the upload is larger than the {Mebibytes(maxUploadBytes)} limit; nothing was imported");
-                }
-
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await folder.WriteAsync(
+            content, path, maxBytes,
+            $"'{shown}' is larger than the {Mebibytes(maxBytes)} limit for {(maxBytes == maxUploadBytes ? "an upload" : "a labels file")}; nothing was imported",
+            $"the upload is larger than the {Mebibytes(maxUploadBytes)} limit; nothing was imported",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -179,20 +161,7 @@ public sealed class GeoUploadStaging : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A file still open elsewhere: a leftover in the temporary folder is harmless, a failed request is not.
-        }
-    }
+    public void Dispose() => folder.Dispose();
 
     // The scene's name in chip names and messages: letters, digits, '-', '_' and '.', at most 60 characters.
     private static string SafeSceneName(string fileName)
@@ -204,7 +173,5 @@ public sealed class GeoUploadStaging : IDisposable
 
     private static string Printable(string name) => new(name.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
 
-    private static string Mebibytes(long bytes) => bytes < 1048576
-        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB")
-        : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#} MiB");
+    private static string Mebibytes(long bytes) => StagingFolder.Mebibytes(bytes);
 }
