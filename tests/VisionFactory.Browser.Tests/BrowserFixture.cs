@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Browser.Tests;
 
@@ -32,6 +33,28 @@ public sealed class BrowserFixture : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
+    }
+
+    /// <summary>
+    /// A page of a new browser context on <paramref name="baseAddress"/>, signed in as the test administrator
+    /// (<see cref="AdminKey"/>); dispose the context when done.
+    /// </summary>
+    public async Task<(IBrowserContext Context, IPage Page)> SignedInPageAsync(Uri baseAddress, int viewportHeight)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = viewportHeight },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#user-name", AdminKey.UserName);
+        await page.FillAsync("#password", AdminKey.Password);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(AdminKey.UserName);
+        return (context, page);
     }
 
     public async Task DisposeAsync()

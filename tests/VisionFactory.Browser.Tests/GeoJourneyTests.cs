@@ -17,18 +17,8 @@ public sealed class GeoJourneyTests(BrowserFixture browser) : IClassFixture<Brow
         using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", settings);
         var first = await server.Client.PostAsJsonAsync("/api/datasets/fields/import-jobs/geo", new { path = scene, labels_path = labels, label_property = "landuse" });
         Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync());
-        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.Client.BaseAddress!.ToString(),
-            ViewportSize = new ViewportSize { Width = 1366, Height = 1000 },
-        });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        await page.GotoAsync("/account/login");
-        await page.FillAsync("#user-name", AdminKey.UserName);
-        await page.FillAsync("#password", AdminKey.Password);
-        await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(AdminKey.UserName);
+        var (context, page) = await browser.SignedInPageAsync(server.Client.BaseAddress!, viewportHeight: 1000);
+        await using var _ = context;
 
         await page.GotoAsync("/datasets/fields");
         await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });

@@ -29,18 +29,8 @@ public sealed class GeoUploadJourneyTests(BrowserFixture browser) : IClassFixtur
             Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync());
         }
 
-        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.Client.BaseAddress!.ToString(),
-            ViewportSize = new ViewportSize { Width = 1366, Height = 1200 },
-        });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        await page.GotoAsync("/account/login");
-        await page.FillAsync("#user-name", AdminKey.UserName);
-        await page.FillAsync("#password", AdminKey.Password);
-        await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(AdminKey.UserName);
+        var (context, page) = await browser.SignedInPageAsync(server.Client.BaseAddress!, viewportHeight: 1200);
+        await using var _ = context;
 
         await page.GotoAsync("/datasets/fields");
         await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
