@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|layout|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
@@ -23,7 +23,7 @@ var reference = PyTorchReference.Find();
 var masks = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "datasets", "masks"));
 Console.WriteLine($"VisionFactory benchmarks on {Environment.ProcessorCount} cores; reference: {(reference is null ? "PyTorch not installed" : "Debian PyTorch")}");
 TorchNativeLibrary.EnsureLoaded();
-Console.WriteLine($"ours: OpenMP wait policy {OpenMpWaitPolicy.Current() ?? "default"}, spin {OpenMpWaitPolicy.Spin() ?? "default"} (set by TorchNativeLibrary.EnsureLoaded unless chosen); load averages {Load()}");
+Console.WriteLine($"ours: OpenMP wait policy {OpenMpWaitPolicy.Current() ?? "default"}, spin {OpenMpWaitPolicy.Spin() ?? "default"} (set by TorchNativeLibrary.EnsureLoaded unless chosen); native heap {(NativeHeap.TunedByThePerson() ? "as the environment sets it" : $"mmap threshold {NativeHeap.MmapThreshold >> 20} MiB, trim threshold {NativeHeap.TrimThreshold >> 20} MiB")}; load averages {Load()}");
 
 if (which is "throughput" or "all")
 {
@@ -47,6 +47,12 @@ if (which is "zoo" or "all")
     var names = which == "zoo" && args.Length > 1 && args[1] != "all" ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
     var rounds = which == "zoo" && args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
     ZooLatency(reference, names, rounds);
+}
+
+if (which is "ops")
+{
+    // ops: single batch-1 operations beside PyTorch's, with our page faults per call (see NativeHeap).
+    OpsBench.Run();
 }
 
 if (which is "layout")

@@ -72,6 +72,7 @@ public static class TorchNativeLibrary
     {
         // Before libtorch (and with it OpenMP) is loaded: OpenMP reads its settings once, at load time.
         OpenMpWaitPolicy.Apply();
+        NativeHeap.Apply();
         if (!OperatingSystem.IsLinux())
             return new TorchNativeLoadReport(TorchNativeLoadOutcome.NotLinux, null, null, []);
 
