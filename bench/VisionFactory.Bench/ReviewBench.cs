@@ -108,7 +108,7 @@ internal static class ReviewBench
         {
             var plan = SplitPlan.Default with { Seed = seed };
             var plain = StratifiedSplitter.Assign(items.Select(i => (i.SourcePath, i.ClassIndex)), plan);
-            var (together, grouping) = NearDuplicateSplit.Assign(items, [], plan, sha => unchecked((ulong)signatures[sha].PerceptualHash));
+            var (together, grouping) = NearDuplicateSplit.Assign(items, [], plan, sha => ImageHashes.Of(signatures[sha]));
             var a = Accuracy(trainer, evaluator, version, plain);
             var b = Accuracy(trainer, evaluator, version, together);
             random.Add(a);

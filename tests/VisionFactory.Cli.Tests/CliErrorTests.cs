@@ -89,7 +89,9 @@ public sealed class CliErrorTests : IDisposable
     public async Task FinetuneTrainsEveryLayerAndStoresAnEvaluation()
     {
         var source = cli.Scratch("ft");
-        SyntheticImages.WriteDataset(source, ["a", "b"], perClass: 10);
+
+        // Distinct images: no near-duplicate groups, so the split is exactly 70 / 15 / 15.
+        SyntheticImages.WriteDataset(source, ["a", "b"], perClass: 10, distinct: true);
         await cli.RunJsonAsync("dataset", "import", "ft", source);
 
         var train = await cli.RunJsonAsync("train", "ft", "--mode", "finetune", "--image-size", "32", "--epochs", "2", "--batch-size", "8", "--wait");

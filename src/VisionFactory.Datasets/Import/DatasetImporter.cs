@@ -230,7 +230,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             // Identical files are decoded, stored and cached once; their copies (reported as duplicates) share that.
             // A rejection is shared the same way: Lazy keeps the exception for every copy.
             var image = stored.GetOrAdd(sha, key => new Lazy<StoredImage>(() => Store(key, bytes, limits, added, flusher))).Value;
-            return (new AcceptedFile(file.RelativePath, className, sha, image.Header, bytes.LongLength, image.PerceptualHash), null);
+            return (new AcceptedFile(file.RelativePath, className, sha, image.Header, bytes.LongLength, image.Hashes), null);
         }
         catch (ImageRejectedException e)
         {
@@ -250,7 +250,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         }
     }
 
-    // Decodes one image once: its blob (unless the store has it), its pixels at the training size, its perceptual hash.
+    // Decodes one image once: its blob (unless the store has it), its pixels at the training size, its perceptual hashes.
     // Thumbnails are made when an image is first shown: most of a large import is never browsed.
     private StoredImage Store(string sha, byte[] bytes, ImageLimits limits, ConcurrentBag<string> added, BlobFlusher flusher)
     {
@@ -263,7 +263,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         }
 
         pixels.Write(sha, WarmCacheSize, rgb);
-        return new StoredImage(header, PerceptualHash.Of(rgb, WarmCacheSize));
+        return new StoredImage(header, ImageHashes.Of(rgb, WarmCacheSize));
     }
 
     private static List<string> ClassesOf(ImportSource source, List<AcceptedFile> accepted, DatasetVersion? previous)
@@ -319,17 +319,17 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         return items;
     }
 
-    // The split of the images new to the dataset: stratified, with near-duplicates (by the perceptual hash taken while
+    // The split of the images new to the dataset: stratified, with near-duplicates (by the perceptual hashes taken while
     // decoding; earlier images' from their cached pixels) kept in one split; look-alikes of earlier images follow them.
     private (Dictionary<string, Split> Splits, SplitGrouping Grouping) SplitFresh(
         List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, SplitPlan plan)
     {
         var known = previous?.Items.Select(i => i.Sha256).ToHashSet(StringComparer.Ordinal) ?? [];
         var fresh = accepted.Where(a => !known.Contains(a.Sha256)).Select(a => (a.Path, a.Sha256, classes.IndexOf(a.Class))).ToList();
-        var decoded = accepted.DistinctBy(a => a.Sha256).ToDictionary(a => a.Sha256, a => a.PerceptualHash, StringComparer.Ordinal);
+        var decoded = accepted.DistinctBy(a => a.Sha256).ToDictionary(a => a.Sha256, a => a.Hashes, StringComparer.Ordinal);
         return NearDuplicateSplit.Assign(fresh, previous?.Items ?? [], plan, sha =>
-            decoded.TryGetValue(sha, out var hash) ? hash
-            : pixels.TryRead(sha, WarmCacheSize, out var rgb) ? PerceptualHash.Of(rgb, WarmCacheSize) : null);
+            decoded.TryGetValue(sha, out var hashes) ? hashes
+            : pixels.TryRead(sha, WarmCacheSize, out var rgb) ? ImageHashes.Of(rgb, WarmCacheSize) : null);
     }
 
     private static void CheckClasses(List<string> classes, List<ImageItem> items)
@@ -355,9 +355,9 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         }
     }
 
-    private sealed record AcceptedFile(string Path, string Class, string Sha256, ImageHeader Header, long Bytes, ulong PerceptualHash);
+    private sealed record AcceptedFile(string Path, string Class, string Sha256, ImageHeader Header, long Bytes, ImageHashes Hashes);
 
-    private sealed record StoredImage(ImageHeader Header, ulong PerceptualHash);
+    private sealed record StoredImage(ImageHeader Header, ImageHashes Hashes);
 
     private sealed record DecodeResult(List<AcceptedFile> Accepted, List<SkippedFile> Skipped, List<DuplicateGroup> Duplicates);
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using VisionFactory.Imaging.Quality;
 
 namespace VisionFactory.Datasets.Review;
 
@@ -85,6 +86,73 @@ public static class HammingIndex
         }
 
         return pairs;
+    }
+
+    /// <summary>
+    /// Every pair (i &lt; j) of 256-bit difference hashes within <paramref name="radius"/> bits, with the distance. The
+    /// hash is cut into radius + 1 substrings (at least 8, so none is longer than 32 bits); two hashes within the radius
+    /// agree exactly on at least one of them (pigeonhole), so the hashes are grouped by each substring's value and only
+    /// members of one group are compared.
+    /// </summary>
+    public static List<(int A, int B, int Distance)> Pairs(
+        IReadOnlyList<DifferenceHash> hashes, int radius, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        ArgumentOutOfRangeException.ThrowIfNegative(radius);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(radius, 31);
+        var slices = Math.Max(radius + 1, 8);
+        var bounds = Enumerable.Range(0, slices + 1).Select(k => k * DifferenceHash.Bits / slices).ToArray();
+        var pairs = new List<(int, int, int)>();
+        for (var c = 0; c < slices; c++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (start, length) = (bounds[c], bounds[c + 1] - bounds[c]);
+            var groups = new Dictionary<ulong, List<int>>();
+            for (var i = 0; i < hashes.Count; i++)
+            {
+                var key = hashes[i].Slice(start, length);
+                if (!groups.TryGetValue(key, out var members))
+                {
+                    groups[key] = members = [];
+                }
+
+                members.Add(i);
+            }
+
+            foreach (var members in groups.Values)
+            {
+                for (var x = 0; x < members.Count; x++)
+                {
+                    for (var y = x + 1; y < members.Count; y++)
+                    {
+                        var (a, b) = (members[x], members[y]);
+                        var distance = hashes[a].DistanceTo(hashes[b]);
+
+                        // Reported from the first substring they agree on, so each pair appears once.
+                        if (distance <= radius && FirstEqualSlice(hashes[a], hashes[b], bounds) == c)
+                        {
+                            pairs.Add((a, b, distance));
+                        }
+                    }
+                }
+            }
+        }
+
+        return pairs;
+    }
+
+    private static int FirstEqualSlice(DifferenceHash a, DifferenceHash b, int[] bounds)
+    {
+        for (var c = 0; c < bounds.Length - 1; c++)
+        {
+            var length = bounds[c + 1] - bounds[c];
+            if (a.Slice(bounds[c], length) == b.Slice(bounds[c], length))
+            {
+                return c;
+            }
+        }
+
+        return -1;
     }
 
     // A pair is reported from the first substring that finds it, so each pair appears once.

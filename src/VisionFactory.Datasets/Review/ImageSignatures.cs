@@ -10,7 +10,7 @@ using VisionFactory.Storage.Database;
 namespace VisionFactory.Datasets.Review;
 
 /// <summary>
-/// Perceptual hash and quality measures of images, computed once per image content and kept in the database. They are
+/// Perceptual hashes and quality measures of images, computed once per image content and kept in the database. They are
 /// measured on the square pixels the import already cached for training, so most images are not decoded again.
 /// </summary>
 public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobStore blobs, ImageLimits limits)
@@ -31,7 +31,7 @@ public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobS
         {
             var rows = await db.Set<ImageSignature>().AsNoTracking().Where(s => chunk.Contains(s.Sha256))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var row in rows)
+            foreach (var row in rows.Where(r => r.DifferenceHash is not null))
             {
                 found[row.Sha256] = row;
             }
@@ -71,6 +71,12 @@ public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobS
     {
         try
         {
+            // Signatures measured before the difference hash was kept are replaced.
+            var shas = measured.Select(m => m.Sha256).ToList();
+            var stale = await db.Set<ImageSignature>().Where(s => shas.Contains(s.Sha256) && s.DifferenceHash == null)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            db.Set<ImageSignature>().RemoveRange(stale);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             db.Set<ImageSignature>().AddRange(measured);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -97,6 +103,7 @@ public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobS
         {
             Sha256 = sha256,
             PerceptualHash = unchecked((long)PerceptualHash.Of(rgb, side)),
+            DifferenceHash = Imaging.Quality.DifferenceHash.Of(rgb, side).ToBytes(),
             MeanLuminance = quality.MeanLuminance,
             DarkFraction = quality.DarkFraction,
             BrightFraction = quality.BrightFraction,

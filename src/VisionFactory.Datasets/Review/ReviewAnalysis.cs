@@ -2,6 +2,7 @@ using System.Globalization;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Review;
+using VisionFactory.Imaging.Quality;
 
 namespace VisionFactory.Datasets.Review;
 
@@ -45,6 +46,16 @@ public static class ReviewAnalysis
         foreach (var (a, b, distance) in HammingIndex.Pairs(hashes, settings.HashRadius, cancellationToken))
         {
             links[(a, b)] = new DuplicateLink(a, b, distance, null) { FoundByHash = true };
+        }
+
+        // The difference hash finds the same photo with something pasted on, which moves the perceptual hash too far.
+        var differences = items.Select((item, index) => (Index: index, Bytes: signatures[item.Sha256].DifferenceHash))
+            .Where(d => d.Bytes is not null).Select(d => (d.Index, Hash: DifferenceHash.FromBytes(d.Bytes)))
+            .Where(d => d.Hash.IsInformative).ToList();
+        foreach (var (x, y, _) in HammingIndex.Pairs(differences.Select(d => d.Hash).ToList(), settings.DifferenceHashRadius, cancellationToken))
+        {
+            var (a, b) = (differences[x].Index, differences[y].Index);
+            links.TryAdd((a, b), new DuplicateLink(a, b, PerceptualDistance(hashes[a], hashes[b]), null) { FoundByHash = true });
         }
 
         if (embeddings is not null && items.Count > 1)

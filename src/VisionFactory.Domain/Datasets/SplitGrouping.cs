@@ -8,4 +8,7 @@ namespace VisionFactory.Domain.Datasets;
 /// <param name="ImagesInGroups">Images in those groups.</param>
 /// <param name="Moved">Images whose split differs from the ungrouped stratified split.</param>
 /// <param name="HashRadius">Two images were near-duplicates when their perceptual hashes differed in at most this many bits.</param>
-public sealed record SplitGrouping(int Groups, int ImagesInGroups, int Moved, int HashRadius);
+/// <param name="DifferenceHashRadius">
+/// Or when their difference hashes differed in at most this many bits (0: a split made before the difference hash was used).
+/// </param>
+public sealed record SplitGrouping(int Groups, int ImagesInGroups, int Moved, int HashRadius, int DifferenceHashRadius = 0);

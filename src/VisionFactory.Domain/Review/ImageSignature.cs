@@ -12,6 +12,12 @@ public sealed class ImageSignature
     /// <summary>The 64-bit DCT perceptual hash, stored as its two's-complement bits.</summary>
     public long PerceptualHash { get; init; }
 
+    /// <summary>
+    /// The 256-bit difference hash as 32 little-endian bytes; null in signatures measured before it was kept (they are
+    /// measured again).
+    /// </summary>
+    public byte[]? DifferenceHash { get; init; }
+
     /// <summary>Mean luminance, 0 (black) to 255 (white).</summary>
     public double MeanLuminance { get; init; }
 

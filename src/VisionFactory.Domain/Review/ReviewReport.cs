@@ -59,6 +59,12 @@ public sealed record ReviewSettings
     /// <summary>Images whose 64-bit perceptual hashes differ in at most this many bits are near-duplicates.</summary>
     public int HashRadius { get; init; } = 8;
 
+    /// <summary>
+    /// Images whose 256-bit difference hashes differ in at most this many bits are near-duplicates too: the same photo
+    /// with one thing pasted on (a drawn mask) that the perceptual hash sees as a different picture.
+    /// </summary>
+    public int DifferenceHashRadius { get; init; } = 10;
+
     /// <summary>Images whose backbone embeddings have at least this cosine similarity are near-duplicates.</summary>
     public double CosineThreshold { get; init; } = 0.95;
 

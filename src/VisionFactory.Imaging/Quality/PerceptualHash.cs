@@ -21,7 +21,7 @@ public static class PerceptualHash
     /// <summary>The hash of a square RGB image of side <paramref name="side"/> (3 bytes per pixel, rows top to bottom).</summary>
     public static ulong Of(ReadOnlySpan<byte> rgb, int side)
     {
-        var grid = LuminanceGrid(rgb, side);
+        var grid = LuminanceGrid.Of(rgb, side, GridSide, GridSide);
 
         // Separable transform: rows first (32 x 8), then columns (8 x 8).
         var rows = new double[GridSide, Low];
@@ -73,51 +73,6 @@ public static class PerceptualHash
 
     /// <summary>The number of bits in which two hashes differ (0 = the same picture to this hash, 64 = opposite).</summary>
     public static int Distance(ulong a, ulong b) => BitOperations.PopCount(a ^ b);
-
-    // Area-averaged luminance (ITU-R BT.601 weights) on a 32 x 32 grid: whole-number channel sums per cell, weighted
-    // once per cell rather than once per pixel.
-    private static double[] LuminanceGrid(ReadOnlySpan<byte> rgb, int side)
-    {
-        if (side < 1 || rgb.Length != side * side * 3)
-        {
-            throw new ArgumentException($"expected {side}x{side} RGB ({side * side * 3} bytes), got {rgb.Length} bytes", nameof(rgb));
-        }
-
-        const int cells = GridSide * GridSide;
-        Span<long> sums = new long[cells * 3];
-        Span<int> counts = stackalloc int[cells];
-        counts.Clear();
-        Span<int> columnCell = side <= 4096 ? stackalloc int[side] : new int[side];
-        for (var x = 0; x < side; x++)
-        {
-            columnCell[x] = x * GridSide / side;
-        }
-
-        for (var y = 0; y < side; y++)
-        {
-            var rowCells = y * GridSide / side * GridSide;
-            var row = rgb.Slice(y * side * 3, side * 3);
-            for (var x = 0; x < side; x++)
-            {
-                var cell = rowCells + columnCell[x];
-                var at = cell * 3;
-                var p = x * 3;
-                sums[at] += row[p];
-                sums[at + 1] += row[p + 1];
-                sums[at + 2] += row[p + 2];
-                counts[cell]++;
-            }
-        }
-
-        var grid = new double[cells];
-        for (var i = 0; i < cells; i++)
-        {
-            grid[i] = counts[i] == 0 ? 0
-                : ((0.299 * sums[i * 3]) + (0.587 * sums[(i * 3) + 1]) + (0.114 * sums[(i * 3) + 2])) / counts[i];
-        }
-
-        return grid;
-    }
 
     private static double[,] BuildCosines()
     {

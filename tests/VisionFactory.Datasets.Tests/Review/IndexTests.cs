@@ -1,5 +1,6 @@
 using System.Numerics;
 using VisionFactory.Datasets.Review;
+using VisionFactory.Imaging.Quality;
 
 namespace VisionFactory.Datasets.Tests.Review;
 
@@ -36,6 +37,92 @@ public sealed class IndexTests
 
         Assert.NotEmpty(expected);
         Assert.Equal(expected.Order(), found.Order());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    [InlineData(10)]
+    [InlineData(20)]
+    public void DifferenceHashIndexFindsExactlyThePairsBruteForceFinds(int radius)
+    {
+        var random = new Random(radius);
+        var hashes = new List<DifferenceHash>();
+        for (var i = 0; i < 1500; i++)
+        {
+            // Every third hash is a copy of an earlier one with up to 24 bits flipped, anywhere in the 256.
+            if (i % 3 == 2)
+            {
+                var bytes = hashes[random.Next(hashes.Count)].ToBytes();
+                for (var flips = random.Next(0, 25); flips > 0; flips--)
+                {
+                    var bit = random.Next(DifferenceHash.Bits);
+                    bytes[bit / 8] ^= (byte)(1 << (bit % 8));
+                }
+
+                hashes.Add(DifferenceHash.FromBytes(bytes));
+            }
+            else
+            {
+                hashes.Add(new DifferenceHash((ulong)random.NextInt64(), (ulong)random.NextInt64(), (ulong)random.NextInt64(), (ulong)random.NextInt64()));
+            }
+        }
+
+        var found = HammingIndex.Pairs(hashes, radius);
+        var expected = new HashSet<(int, int)>();
+        for (var a = 0; a < hashes.Count; a++)
+        {
+            for (var b = a + 1; b < hashes.Count; b++)
+            {
+                if (hashes[a].DistanceTo(hashes[b]) <= radius)
+                {
+                    expected.Add((a, b));
+                }
+            }
+        }
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(found.Count, found.Select(p => (p.A, p.B)).Distinct().Count());
+        Assert.Equal(expected.Order(), found.Select(p => (p.A, p.B)).Order());
+        Assert.All(found, p => Assert.Equal(hashes[p.A].DistanceTo(hashes[p.B]), p.Distance));
+    }
+
+    [Fact]
+    public void DifferenceHashBarelyMovesForAPastedPatchAndRoundTripsThroughItsBytes()
+    {
+        const int side = 96;
+        var random = new Random(3);
+
+        // A smooth picture: brightness waves across and down.
+        var photo = new byte[side * side * 3];
+        for (var y = 0; y < side; y++)
+        {
+            for (var x = 0; x < side; x++)
+            {
+                var value = 128 + (60 * Math.Sin((x * 0.15) + 1)) + (50 * Math.Cos((y * 0.11) + 2));
+                var at = ((y * side) + x) * 3;
+                photo[at] = photo[at + 1] = photo[at + 2] = (byte)Math.Clamp(value, 0, 255);
+            }
+        }
+
+        // The same picture with a black patch an eighth of its side wide (a pasted object), and an unrelated picture.
+        var patched = (byte[])photo.Clone();
+        for (var y = 60; y < 72; y++)
+        {
+            for (var x = 40; x < 52; x++)
+            {
+                patched.AsSpan(((y * side) + x) * 3, 3).Clear();
+            }
+        }
+
+        var other = new byte[side * side * 3];
+        random.NextBytes(other);
+        var hash = DifferenceHash.Of(photo, side);
+
+        Assert.Equal(hash, DifferenceHash.FromBytes(hash.ToBytes()));
+        Assert.Equal(0, hash.DistanceTo(DifferenceHash.Of(photo, side)));
+        Assert.InRange(hash.DistanceTo(DifferenceHash.Of(patched, side)), 1, 10);
+        Assert.True(hash.DistanceTo(DifferenceHash.Of(other, side)) > 80);
     }
 
     [Fact]

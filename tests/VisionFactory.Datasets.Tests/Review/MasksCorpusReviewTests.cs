@@ -27,7 +27,7 @@ public sealed class MasksCorpusReviewTests
         Assert.Contains(report.NearDuplicates, g =>
             g.CrossesClasses && g.Images.Any(i => i.Path == "without_mask/106.jpg") && g.Images.Any(i => i.Path == "with_mask/106-with-mask.jpg"));
 
-        // The grouped split: no near-duplicate pair (at the split's radius) sits in two splits.
+        // The grouped split: no near-duplicate pair (at the split's radii) sits in two splits.
         Assert.Equal(0, report.Leakage.Pairs);
         var grouping = report.SplitGrouping;
         Assert.NotNull(grouping);
@@ -41,6 +41,27 @@ public sealed class MasksCorpusReviewTests
         Assert.Equal(0, PerceptualHash.Distance(
             unchecked((ulong)signatures[items.Single(i => i.SourcePath == "without_mask/106.jpg").Sha256].PerceptualHash),
             unchecked((ulong)signatures[items.Single(i => i.SourcePath == "with_mask/106-with-mask.jpg").Sha256].PerceptualHash)));
+        var differences = HammingIndex.Pairs(
+            items.Select(i => DifferenceHash.FromBytes(signatures[i.Sha256].DifferenceHash)).ToList(), NearDuplicateSplit.DifferenceHashRadius);
+        Assert.True(differences.Count >= 200, $"{differences.Count} difference-hash pairs");
+        Assert.All(differences, p => Assert.Equal(items[p.A].Split, items[p.B].Split));
+
+        // Photos whose pasted mask moves the perceptual hash past its radius: the difference hash keeps each pair in
+        // one group and one split (the corpus's own near-duplicate measure is a 16x16 difference hash within 10 bits).
+        foreach (var photo in new[] { "116", "227", "384", "74" })
+        {
+            var bare = items.Single(i => i.SourcePath == $"without_mask/{photo}.jpg");
+            var masked = items.Single(i => i.SourcePath == $"with_mask/{photo}-with-mask.jpg");
+            var (a, b) = (signatures[bare.Sha256], signatures[masked.Sha256]);
+            Assert.True(
+                PerceptualHash.Distance(unchecked((ulong)a.PerceptualHash), unchecked((ulong)b.PerceptualHash)) > NearDuplicateSplit.HashRadius,
+                $"{photo}: within the perceptual radius");
+            Assert.True(
+                DifferenceHash.FromBytes(a.DifferenceHash).DistanceTo(DifferenceHash.FromBytes(b.DifferenceHash)) <= NearDuplicateSplit.DifferenceHashRadius,
+                $"{photo}: outside the difference radius");
+            Assert.Equal(bare.Split, masked.Split);
+            Assert.Contains(report.NearDuplicates, g => g.Images.Any(i => i.Sha256 == bare.Sha256) && g.Images.Any(i => i.Sha256 == masked.Sha256));
+        }
     }
 }
 

@@ -440,6 +440,9 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.Property<double>("DarkFraction")
                         .HasColumnType("REAL");
 
+                    b.Property<byte[]>("DifferenceHash")
+                        .HasColumnType("BLOB");
+
                     b.Property<double>("LaplacianVariance")
                         .HasColumnType("REAL");
 

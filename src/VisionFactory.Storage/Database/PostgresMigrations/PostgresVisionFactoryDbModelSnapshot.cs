@@ -451,6 +451,9 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.Property<double>("DarkFraction")
                         .HasColumnType("double precision");
 
+                    b.Property<byte[]>("DifferenceHash")
+                        .HasColumnType("bytea");
+
                     b.Property<double>("LaplacianVariance")
                         .HasColumnType("double precision");
 
