@@ -10,6 +10,7 @@ using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Review;
 using VisionFactory.Factory;
 using VisionFactory.Factory.Training;
+using VisionFactory.Imaging.Quality;
 using VisionFactory.Learning.Data;
 using VisionFactory.Learning.Training;
 using VisionFactory.Storage;
@@ -139,11 +140,15 @@ internal static class ReviewBench
         foreach (var n in new[] { 12_500, 25_000, 50_000, 100_000 })
         {
             var (hashes, vectors) = Generate(n, seed: n);
+            var differences = GenerateDifferences(n, seed: n + 1);
             GC.Collect();
             var before = GC.GetTotalMemory(true);
             var clock = Stopwatch.StartNew();
             var hashPairs = HammingIndex.Pairs(hashes, 8);
             var hashSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var differencePairs = HammingIndex.Pairs(differences, 10);
+            var differenceSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
             var cosinePairs = CosineIndex.Pairs(vectors, 0.95, seed: 17);
             var cosineSeconds = clock.Elapsed.TotalSeconds;
@@ -151,7 +156,8 @@ internal static class ReviewBench
             var version = SyntheticVersion(n);
             var signatures = version.Items.Select((item, i) => new ImageSignature
             {
-                Sha256 = item.Sha256, PerceptualHash = unchecked((long)hashes[i]), MeanLuminance = 120, LaplacianVariance = 300, MeasuredSide = 224,
+                Sha256 = item.Sha256, PerceptualHash = unchecked((long)hashes[i]), DifferenceHash = differences[i].ToBytes(),
+                MeanLuminance = 120, LaplacianVariance = 300, MeasuredSide = 224,
             }).ToDictionary(s => s.Sha256, StringComparer.Ordinal);
             var embeddings = version.Items.Select((item, i) => (item.Sha256, vectors[i])).ToDictionary(x => x.Sha256, x => x.Item2, StringComparer.Ordinal);
             var settings = new ReviewSettings();
@@ -163,7 +169,7 @@ internal static class ReviewBench
                 new ReviewInputs("scale", version, [], null, signatures, embeddings, null, settings), links, labels, 0.9, TimeSpan.Zero);
             var analysisSeconds = clock.Elapsed.TotalSeconds;
             var memory = (GC.GetTotalMemory(false) - before) / 1048576.0;
-            Console.WriteLine($"  n={n,7}: hash search {hashSeconds,6:0.00} s ({hashPairs.Count} pairs), LSH cosine search {cosineSeconds,6:0.00} s ({cosinePairs.Count} pairs), " +
+            Console.WriteLine($"  n={n,7}: hash search {hashSeconds,6:0.00} s ({hashPairs.Count} pairs), difference-hash search {differenceSeconds,6:0.00} s ({differencePairs.Count} pairs), LSH cosine search {cosineSeconds,6:0.00} s ({cosinePairs.Count} pairs), " +
                 $"full analysis (both searches again, groups, leakage, labels, report) {analysisSeconds,6:0.00} s, {report.NearDuplicates.Count} groups; managed memory +{memory:0} MiB");
 
             if (n == 12_500 || n == 100_000)
@@ -171,6 +177,21 @@ internal static class ReviewBench
                 clock.Restart();
                 var brute = BruteHamming(hashes, 8);
                 Console.WriteLine($"      brute-force hash pairs: {brute} pairs in {clock.Elapsed.TotalSeconds:0.00} s (index found {hashPairs.Count})");
+            }
+
+            if (n == 12_500)
+            {
+                clock.Restart();
+                var brute = 0;
+                for (var a = 0; a < n; a++)
+                {
+                    for (var b = a + 1; b < n; b++)
+                    {
+                        brute += differences[a].DistanceTo(differences[b]) <= 10 ? 1 : 0;
+                    }
+                }
+
+                Console.WriteLine($"      brute-force difference-hash pairs: {brute} pairs in {clock.Elapsed.TotalSeconds:0.00} s (index found {differencePairs.Count})");
             }
 
             if (n == 12_500)
@@ -213,6 +234,35 @@ internal static class ReviewBench
         }
 
         return (hashes, vectors);
+    }
+
+    // 256-bit difference hashes with the same structure: every fifth a near copy (up to 12 bits flipped) of an earlier one,
+    // the rest with about half their bits set, as photos have.
+    private static List<DifferenceHash> GenerateDifferences(int n, int seed)
+    {
+        var random = new Random(seed);
+        var hashes = new List<DifferenceHash>(n);
+        var bytes = new byte[DifferenceHash.ByteCount];
+        for (var i = 0; i < n; i++)
+        {
+            if (i % 5 == 4)
+            {
+                bytes = hashes[random.Next(i)].ToBytes();
+                for (var b = random.Next(0, 13); b > 0; b--)
+                {
+                    var bit = random.Next(DifferenceHash.Bits);
+                    bytes[bit / 8] ^= (byte)(1 << (bit % 8));
+                }
+            }
+            else
+            {
+                random.NextBytes(bytes);
+            }
+
+            hashes.Add(DifferenceHash.FromBytes(bytes));
+        }
+
+        return hashes;
     }
 
     private static DatasetVersion SyntheticVersion(int n)
