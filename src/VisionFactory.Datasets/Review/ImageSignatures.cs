@@ -99,11 +99,12 @@ public sealed class ImageSignatures(VisionFactoryDb db, PixelCache pixels, BlobS
     public static ImageSignature Measure(string sha256, byte[] rgb, int side)
     {
         var quality = ImageQuality.Measure(rgb, side);
+        var hashes = DifferenceHash.BothOf(rgb, side);
         return new ImageSignature
         {
             Sha256 = sha256,
-            PerceptualHash = unchecked((long)PerceptualHash.Of(rgb, side)),
-            DifferenceHash = Imaging.Quality.DifferenceHash.Of(rgb, side).ToBytes(),
+            PerceptualHash = unchecked((long)hashes.Perceptual),
+            DifferenceHash = hashes.Difference.ToBytes(),
             MeanLuminance = quality.MeanLuminance,
             DarkFraction = quality.DarkFraction,
             BrightFraction = quality.BrightFraction,

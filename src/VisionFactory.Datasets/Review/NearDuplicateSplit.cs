@@ -68,7 +68,11 @@ public static class NearDuplicateSplit
 public readonly record struct ImageHashes(ulong Perceptual, DifferenceHash Difference)
 {
     /// <summary>Both hashes of square RGB pixels of side <paramref name="side"/>.</summary>
-    public static ImageHashes Of(ReadOnlySpan<byte> rgb, int side) => new(PerceptualHash.Of(rgb, side), DifferenceHash.Of(rgb, side));
+    public static ImageHashes Of(ReadOnlySpan<byte> rgb, int side)
+    {
+        var (perceptual, difference) = DifferenceHash.BothOf(rgb, side);
+        return new ImageHashes(perceptual, difference);
+    }
 
     /// <summary>The hashes a review stored, or null where the signature predates the difference hash.</summary>
     public static ImageHashes? Of(Domain.Review.ImageSignature signature)

@@ -30,9 +30,44 @@ public readonly record struct DifferenceHash(ulong Bits0, ulong Bits1, ulong Bit
     private const int Rows = 16;
 
     /// <summary>The hash of a square RGB image of side <paramref name="side"/> (3 bytes per pixel, rows top to bottom).</summary>
-    public static DifferenceHash Of(ReadOnlySpan<byte> rgb, int side)
+    public static DifferenceHash Of(ReadOnlySpan<byte> rgb, int side) =>
+        OfFineGrid(LuminanceGrid.Of(rgb, side, PerceptualHash.GridSide, PerceptualHash.GridSide));
+
+    /// <summary>
+    /// Both hashes of square RGB pixels from one pass over them: the difference hash's 17 x 16 cells are area averages
+    /// of the perceptual hash's 32 x 32 grid.
+    /// </summary>
+    public static (ulong Perceptual, DifferenceHash Difference) BothOf(ReadOnlySpan<byte> rgb, int side)
     {
-        var grid = LuminanceGrid.Of(rgb, side, Columns + 1, Rows);
+        var grid = LuminanceGrid.Of(rgb, side, PerceptualHash.GridSide, PerceptualHash.GridSide);
+        return (PerceptualHash.OfGrid(grid), OfFineGrid(grid));
+    }
+
+    // From the 32 x 32 grid: row pairs averaged, and each of the 17 columns the area-weighted mean of the fine columns
+    // it covers (a fine column is 17/32 of a coarse one wide).
+    private static DifferenceHash OfFineGrid(double[] fine)
+    {
+        const int side = PerceptualHash.GridSide;
+        const int columns = Columns + 1;
+        var grid = new double[columns * Rows];
+        for (var y = 0; y < Rows; y++)
+        {
+            for (var x = 0; x < columns; x++)
+            {
+                // The coarse column spans [x * 32 / 17, (x + 1) * 32 / 17) in fine columns.
+                var from = x * side / (double)columns;
+                var to = (x + 1) * side / (double)columns;
+                double sum = 0;
+                for (var f = (int)from; f < to && f < side; f++)
+                {
+                    var weight = Math.Min(to, f + 1) - Math.Max(from, f);
+                    sum += weight * (fine[(2 * y * side) + f] + fine[(((2 * y) + 1) * side) + f]);
+                }
+
+                grid[(y * columns) + x] = sum / (2 * (to - from));
+            }
+        }
+
         Span<ulong> words = stackalloc ulong[4];
         words.Clear();
         for (var y = 0; y < Rows; y++)

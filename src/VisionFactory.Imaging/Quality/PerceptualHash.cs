@@ -19,9 +19,11 @@ public static class PerceptualHash
     private static readonly double[,] Cosines = BuildCosines();
 
     /// <summary>The hash of a square RGB image of side <paramref name="side"/> (3 bytes per pixel, rows top to bottom).</summary>
-    public static ulong Of(ReadOnlySpan<byte> rgb, int side)
+    public static ulong Of(ReadOnlySpan<byte> rgb, int side) => OfGrid(LuminanceGrid.Of(rgb, side, GridSide, GridSide));
+
+    /// <summary>The hash of a <see cref="GridSide"/> x <see cref="GridSide"/> luminance grid (row by row).</summary>
+    internal static ulong OfGrid(double[] grid)
     {
-        var grid = LuminanceGrid.Of(rgb, side, GridSide, GridSide);
 
         // Separable transform: rows first (32 x 8), then columns (8 x 8).
         var rows = new double[GridSide, Low];
