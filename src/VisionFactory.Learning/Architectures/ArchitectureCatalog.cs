@@ -41,7 +41,7 @@ public sealed class ArchitectureCatalog
         // Provided by TorchSharp's TorchVision package, with torchvision's parameter names. Its resnext101 factories
         // build only 6 blocks in the third stage (torchvision: 23), so those two are assembled from ResNet101 here;
         // its GoogLeNet has no auxiliary heads (torchvision's aux_logits=False layout).
-        yield return new ZooArchitecture("alexnet", "AlexNet", "AlexNet (2012): five convolutions, three dense layers", "classifier.6", n => models.alexnet(n), minImageSize: 63);
+        yield return new ZooArchitecture("alexnet", "AlexNet", "AlexNet (2012): five convolutions, three dense layers", "classifier.6", n => models.alexnet(n), minImageSize: 63, blockedInferenceUntil: "features");
         yield return new ZooArchitecture("googlenet", "GoogLeNet", "GoogLeNet / Inception v1 (without the auxiliary training heads)", "fc", n => models.googlenet(n), minImageSize: 64, channelsLastInference: true);
         yield return new ZooArchitecture("inception_v3", "Inception", "Inception v3 with an auxiliary head for training", "fc", n => models.inception_v3(n), defaultImageSize: 299, minImageSize: 75);
         yield return new ZooArchitecture("mobilenet_v2", "MobileNet", "MobileNet v2: inverted residuals with linear bottlenecks", "classifier.1", n => models.mobilenet_v2(n), channelsLastInference: true);
@@ -51,14 +51,14 @@ public sealed class ArchitectureCatalog
             ("resnet101", n => models.resnet101(n)), ("resnet152", n => models.resnet152(n)),
         })
         {
-            yield return new ZooArchitecture(name, "ResNet", $"ResNet-{name[6..]} (He et al. 2015)", "fc", create);
+            yield return new ZooArchitecture(name, "ResNet", $"ResNet-{name[6..]} (He et al. 2015)", "fc", create, blockedInferenceUntil: "avgpool");
         }
 
-        yield return new ZooArchitecture("resnext50_32x4d", "ResNeXt", "ResNeXt-50, 32 groups of width 4", "fc", n => models.resnext50_32x4d(n));
-        yield return new ZooArchitecture("resnext101_32x8d", "ResNeXt", "ResNeXt-101, 32 groups of width 8", "fc", n => TorchSharp.Modules.ResNet.ResNet101(n, groups: 32, width_per_group: 8));
-        yield return new ZooArchitecture("resnext101_64x4d", "ResNeXt", "ResNeXt-101, 64 groups of width 4", "fc", n => TorchSharp.Modules.ResNet.ResNet101(n, groups: 64, width_per_group: 4));
-        yield return new ZooArchitecture("wide_resnet50_2", "Wide ResNet", "Wide ResNet-50-2: bottlenecks twice as wide", "fc", n => models.wide_resnet50_2(n));
-        yield return new ZooArchitecture("wide_resnet101_2", "Wide ResNet", "Wide ResNet-101-2: bottlenecks twice as wide", "fc", n => models.wide_resnet101_2(n));
+        yield return new ZooArchitecture("resnext50_32x4d", "ResNeXt", "ResNeXt-50, 32 groups of width 4", "fc", n => models.resnext50_32x4d(n), blockedInferenceUntil: "avgpool");
+        yield return new ZooArchitecture("resnext101_32x8d", "ResNeXt", "ResNeXt-101, 32 groups of width 8", "fc", n => TorchSharp.Modules.ResNet.ResNet101(n, groups: 32, width_per_group: 8), blockedInferenceUntil: "avgpool");
+        yield return new ZooArchitecture("resnext101_64x4d", "ResNeXt", "ResNeXt-101, 64 groups of width 4", "fc", n => TorchSharp.Modules.ResNet.ResNet101(n, groups: 64, width_per_group: 4), blockedInferenceUntil: "avgpool");
+        yield return new ZooArchitecture("wide_resnet50_2", "Wide ResNet", "Wide ResNet-50-2: bottlenecks twice as wide", "fc", n => models.wide_resnet50_2(n), blockedInferenceUntil: "avgpool");
+        yield return new ZooArchitecture("wide_resnet101_2", "Wide ResNet", "Wide ResNet-101-2: bottlenecks twice as wide", "fc", n => models.wide_resnet101_2(n), blockedInferenceUntil: "avgpool");
         foreach (var (name, create) in new (string, Func<int, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>)[]
         {
             ("vgg11", n => models.vgg11(n)), ("vgg11_bn", n => models.vgg11_bn(n)), ("vgg13", n => models.vgg13(n)), ("vgg13_bn", n => models.vgg13_bn(n)),
@@ -66,7 +66,7 @@ public sealed class ArchitectureCatalog
         })
         {
             var depth = name[3..5];
-            yield return new ZooArchitecture(name, "VGG", $"VGG-{depth}{(name.EndsWith("_bn", StringComparison.Ordinal) ? " with batch norm" : "")}", "classifier.6", create, channelsLastInference: true);
+            yield return new ZooArchitecture(name, "VGG", $"VGG-{depth}{(name.EndsWith("_bn", StringComparison.Ordinal) ? " with batch norm" : "")}", "classifier.6", create, channelsLastInference: true, blockedInferenceUntil: "features");
         }
     }
 

@@ -61,6 +61,29 @@ public sealed class ClassifierNetwork : IDisposable
     /// <summary>True when the network trains faster on channels-last input: its training batches then come in that layout.</summary>
     public bool ChannelsLastTraining { get; init; }
 
+    /// <summary>
+    /// The module after which a single image's forward pass outside training and autograd leaves oneDNN's blocked
+    /// layout (<see cref="BlockedLayout"/>): such passes enter it at the input and return to dense tensors at that
+    /// module's output, so the head and any hook beyond it see ordinary tensors. Null: never used.
+    /// </summary>
+    public string? BlockedInferenceUntil
+    {
+        get => blockedInferenceUntil;
+        init
+        {
+            blockedInferenceUntil = value;
+            if (value is null)
+                return;
+            var module = Module.named_modules().FirstOrDefault(m => m.name == value).module as nn.Module<Tensor, Tensor>
+                ?? throw new InvalidOperationException($"{Architecture} has no module '{value}' to leave the blocked layout at");
+
+            // Registered once for every pass: dense passes go through it unchanged.
+            module.register_forward_hook((_, _, output) => BlockedLayout.ToDense(output));
+        }
+    }
+
+    private readonly string? blockedInferenceUntil;
+
     /// <summary>Swaps the input preparation, e.g. for the one stored in a trained artifact.</summary>
     public void ReplaceInput(InputTransform input)
     {
@@ -119,13 +142,16 @@ public sealed class ClassifierNetwork : IDisposable
         parameters[HeadPath + ".bias"].copy_(bias);
     }
 
-    // The input in the layout the network runs fastest in; in the caller's dispose scope. The figures behind each
+    // The input in the layout the network runs fastest in; in the caller's dispose scope. Passes that need gradients
+    // stay dense: libtorch has no backward for most blocked operations. The figures behind each
     // choice: bench/VisionFactory.Bench -- layout.
     private Tensor Prepared(Tensor normalised)
     {
         ArgumentNullException.ThrowIfNull(normalised);
         if (normalised.dim() != 4)
             return normalised;
+        if (blockedInferenceUntil is not null && normalised.shape[0] == 1 && !Module.training && !is_grad_enabled())
+            return BlockedLayout.ToBlocked(normalised);
         var channelsLast = Module.training ? ChannelsLastTraining : normalised.shape[0] > 1 || ChannelsLastInference;
         return channelsLast ? MemoryLayout.ToChannelsLast(normalised) : normalised;
     }

@@ -30,6 +30,8 @@ public sealed class ImageNetResNet18Architecture : ArchitectureDefinition
 
     public override string HeadPath => "fc";
 
+    public override string? BlockedInferenceUntil => "avgpool";
+
     public override nn.Module<Tensor, Tensor> CreateModule(int classes) => new ResNet(classes, ImageNetResNet18.StageDepths, Name);
 
     protected override InputTransform CreateInputTransform(int imageSize)
