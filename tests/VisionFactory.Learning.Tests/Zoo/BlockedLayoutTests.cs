@@ -119,6 +119,27 @@ public sealed class BlockedLayoutTests
         Assert.Equal([false, false, true], blocked);
     }
 
+    /// <summary>The blocked tensors of a pass (input, activations, the conversion back) all end with its dispose scope.</summary>
+    [Fact]
+    public void BlockedPassesLeaveNoLiveTensors()
+    {
+        using var network = ArchitectureCatalog.Default.Get("resnet18").Build(2, 64, loadPretrained: false);
+        network.Module.eval();
+        var live = DisposeScopeManager.Statistics.TensorStatistics;
+        var before = live.ThreadTotalLiveCount;
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = inference_mode();
+            var image = randn(1, 3, 64, 64);
+            Assert.Equal([1L, 2], network.Logits(image).shape);
+            Assert.Equal([1L, 512], network.Features(image).shape);
+        }
+
+        Assert.Equal(before, live.ThreadTotalLiveCount);
+    }
+
     [Fact]
     public void ConversionsKeepShapeAndValues()
     {
