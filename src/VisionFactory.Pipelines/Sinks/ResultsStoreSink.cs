@@ -48,6 +48,7 @@ public sealed class ResultsStoreSink : IResultSink
             return;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         db.PipelineResults.Add(new PipelineResult
         {
             Pipeline = result.Pipeline,
@@ -60,7 +61,10 @@ public sealed class ResultsStoreSink : IResultSink
             Detections = ResultDocument.DetectionsOf(result),
             ThumbnailSha256 = result.Thumbnail is { } jpeg ? blobs.Put(jpeg) : null,
         });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+        // The preview is in the blob store by now: a stop arriving during this one-row save must not leave it there
+        // without its row (nothing would ever prune it), so the save runs to its end.
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
         db.ChangeTracker.Clear();
         if (++sincePrune >= Math.Max(16, settings.KeepLast / 10))
         {
