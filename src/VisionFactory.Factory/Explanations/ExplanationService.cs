@@ -64,8 +64,9 @@ public sealed class ExplanationService(VisionFactoryDb db, ModelService models, 
                 byte[] input, picture;
                 try
                 {
-                    input = ImageDecoder.DecodeSquare(image, network.ImageSize, limits).Rgb;
-                    picture = ImageDecoder.DecodeSquare(image, request.Size, limits).Rgb;
+                    // The picture under the heat map is the part of the image the network saw.
+                    input = ImageDecoder.DecodeSquare(image, network.ImageSize, limits, network.Fit).Rgb;
+                    picture = ImageDecoder.DecodeSquare(image, request.Size, limits, network.Fit).Rgb;
                 }
                 catch (ImageRejectedException e)
                 {

@@ -34,7 +34,7 @@ public sealed class BatchClassifier(ModelService models, ImageLimits limits)
                 foreach (var batch in files.Chunk(BatchSize))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var decoded = batch.AsParallel().AsOrdered().Select(file => Decode(file, network.ImageSize)).ToList();
+                    var decoded = batch.AsParallel().AsOrdered().Select(file => Decode(file, network.ImageSize, network.Fit)).ToList();
                     var usable = decoded.Where(d => d.Error is null).Select(d => d.Rgb).ToList();
                     var probabilities = new Queue<float[]>(ImageClassifier.Probabilities(network, usable, BatchSize, cancellationToken));
                     results.AddRange(decoded.Select(d => d.Error is { } error
@@ -127,7 +127,7 @@ public sealed class BatchClassifier(ModelService models, ImageLimits limits)
         return buffer.ToArray();
     }
 
-    private (string Name, byte[] Rgb, string? Error) Decode(ClassificationInput file, int size)
+    private (string Name, byte[] Rgb, string? Error) Decode(ClassificationInput file, int size, SquareFit fit)
     {
         try
         {
@@ -136,7 +136,7 @@ public sealed class BatchClassifier(ModelService models, ImageLimits limits)
                 return (file.Name, [], $"the file is {file.Length / 1048576.0:0.#} MiB; the limit is {limits.MaxFileBytes / 1048576.0:0.#} MiB");
             }
 
-            return (file.Name, ImageDecoder.DecodeSquare(file.Read(), size, limits).Rgb, null);
+            return (file.Name, ImageDecoder.DecodeSquare(file.Read(), size, limits, fit).Rgb, null);
         }
         catch (ImageRejectedException e)
         {

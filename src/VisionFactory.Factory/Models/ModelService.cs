@@ -76,7 +76,7 @@ public sealed class ModelService(
                 {
                     try
                     {
-                        return (image.Name, Rgb: ImageDecoder.DecodeSquare(image.Bytes, network.ImageSize, limits).Rgb, Error: (string?)null);
+                        return (image.Name, Rgb: ImageDecoder.DecodeSquare(image.Bytes, network.ImageSize, limits, network.Fit).Rgb, Error: (string?)null);
                     }
                     catch (ImageRejectedException e)
                     {

@@ -42,9 +42,9 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
         }
         else
         {
-            pixels.Prefetch(images.Select(i => i.Sha256), network.ImageSize, cancellationToken);
+            pixels.Prefetch(images.Select(i => i.Sha256), network.ImageSize, network.Fit, cancellationToken);
             probabilities = ImageClassifier.Probabilities(
-                network, images.Select(i => pixels.Get(i.Sha256, network.ImageSize)).ToList(), batchSize, cancellationToken);
+                network, images.Select(i => pixels.Get(i.Sha256, network.ImageSize, network.Fit)).ToList(), batchSize, cancellationToken);
         }
 
         var truth = images.Select(i => i.Label).ToList();
@@ -75,7 +75,7 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
     // the JIT has settled (two seconds at most), as a stream runs after its first seconds.
     private double? MeasureLatency(ClassifierNetwork network, IReadOnlyList<LabelledImage> images, CancellationToken cancellationToken)
     {
-        var sample = images.Take(LatencyImages + 1).Select(i => pixels.Get(i.Sha256, network.ImageSize)).ToList();
+        var sample = images.Take(LatencyImages + 1).Select(i => pixels.Get(i.Sha256, network.ImageSize, network.Fit)).ToList();
         if (sample.Count < 2)
         {
             return null;

@@ -12,17 +12,18 @@ public static class ImageDecoder
 {
     /// <summary>
     /// Decodes the whole image once (proving it is intact) and returns its header together with RGB pixels
-    /// resized to <paramref name="size"/> x <paramref name="size"/> (the aspect ratio is not kept: the whole
-    /// image is seen by the model).
+    /// resized to <paramref name="size"/> x <paramref name="size"/>, made square as <paramref name="fit"/> says
+    /// (by default stretched: the aspect ratio is not kept and the whole image is seen).
     /// </summary>
-    public static (ImageHeader Header, byte[] Rgb) DecodeSquare(ReadOnlySpan<byte> encoded, int size, ImageLimits limits)
+    public static (ImageHeader Header, byte[] Rgb) DecodeSquare(
+        ReadOnlySpan<byte> encoded, int size, ImageLimits limits, SquareFit fit = SquareFit.Stretch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         using var codec = OpenCodec(encoded, limits);
         var header = HeaderOf(codec);
         using var decoded = DecodeScaled(codec, size);
         using var oriented = ApplyOrigin(decoded, codec.EncodedOrigin);
-        return (header, ResizeToRgb(oriented ?? decoded, size));
+        return (header, ResizeToRgb(oriented ?? decoded, size, fit));
     }
 
     /// <summary>
@@ -158,12 +159,14 @@ public static class ImageDecoder
         _ => SKMatrix.Identity,
     };
 
-    internal static byte[] ResizeToRgb(SKBitmap source, int size)
+    internal static byte[] ResizeToRgb(SKBitmap source, int size, SquareFit fit = SquareFit.Stretch)
     {
         var target = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var resized = source.Width == size && source.Height == size
-            ? source.Copy()
-            : source.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        using var centre = fit == SquareFit.CenterCrop && source.Width != source.Height ? CentreSquare(source) : null;
+        var square = centre ?? source;
+        using var resized = square.Width == size && square.Height == size
+            ? square.Copy()
+            : square.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         if (resized is null)
         {
             throw new ImageRejectedException("the image could not be resized");
@@ -179,6 +182,22 @@ public static class ImageDecoder
         }
 
         return rgb;
+    }
+
+    // The largest centred square of the bitmap, as a bitmap of its own.
+    private static SKBitmap CentreSquare(SKBitmap source)
+    {
+        var side = Math.Min(source.Width, source.Height);
+        var left = (source.Width - side) / 2;
+        var top = (source.Height - side) / 2;
+        var square = new SKBitmap();
+        if (!source.ExtractSubset(square, new SKRectI(left, top, left + side, top + side)))
+        {
+            square.Dispose();
+            throw new ImageRejectedException("the image could not be cropped");
+        }
+
+        return square;
     }
 
     private static string Describe(SKCodecResult result) => result switch

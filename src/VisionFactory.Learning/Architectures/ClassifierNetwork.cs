@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Imaging.Decoding;
 using static TorchSharp.torch;
 
 namespace VisionFactory.Learning.Architectures;
@@ -84,6 +85,13 @@ public sealed class ClassifierNetwork : IDisposable
 
     private readonly string? blockedInferenceUntil;
 
+    /// <summary>
+    /// How pictures are made square for this network: centre-cropped for networks trained now (on the masks corpus
+    /// an 8-fold cross-validation of the bundled ResNet's head made 1–2 mistakes in 1 279 pictures this way against
+    /// 4–5 stretched, at a third of the loss); a stored model keeps the fit it was trained with.
+    /// </summary>
+    public SquareFit Fit { get; set; } = SquareFit.CenterCrop;
+
     /// <summary>Swaps the input preparation, e.g. for the one stored in a trained artifact.</summary>
     public void ReplaceInput(InputTransform input)
     {
@@ -140,6 +148,16 @@ public sealed class ClassifierNetwork : IDisposable
         using var reshaped = weight.reshape(target.shape);
         target.copy_(reshaped);
         parameters[HeadPath + ".bias"].copy_(bias);
+    }
+
+    /// <summary>Sets the head's weights and bias to zero: every class equally likely until it trains.</summary>
+    public void ZeroHead()
+    {
+        using var _ = no_grad();
+        foreach (var parameter in Head.parameters())
+        {
+            parameter.zero_();
+        }
     }
 
     // The input in the layout the network runs fastest in; in the caller's dispose scope. Passes that need gradients

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using TorchSharp.PyBridge;
 using VisionFactory.Domain;
+using VisionFactory.Imaging.Decoding;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Weights;
 using static TorchSharp.torch;
@@ -29,7 +30,8 @@ public static class ModelArtifact
             Architecture = network.Architecture,
             Classes = [.. classes],
             ImageSize = network.ImageSize,
-            Input = new ModelInput(network.Input.Bgr ? "bgr" : "rgb", network.Input.Scale, MeanTensorName, network.Input.Std is null ? null : StdTensorName),
+            Input = new ModelInput(network.Input.Bgr ? "bgr" : "rgb", network.Input.Scale, MeanTensorName, network.Input.Std is null ? null : StdTensorName,
+                network.Fit == SquareFit.CenterCrop ? ModelInput.CenterCropFit : ModelInput.StretchFit),
         };
 
         var tensors = new Dictionary<string, Tensor>(network.Module.state_dict(), StringComparer.Ordinal)
@@ -64,6 +66,12 @@ public static class ModelArtifact
         using var zip = OpenZip(artifact, modelId);
         var manifest = ReadManifest(zip, modelId);
         var architecture = architectures.Get(manifest.Architecture);
+        var fit = manifest.Input.Fit switch
+        {
+            null or ModelInput.StretchFit => SquareFit.Stretch,
+            ModelInput.CenterCropFit => SquareFit.CenterCrop,
+            var other => throw Damaged(modelId, $"its input fit '{other}' is neither '{ModelInput.StretchFit}' nor '{ModelInput.CenterCropFit}'"),
+        };
         var weightsEntry = zip.GetEntry(WeightsEntry) ?? throw Damaged(modelId, $"it has no {WeightsEntry}");
 
         Dictionary<string, Tensor> tensors;
@@ -98,6 +106,7 @@ public static class ModelArtifact
             }
 
             var network = architecture.Build(manifest.Classes.Count, manifest.ImageSize, loadPretrained: false);
+            network.Fit = fit;
             network.ReplaceInput(new InputTransform(manifest.Input.Channels == "bgr", manifest.Input.Scale, mean, std));
             try
             {

@@ -25,6 +25,12 @@ public sealed record ModelManifest
 
 /// <summary>
 /// How pixels become network input: channel order, then <c>(pixel * Scale - mean) / std</c>, where the mean
-/// (and std, if any) are tensors stored in the artifact under the given names.
+/// (and std, if any) are tensors stored in the artifact under the given names. <c>Fit</c> says how pictures were made
+/// square: "center-crop", or "stretch" (also what a manifest without it, written before crops, means).
 /// </summary>
-public sealed record ModelInput(string Channels, float Scale, string MeanTensor, string? StdTensor);
+public sealed record ModelInput(string Channels, float Scale, string MeanTensor, string? StdTensor, string? Fit = null)
+{
+    public const string StretchFit = "stretch";
+
+    public const string CenterCropFit = "center-crop";
+}

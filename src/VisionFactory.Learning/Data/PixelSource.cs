@@ -10,30 +10,30 @@ namespace VisionFactory.Learning.Data;
 /// </summary>
 public sealed class PixelSource(PixelCache cache, Func<string, byte[]> readEncoded, ImageLimits limits)
 {
-    private readonly ConcurrentDictionary<(string Sha, int Size), byte[]> memory = new();
+    private readonly ConcurrentDictionary<(string Sha, int Size, SquareFit Fit), byte[]> memory = new();
 
-    public byte[] Get(string sha256, int size)
+    public byte[] Get(string sha256, int size, SquareFit fit)
     {
-        return memory.GetOrAdd((sha256, size), key =>
+        return memory.GetOrAdd((sha256, size, fit), key =>
         {
-            if (cache.TryRead(key.Sha, key.Size, out var rgb))
+            if (cache.TryRead(key.Sha, key.Size, out var rgb, key.Fit))
             {
                 return rgb;
             }
 
-            var (_, decoded) = ImageDecoder.DecodeSquare(readEncoded(key.Sha), key.Size, limits);
-            cache.Write(key.Sha, key.Size, decoded);
+            var (_, decoded) = ImageDecoder.DecodeSquare(readEncoded(key.Sha), key.Size, limits, key.Fit);
+            cache.Write(key.Sha, key.Size, decoded, key.Fit);
             return decoded;
         });
     }
 
     /// <summary>
     /// The pixels from the disk cache (else decoded once and cached), without keeping them in memory: for one pass over
-    /// more images than memory holds (the review's embeddings).
+    /// more images than memory holds (the review's embeddings, which see whole pictures, stretched).
     /// </summary>
     public byte[] Read(string sha256, int size)
     {
-        if (memory.TryGetValue((sha256, size), out var kept) || cache.TryRead(sha256, size, out kept))
+        if (memory.TryGetValue((sha256, size, SquareFit.Stretch), out var kept) || cache.TryRead(sha256, size, out kept))
         {
             return kept;
         }
@@ -44,11 +44,11 @@ public sealed class PixelSource(PixelCache cache, Func<string, byte[]> readEncod
     }
 
     /// <summary>Loads every image up front, decoding cache misses on all cores.</summary>
-    public void Prefetch(IEnumerable<string> sha256s, int size, CancellationToken cancellationToken)
+    public void Prefetch(IEnumerable<string> sha256s, int size, SquareFit fit, CancellationToken cancellationToken)
     {
         Parallel.ForEach(
             sha256s.Distinct(StringComparer.Ordinal),
             new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            sha => Get(sha, size));
+            sha => Get(sha, size, fit));
     }
 }

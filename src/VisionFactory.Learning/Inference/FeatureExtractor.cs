@@ -1,3 +1,4 @@
+using VisionFactory.Imaging.Decoding;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Data;
 using VisionFactory.Learning.Training;
@@ -76,9 +77,11 @@ public sealed class FeatureExtractor(PixelSource pixels, FeatureCache cache)
         return tensor(data, [images.Count, network.FeatureCount]);
     }
 
-    private static string KeyOf(ClassifierNetwork network) => network.BackboneKey
-        ?? throw new InvalidOperationException($"{network.Architecture} has no fixed pretrained backbone, so its features cannot be cached");
+    // Centre-cropped pictures give other features than stretched ones, so each fit has its own entries.
+    private static string KeyOf(ClassifierNetwork network) => (network.BackboneKey
+        ?? throw new InvalidOperationException($"{network.Architecture} has no fixed pretrained backbone, so its features cannot be cached"))
+        + (network.Fit == SquareFit.CenterCrop ? "-crop" : "");
 
     private List<byte[]> Load(string[] shas, ClassifierNetwork network) =>
-        shas.AsParallel().AsOrdered().Select(sha => pixels.Get(sha, network.ImageSize)).ToList();
+        shas.AsParallel().AsOrdered().Select(sha => pixels.Get(sha, network.ImageSize, network.Fit)).ToList();
 }

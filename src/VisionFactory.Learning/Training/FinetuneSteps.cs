@@ -48,7 +48,7 @@ internal sealed class FinetuneSteps : ITrainingSteps, IDisposable
         var draws = augmentation.Draw(new StableRandom(spec.Seed, EpochLoop.AugmentationStream, epoch, step), images.Count);
         using var scope = NewDisposeScope();
         var size = network.ImageSize;
-        var raw = BatchAssembler.Assemble(images.Select(i => pixels.Get(i.Sha256, size)).ToList(), size, network.Input.Bgr, draws.Select(d => d.Flip).ToList());
+        var raw = BatchAssembler.Assemble(images.Select(i => pixels.Get(i.Sha256, size, network.Fit)).ToList(), size, network.Input.Bgr, draws.Select(d => d.Flip).ToList());
         var augmented = AugmentationPolicy.Apply(raw, draws, network.Input.Bgr);
         var y = ClassifierTrainer.Labels(images);
         var logits = network.Logits(network.Input.Apply(augmented));
@@ -63,7 +63,7 @@ internal sealed class FinetuneSteps : ITrainingSteps, IDisposable
     {
         var size = network.ImageSize;
         var probabilities = ImageClassifier.Probabilities(
-            network, data.Validation.Select(i => pixels.Get(i.Sha256, size)).ToList(), spec.BatchSize, cancellationToken);
+            network, data.Validation.Select(i => pixels.Get(i.Sha256, size, network.Fit)).ToList(), spec.BatchSize, cancellationToken);
         var report = ClassificationMetrics.Compute(data.Validation.Select(i => i.Label).ToList(), probabilities, data.Classes, "validation");
         return (report.Loss, report.Accuracy);
     }

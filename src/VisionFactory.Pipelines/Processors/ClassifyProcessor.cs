@@ -53,7 +53,7 @@ public sealed class ClassifyProcessor(ClassifierNetwork network, ModelVersion mo
     {
         using var crop = region is { } r ? new Mat(image, r.ToRect()) : null;
         Cv2.ImEncode(".bmp", crop ?? image, out var lossless);
-        return ImageDecoder.DecodeSquare(lossless, network.ImageSize, limits).Rgb;
+        return ImageDecoder.DecodeSquare(lossless, network.ImageSize, limits, network.Fit).Rgb;
     }
 
     public void Dispose() => network.Dispose();

@@ -129,7 +129,7 @@ public sealed class PredictionBatcher : IDisposable
             {
                 try
                 {
-                    decoded.Add((request, ImageDecoder.DecodeSquare(request.Image, network.ImageSize, limits).Rgb));
+                    decoded.Add((request, ImageDecoder.DecodeSquare(request.Image, network.ImageSize, limits, network.Fit).Rgb));
                 }
                 catch (ImageRejectedException e)
                 {

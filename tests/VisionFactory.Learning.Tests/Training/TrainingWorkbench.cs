@@ -103,7 +103,7 @@ internal sealed class TrainingWorkbench : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         var pixels = Pixels();
-        var probabilities = ImageClassifier.Probabilities(network, images.Select(i => pixels.Get(i.Sha256, Size)).ToList(), 8, CancellationToken.None);
+        var probabilities = ImageClassifier.Probabilities(network, images.Select(i => pixels.Get(i.Sha256, Size, network.Fit)).ToList(), 8, CancellationToken.None);
         return ClassificationMetrics.Compute(images.Select(i => i.Label).ToList(), probabilities, Classes, "check").Loss;
     }
 
