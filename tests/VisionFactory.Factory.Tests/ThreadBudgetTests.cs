@@ -24,7 +24,8 @@ public sealed class ThreadBudgetTests : IDisposable
             .BuildServiceProvider();
         await services.MigrateDatabaseAsync(CancellationToken.None);
 
-        var spec = new TrainingSpec { Architecture = "small_cnn", Mode = TrainingMode.Finetune, Epochs = 3, ImageSize = 32, BatchSize = 4 };
+        // Runs long enough (about a second each here) that the two 1-thread runs overlap even when CI's other tests delay one of them.
+        var spec = new TrainingSpec { Architecture = "small_cnn", Mode = TrainingMode.Finetune, Epochs = 10, ImageSize = 32, BatchSize = 4 };
         var wide = await EnqueueAsync(services, spec with { Threads = 2 });
         var narrow1 = await EnqueueAsync(services, spec with { Threads = 1, Seed = 1 });
         var narrow2 = await EnqueueAsync(services, spec with { Threads = 1, Seed = 2 });

@@ -153,6 +153,8 @@ public sealed class ClassifierNetwork : IDisposable
     /// <summary>Sets the head's weights and bias to zero: every class equally likely until it trains.</summary>
     public void ZeroHead()
     {
+        // The wrappers zero_ hands back go with this scope (they counted as live tensors otherwise).
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var parameter in Head.parameters())
         {

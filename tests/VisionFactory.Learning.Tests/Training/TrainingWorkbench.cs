@@ -162,7 +162,9 @@ internal sealed class TrainingWorkbench : IDisposable
         }
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(rgb));
+        // Square pictures: a centre crop is the picture itself, so both fits find the same pixels.
         cache.Write(sha, Size, rgb);
+        cache.Write(sha, Size, rgb, SquareFit.CenterCrop);
         return sha;
     }
 
