@@ -137,7 +137,6 @@ public sealed class ZooArchitecture(
 
     public override nn.Module<Tensor, Tensor> CreateModule(int classes)
     {
-        Native.TorchNativeLibrary.EnsureLoaded();
         return create(classes);
     }
 }

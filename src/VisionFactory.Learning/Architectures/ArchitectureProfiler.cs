@@ -89,7 +89,6 @@ public static class ArchitectureProfiler
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
-        Native.TorchNativeLibrary.EnsureLoaded();
         torch.set_num_threads(threads);
         // The product's inference path: the built network (with its layout choice) in evaluation mode.
         using var network = architecture.Build(1000, architecture.DefaultImageSize, loadPretrained: false);

@@ -13,9 +13,14 @@ namespace VisionFactory.Learning.Architectures;
 /// </summary>
 public static class BlockedLayout
 {
+    /// <summary>
+    /// True when this processor can run the blocked layout: oneDNN sizes its blocked additions from the L1 data cache
+    /// that CPUID describes, and divides by zero where none is described (<see cref="Native.CpuDataCache"/>).
+    /// </summary>
+    public static bool IsAvailable => Native.CpuDataCache.SupportsBlockedSums;
+
     private static readonly Lazy<jit.CompilationUnit> Conversions = new(() =>
     {
-        Native.TorchNativeLibrary.EnsureLoaded();
         return jit.compile("""
             def to_blocked(x: Tensor) -> Tensor:
                 return x.to_mkldnn()

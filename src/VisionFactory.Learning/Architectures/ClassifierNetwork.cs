@@ -170,7 +170,7 @@ public sealed class ClassifierNetwork : IDisposable
         ArgumentNullException.ThrowIfNull(normalised);
         if (normalised.dim() != 4)
             return normalised;
-        if (blockedInferenceUntil is not null && normalised.shape[0] == 1 && !Module.training && !is_grad_enabled())
+        if (blockedInferenceUntil is not null && BlockedLayout.IsAvailable && normalised.shape[0] == 1 && !Module.training && !is_grad_enabled())
             return BlockedLayout.ToBlocked(normalised);
         var channelsLast = Module.training ? ChannelsLastTraining : normalised.shape[0] > 1 || ChannelsLastInference;
         return channelsLast ? MemoryLayout.ToChannelsLast(normalised) : normalised;

@@ -37,7 +37,9 @@ public sealed record TorchNativeLoadReport(
 
 /// <summary>
 /// Makes TorchSharp's native library loadable on Linux systems whose libstdc++ is older than the one it was built
-/// against. Call <see cref="EnsureLoaded"/> before the first <c>torch</c> call anywhere in the process.
+/// against. Nobody has to remember to call it: <see cref="PrepareBeforeFirstUse"/> runs from the module initializer
+/// of every assembly that uses TorchSharp (an architecture test checks it), and prepares the library the moment the
+/// TorchSharp assembly loads, before any of its code runs, whatever path a process takes to its first tensor.
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107.0's <c>libLibTorchSharp.so</c> requires <c>GLIBCXX_3.4.32</c> for a single symbol that it never
@@ -54,7 +56,53 @@ public static class TorchNativeLibrary
     private static readonly string[] Dependencies = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
     private static readonly Lock Gate = new();
     private static TorchNativeLoadReport? report;
+    private static Exception? failure;
     private static IntPtr patchedHandle;
+    private static int hooked;
+
+    /// <summary>
+    /// Prepares the native library before TorchSharp's first use: now, when the TorchSharp assembly is already loaded
+    /// (no code of it has run yet when a module initializer calls this), else at the moment it loads. Cheap and
+    /// idempotent; never throws (a failure is kept and reported by <see cref="EnsureLoaded"/> and <see cref="Failure"/>).
+    /// </summary>
+    public static void PrepareBeforeFirstUse()
+    {
+        if (Interlocked.Exchange(ref hooked, 1) == 1)
+            return;
+        AppDomain.CurrentDomain.AssemblyLoad += (_, e) =>
+        {
+            if (IsTorchSharp(e.LoadedAssembly))
+                TryEnsureLoaded();
+        };
+        if (AppDomain.CurrentDomain.GetAssemblies().Any(IsTorchSharp))
+            TryEnsureLoaded();
+    }
+
+    /// <summary>Why preparing the native library failed in this process, or null when it did not (or has not run).</summary>
+    public static Exception? Failure
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return failure;
+            }
+        }
+    }
+
+    private static bool IsTorchSharp(Assembly assembly) => assembly.GetName().Name == "TorchSharp";
+
+    private static void TryEnsureLoaded()
+    {
+        try
+        {
+            EnsureLoaded();
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // Kept: every later EnsureLoaded reports it, and the hosts turn TorchSharp's own failure into this reason.
+        }
+    }
 
     /// <summary>
     /// Prepares the native library once per process (idempotent, thread-safe) and returns what was done.
@@ -64,7 +112,19 @@ public static class TorchNativeLibrary
     {
         lock (Gate)
         {
-            return report ??= Load();
+            if (report is not null)
+                return report;
+            if (failure is not null)
+                throw new DllNotFoundException($"The training engine's native library could not be prepared: {failure.Message}", failure);
+            try
+            {
+                return report = Load();
+            }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                failure = e;
+                throw new DllNotFoundException($"The training engine's native library could not be prepared: {e.Message}", e);
+            }
         }
     }
 

@@ -37,7 +37,6 @@ public static class CrossValidatedProbabilities
             return result;
         }
 
-        TorchNativeLibrary.EnsureLoaded();
         manual_seed(seed);
         var width = features[0].Length;
         var k = folds.Max() + 1;

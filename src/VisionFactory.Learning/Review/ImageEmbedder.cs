@@ -43,7 +43,6 @@ public sealed class ImageEmbedder(ArchitectureCatalog architectures, PixelSource
             return [];
         }
 
-        TorchNativeLibrary.EnsureLoaded();
         var architecture = architectures.Get(Architecture);
         using var network = architecture.Build(2, Size, loadPretrained: true);
         network.Module.eval();

@@ -47,7 +47,6 @@ public sealed class ClassifierTrainer(
             throw ProblemException.Invalid(string.Join("; ", problems));
         }
 
-        TorchNativeLibrary.EnsureLoaded();
         torch.set_num_threads(spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount);
         torch.manual_seed(spec.Seed);
 

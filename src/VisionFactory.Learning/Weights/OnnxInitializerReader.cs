@@ -53,7 +53,6 @@ public static class OnnxInitializerReader
     public static Tensor ToTensor(TensorProto proto)
     {
         ArgumentNullException.ThrowIfNull(proto);
-        TorchNativeLibrary.EnsureLoaded();
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
             throw new NotSupportedException($"ONNX initializer '{proto.Name}' stores its data in an external file.");
 

@@ -22,7 +22,6 @@ public static class WeightFileReader
             throw ProblemException.NotFound($"weights file '{path}' does not exist");
         }
 
-        Native.TorchNativeLibrary.EnsureLoaded();
         var extension = Path.GetExtension(path).ToLowerInvariant();
         try
         {

@@ -12,12 +12,6 @@ namespace VisionFactory.Learning.Zoo;
 /// </summary>
 internal static class ConvBlocks
 {
-    /// <summary>Loads the native library before the first torch call of a module constructor, then passes the name on.</summary>
-    public static string NativeReady(string name)
-    {
-        TorchNativeLibrary.EnsureLoaded();
-        return name;
-    }
 
     /// <summary>
     /// torchvision's <c>Conv2dNormActivation</c>: <c>0</c> = convolution (padding <c>(k - 1) / 2 * dilation</c>, bias only
@@ -100,7 +94,7 @@ public sealed class StochasticDepth : Module<Tensor, Tensor>
     /// <param name="probability">Probability of zeroing, in [0, 1].</param>
     /// <param name="rowMode">True for torchvision's <c>"row"</c> mode (one draw per sample), false for <c>"batch"</c> (one draw per batch).</param>
     public StochasticDepth(double probability, bool rowMode = true)
-        : base(ConvBlocks.NativeReady(nameof(StochasticDepth)))
+        : base(nameof(StochasticDepth))
     {
         if (probability is < 0.0 or > 1.0 || double.IsNaN(probability))
             throw new ArgumentOutOfRangeException(nameof(probability), probability, "The drop probability must lie in [0, 1].");

@@ -38,7 +38,7 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>
     /// <param name="layerScale">Initial value of every <c>layer_scale</c> (torchvision: 1e-6).</param>
     /// <param name="name">The module name.</param>
     public ConvNeXt(IReadOnlyList<ConvNeXtStage> blockSetting, double stochasticDepthProbability, int numClasses, double layerScale = 1e-6, string name = "ConvNeXt")
-        : base(ConvBlocks.NativeReady(name))
+        : base(name)
     {
         ArgumentNullException.ThrowIfNull(blockSetting);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);

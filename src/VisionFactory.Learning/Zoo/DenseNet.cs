@@ -35,7 +35,7 @@ public sealed class DenseNet : Module<Tensor, Tensor>
     /// <param name="dropRate">Dropout after each dense layer (training only).</param>
     /// <param name="name">The module name.</param>
     public DenseNet(int growthRate, IReadOnlyList<int> blockConfig, int numInitFeatures, int numClasses, int bnSize = 4, double dropRate = 0, string name = "DenseNet")
-        : base(NativeReady(name))
+        : base(name)
     {
         ArgumentNullException.ThrowIfNull(blockConfig);
         ArgumentOutOfRangeException.ThrowIfLessThan(growthRate, 1);
@@ -146,11 +146,6 @@ public sealed class DenseNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
-    private static string NativeReady(string name)
-    {
-        TorchNativeLibrary.EnsureLoaded();
-        return name;
-    }
 
     private static Sequential Transition(int inChannels, int outChannels) => Sequential(
         ("norm", BatchNorm2d(inChannels)),

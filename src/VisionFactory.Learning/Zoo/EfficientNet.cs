@@ -42,7 +42,7 @@ public sealed class EfficientNet : Module<Tensor, Tensor>
     /// <param name="stochasticDepthProbability">Stochastic-depth probability of the last block (torchvision: 0.2), ramped linearly from 0.</param>
     /// <param name="name">The module name.</param>
     public EfficientNet(double widthMult, double depthMult, double dropout, int numClasses, double stochasticDepthProbability = 0.2, string name = "EfficientNet")
-        : base(ConvBlocks.NativeReady(name))
+        : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(widthMult);

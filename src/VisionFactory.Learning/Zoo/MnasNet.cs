@@ -40,7 +40,7 @@ public sealed class MnasNet : Module<Tensor, Tensor>
     /// <param name="dropout">Dropout before the head (training only).</param>
     /// <param name="name">The module name.</param>
     public MnasNet(double alpha, int numClasses, double dropout = 0.2, string name = "MnasNet")
-        : base(NativeReady(name))
+        : base(name)
     {
         if (!(alpha > 0.0))
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be greater than 0.");
@@ -166,11 +166,6 @@ public sealed class MnasNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
-    private static string NativeReady(string name)
-    {
-        TorchNativeLibrary.EnsureLoaded();
-        return name;
-    }
 
     private static BatchNorm2d Norm(int channels) => BatchNorm2d(channels, momentum: BatchNormMomentum);
 

@@ -44,7 +44,7 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
     /// <param name="dropout">Dropout inside the classifier (torchvision: 0.2).</param>
     /// <param name="name">The module name.</param>
     public MobileNetV3(MobileNetV3Size size, int numClasses, double widthMult = 1.0, bool reducedTail = false, bool dilated = false, double dropout = 0.2, string name = "MobileNetV3")
-        : base(ConvBlocks.NativeReady(name))
+        : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(widthMult);

@@ -35,7 +35,6 @@ public sealed record RegNetBlockParams(
         if (wa < 0 || w0 <= 0 || wm <= 1 || w0 % 8 != 0 || depth < 1)
             throw new ArgumentException("Invalid RegNet settings.");
 
-        TorchNativeLibrary.EnsureLoaded();
         int[] blockWidths;
         using (NewDisposeScope())
         {
@@ -99,7 +98,7 @@ public sealed class RegNet : Module<Tensor, Tensor>
     /// <param name="stemWidth">Width of the stem (torchvision: 32).</param>
     /// <param name="name">The module name.</param>
     public RegNet(RegNetBlockParams blockParams, int numClasses, int stemWidth = 32, string name = "RegNet")
-        : base(ConvBlocks.NativeReady(name))
+        : base(name)
     {
         ArgumentNullException.ThrowIfNull(blockParams);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);

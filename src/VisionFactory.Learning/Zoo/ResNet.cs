@@ -40,7 +40,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     /// <param name="stageDepths">Basic blocks per stage (four stages); default <see cref="PackagedStageDepths"/>. ResNet-18 is [2, 2, 2, 2], ResNet-34 [3, 4, 6, 3].</param>
     /// <param name="name">The module name.</param>
     public ResNet(int numClasses, IReadOnlyList<int>? stageDepths = null, string name = "ResNet")
-        : base(NativeReady(name))
+        : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         var depths = (stageDepths ?? PackagedStageDepths).ToArray();
@@ -122,11 +122,6 @@ public sealed class ResNet : Module<Tensor, Tensor>
 
     private Tensor Pool(Tensor featureMap) => avgpool.call(featureMap).flatten(1);
 
-    private static string NativeReady(string name)
-    {
-        TorchNativeLibrary.EnsureLoaded();
-        return name;
-    }
 
     private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)
     {

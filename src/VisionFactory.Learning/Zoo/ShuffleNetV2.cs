@@ -33,7 +33,7 @@ public sealed class ShuffleNetV2 : Module<Tensor, Tensor>
     /// <param name="numClasses">Outputs of the <c>fc</c> head.</param>
     /// <param name="name">The module name.</param>
     public ShuffleNetV2(IReadOnlyList<int> stagesRepeats, IReadOnlyList<int> stagesOutChannels, int numClasses, string name = "ShuffleNetV2")
-        : base(NativeReady(name))
+        : base(name)
     {
         ArgumentNullException.ThrowIfNull(stagesRepeats);
         ArgumentNullException.ThrowIfNull(stagesOutChannels);
@@ -129,11 +129,6 @@ public sealed class ShuffleNetV2 : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
-    private static string NativeReady(string name)
-    {
-        TorchNativeLibrary.EnsureLoaded();
-        return name;
-    }
 
     /// <summary>
     /// A ShuffleNet V2 unit. Stride 1: split the channels in half, transform the second half (<c>branch2</c>), concatenate.

@@ -31,7 +31,7 @@ public sealed class SmallCnn : Module<Tensor, Tensor>
     /// <param name="dropout">Dropout before the classifier (default 0.2).</param>
     /// <param name="name">The module name.</param>
     public SmallCnn(int numClasses, double dropout = 0.2, string name = "SmallCnn")
-        : base(ConvBlocks.NativeReady(name))
+        : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         NumClasses = numClasses;

@@ -46,7 +46,7 @@ public sealed class SqueezeNet : Module<Tensor, Tensor>
     /// <param name="dropout">Dropout before the final convolution (training only).</param>
     /// <param name="name">The module name.</param>
     public SqueezeNet(SqueezeNetVersion version, int numClasses, double dropout = 0.5, string name = "SqueezeNet")
-        : base(NativeReady(name))
+        : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(dropout);
@@ -145,11 +145,6 @@ public sealed class SqueezeNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
-    private static string NativeReady(string name)
-    {
-        TorchNativeLibrary.EnsureLoaded();
-        return name;
-    }
 
     private static MaxPool2d Pool() => MaxPool2d(kernel_size: 3, stride: 2, ceil_mode: true);
 

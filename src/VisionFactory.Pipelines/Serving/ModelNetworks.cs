@@ -15,7 +15,6 @@ public static class ModelNetworks
         await using var scope = services.CreateAsyncScope();
         var models = scope.ServiceProvider.GetRequiredService<ModelService>();
         var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
-        Learning.Native.TorchNativeLibrary.EnsureLoaded();
         return (model, models.Load(model));
     }
 }

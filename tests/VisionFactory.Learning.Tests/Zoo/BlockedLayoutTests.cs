@@ -63,7 +63,8 @@ public sealed class BlockedLayoutTests
             hook.remove();
         }
 
-        Assert.Equal(2, blockedPasses);
+        // A processor that describes no L1 data cache cannot run oneDNN's blocked additions: its passes stay dense.
+        Assert.Equal(BlockedLayout.IsAvailable ? 2 : 0, blockedPasses);
         Assert.True(difference < ZooParity.Tolerance, $"{name}: blocked-layout logits differ from torchvision by {difference:E2} (relative)");
     }
 
@@ -116,7 +117,7 @@ public sealed class BlockedLayoutTests
         }
 
         hook.remove();
-        Assert.Equal([false, false, true], blocked);
+        Assert.Equal([false, false, BlockedLayout.IsAvailable], blocked);
     }
 
     /// <summary>The blocked tensors of a pass (input, activations, the conversion back) all end with its dispose scope.</summary>
