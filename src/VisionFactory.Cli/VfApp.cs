@@ -21,6 +21,7 @@ public static class VfApp
         root.Add(globals.Json);
         root.Add(globals.Data);
         root.Add(globals.Database);
+        root.Add(globals.Verbose);
         root.Add(DatasetCommands.Create(globals, interactive));
         root.Add(TrainCommand.Create(globals, interactive));
         root.Add(SweepCommand.Create(globals, interactive));

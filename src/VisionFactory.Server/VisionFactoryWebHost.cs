@@ -50,10 +50,13 @@ public static class VisionFactoryWebHost
     /// </summary>
     private static WebApplicationBuilder CreateBuilder(string[] args)
     {
+        // A published vf carries the UI's web root beside itself; wherever it is started from, that is the one to serve.
+        var published = Path.Combine(AppContext.BaseDirectory, "wwwroot");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
             ApplicationName = typeof(VisionFactoryWebHost).Assembly.GetName().Name,
+            WebRootPath = Directory.Exists(published) ? published : null,
         });
         builder.WebHost.UseStaticWebAssets();
         return builder;

@@ -44,18 +44,23 @@ public sealed class VfProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>vf serve</c> and waits until it answers <c>/health</c>.</summary>
+    /// <summary>
+    /// Starts <c>vf serve</c> and waits until it answers <c>/health</c>: the vf.dll beside the tests, or the published
+    /// program <paramref name="executable"/>.
+    /// </summary>
     public static async Task<VfProcess> StartAsync(
-        string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true)
+        string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true,
+        string? executable = null)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "vf.dll"), "serve", "--urls", $"http://127.0.0.1:{port}", "--role", role, "--data", data])
+        string[] program = executable is null ? [Path.Combine(AppContext.BaseDirectory, "vf.dll")] : [];
+        foreach (var a in (string[])[.. program, "serve", "--urls", $"http://127.0.0.1:{port}", "--role", role, "--data", data])
         {
             start.ArgumentList.Add(a);
         }

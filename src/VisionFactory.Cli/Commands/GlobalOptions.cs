@@ -26,6 +26,12 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "On an error, also print where it happened (the exception and its stack trace)",
+        Recursive = true,
+    };
+
     /// <summary>The data directory and database the options (or the environment) name.</summary>
     public DataDirectory DataOf(ParseResult parse)
     {
@@ -36,8 +42,10 @@ public sealed class GlobalOptions
     }
 
     /// <summary>
-    /// Runs a command body with its context; a <see cref="ProblemException"/> becomes a message (or a JSON error
-    /// document) and the exit code of its kind: 2 invalid input, 3 not found, 4 conflict, 5 damaged data.
+    /// Runs a command body with its context. Every failure ends as one message on standard error (and one JSON error
+    /// document with <c>--json</c>) with a documented exit code (<see cref="CliFailure"/>): a
+    /// <see cref="ProblemException"/> by its kind (2 invalid input, 3 not found, 4 conflict, 5 damaged data), anything
+    /// else as 1, or 6 when the training engine's native library cannot load; <c>--verbose</c> adds the stack trace.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "The command body reads best as the last argument.")]
     public async Task<int> RunAsync(
@@ -48,37 +56,36 @@ public sealed class GlobalOptions
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var json = parse.GetValue(Json);
-        var context = new CliContext(output, error, json, interactive, DataOf(parse));
+        var verbose = parse.GetValue(Verbose);
         try
         {
+            var context = new CliContext(output, error, json, interactive, DataOf(parse));
             return await body(context).ConfigureAwait(false);
-        }
-        catch (ProblemException e)
-        {
-            return Fail(context, e.Kind, e.Message);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Fail(context, null, "cancelled; nothing was stored");
+            return Report(CliFailure.Cancelled(), null);
         }
-    }
-
-    private static int Fail(CliContext context, ProblemKind? kind, string message)
-    {
-        var code = kind switch
+        catch (Exception e)
         {
-            ProblemKind.Invalid => 2,
-            ProblemKind.NotFound => 3,
-            ProblemKind.Conflict => 4,
-            ProblemKind.Damaged => 5,
-            _ => 130,
-        };
-        if (context.Json)
-        {
-            context.WriteJson(new { error = message, kind = kind?.ToString().ToLowerInvariant() ?? "cancelled", exit_code = code });
+            return Report(CliFailure.Of(e), e);
         }
 
-        context.Error.WriteLine("error: " + message);
-        return code;
+        int Report(CliFailure failure, Exception? exception)
+        {
+            if (json)
+            {
+                output.WriteLine(System.Text.Json.JsonSerializer.Serialize(
+                    new { error = failure.Message, kind = failure.Kind, exit_code = failure.ExitCode, detail = verbose ? exception?.ToString() : null },
+                    CliJson.Options));
+            }
+
+            error.WriteLine("error: " + failure.Message);
+            if (verbose && exception is not null)
+                error.WriteLine(exception.ToString());
+            else if (failure.Hint is not null)
+                error.WriteLine(failure.Hint);
+            return failure.ExitCode;
+        }
     }
 }

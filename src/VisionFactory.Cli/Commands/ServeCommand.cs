@@ -19,9 +19,9 @@ public static class ServeCommand
         };
         var threads = new Option<int?>("--threads") { Description = "CPU threads this worker may train with at once (default: every core)" };
         var command = new Command("serve", "Run the web host (REST API, OpenAPI, live run updates) and a training worker") { urls, role, threads };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => globals.RunAsync(parse, interactive: false, ct, async context =>
         {
-            var data = globals.DataOf(parse);
+            var data = context.Data;
             var args = new List<string>();
             if (parse.GetValue(urls) is { Length: > 0 } u)
             {
@@ -34,6 +34,8 @@ public static class ServeCommand
                 args.Add(string.Create(CultureInfo.InvariantCulture, $"--{FactoryOptions.Section}:{nameof(FactoryOptions.ThreadBudget)}={n}"));
             }
 
+            // A taken port is told in one line before the host starts (Kestrel's own failure comes with a logged trace).
+            ListenAddresses.EnsureFree(parse.GetValue(urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? ListenAddresses.Default);
             var app = VisionFactoryWebHost.Build([.. args], data);
             await using (app.ConfigureAwait(false))
             {
@@ -42,7 +44,7 @@ public static class ServeCommand
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 }

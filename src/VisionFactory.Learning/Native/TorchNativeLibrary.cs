@@ -90,6 +90,30 @@ public static class TorchNativeLibrary
         }
     }
 
+    /// <summary>
+    /// The reason to show when <paramref name="exception"/> (or one inside it) says the native library could not be
+    /// loaded (TorchSharp's type initializer, a missing library or entry point); null for any other failure. Every
+    /// later tensor in such a process fails the same way, and each is reported with this reason.
+    /// </summary>
+    public static string? FailureReason(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            var native = e is DllNotFoundException or EntryPointNotFoundException
+                || (e is TypeInitializationException { TypeName: { } name } && name.StartsWith("TorchSharp", StringComparison.Ordinal));
+            if (native)
+            {
+                var innermost = e;
+                while (innermost.InnerException is not null)
+                    innermost = innermost.InnerException;
+                return Failure?.Message ?? innermost.Message;
+            }
+        }
+
+        return null;
+    }
+
     private static bool IsTorchSharp(Assembly assembly) => assembly.GetName().Name == "TorchSharp";
 
     private static void TryEnsureLoaded()

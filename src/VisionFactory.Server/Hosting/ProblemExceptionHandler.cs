@@ -7,7 +7,8 @@ namespace VisionFactory.Server.Hosting;
 
 /// <summary>
 /// Turns exceptions into ProblemDetails: a <see cref="ProblemException"/> keeps its status and message, a request
-/// that cannot be bound gets 400 with the reason, anything else is a 500 without internals.
+/// that cannot be bound gets 400 with the reason, a training engine that cannot load its native library 503 with
+/// the reason, anything else is a 500 without internals.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
@@ -29,6 +30,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Detail = DetailOf(b),
             },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
+            _ when Learning.Native.TorchNativeLibrary.FailureReason(exception) is { } reason => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The training engine is not available",
+                Detail = $"its native library (libtorch) could not be loaded: {reason}",
+            },
             _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "An unexpected error occurred" },
         };
 
@@ -38,7 +45,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             return true;
         }
 
-        if (problem.Status == StatusCodes.Status500InternalServerError)
+        if (problem.Status is StatusCodes.Status500InternalServerError or StatusCodes.Status503ServiceUnavailable)
         {
             LogUnexpected(logger, httpContext.Request.Method, httpContext.Request.Path.ToString(), exception);
         }
