@@ -71,18 +71,18 @@ public sealed class CommandTableTests(PublishedVf vf)
         var sweep = Vf(["sweep", "shapes", "--arch", "resnet18-imagenet", "--lr", "0.01,0.1", .. quick, "--wait"]);
         Assert.Equal(JsonValueKind.Object, sweep.ValueKind);
         Assert.True(ArrayOf(Vf("runs", "list"), "runs").Count >= 3);
-        Assert.Equal("succeeded", Vf("runs", "show", run).GetProperty("state").GetString());
+        Assert.Equal("succeeded", Vf("runs", "show", run).GetProperty("run").GetProperty("state").GetString());
         Plain("runs", "watch", run).AssertSucceeded();
-        var queued = Vf(["train", "shapes", .. quick]).GetProperty("run").GetString()!;
+        var queued = Vf(["train", "shapes", .. quick]).GetProperty("id").GetString()!;
         Vf("runs", "cancel", queued);
-        Assert.Equal("cancelled", Vf("runs", "show", queued).GetProperty("state").GetString());
+        Assert.Equal("cancelled", Vf("runs", "show", queued).GetProperty("run").GetProperty("state").GetString());
         Vf("runs", "resume", queued);
         Vf("runs", "cancel", queued);
 
         // Compare.
         var models = ArrayOf(Vf("models"), "models");
         Assert.True(models.Count >= 3, $"{models.Count} models");
-        var second = models.Select(m => m.GetProperty("id").GetString()!).First(id => id != model);
+        var second = models.Select(m => m.GetProperty("model").GetString()!).First(id => id != model);
         Vf("models", "--dataset", "shapes", "--sort", "macro_f1");
         Assert.True(Vf("evaluate", model).GetProperty("accuracy").GetDouble() >= 0.9);
         Assert.True(Vf("evaluate", model, "--recompute").GetProperty("accuracy").GetDouble() >= 0.9);

@@ -68,7 +68,8 @@ public sealed class PublishedVf : IDisposable
     public Task<VfProcess> ServeAsync(string name, string data, IReadOnlyDictionary<string, string>? settings = null)
     {
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["HOME"] = NewHome() };
-        return VfProcess.StartAsync(name, data, null, "all", environment, executable: Executable);
+        // Its first start migrates a new database; under a loaded CI machine that can take more than a minute.
+        return VfProcess.StartAsync(name, data, null, "all", environment, executable: Executable, startTimeout: TimeSpan.FromMinutes(3));
     }
 
     public void Dispose() => temp.Dispose();

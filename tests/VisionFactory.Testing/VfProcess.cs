@@ -50,7 +50,7 @@ public sealed class VfProcess : IDisposable
     /// </summary>
     public static async Task<VfProcess> StartAsync(
         string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true,
-        string? executable = null)
+        string? executable = null, TimeSpan? startTimeout = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(executable ?? "dotnet")
@@ -89,7 +89,8 @@ public sealed class VfProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var patience = startTimeout ?? TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + patience;
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -120,7 +121,7 @@ public sealed class VfProcess : IDisposable
         }
 
         vf.Dispose();
-        throw new TimeoutException($"{name} did not answer /health within 60 s:\n{vf.Log}");
+        throw new TimeoutException($"{name} did not answer /health within {patience.TotalSeconds} s:\n{vf.Log}");
     }
 
     public void KillHard()

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -38,8 +39,8 @@ public sealed record TorchNativeLoadReport(
 /// <summary>
 /// Makes TorchSharp's native library loadable on Linux systems whose libstdc++ is older than the one it was built
 /// against. Nobody has to remember to call it: <see cref="PrepareBeforeFirstUse"/> runs from the module initializer
-/// of every assembly that uses TorchSharp (an architecture test checks it), and prepares the library the moment the
-/// TorchSharp assembly loads, before any of its code runs, whatever path a process takes to its first tensor.
+/// of every assembly that uses TorchSharp (an architecture test checks it), and prepares the library when TorchSharp
+/// first asks for it, whatever path a process takes to its first tensor.
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107.0's <c>libLibTorchSharp.so</c> requires <c>GLIBCXX_3.4.32</c> for a single symbol that it never
@@ -61,21 +62,25 @@ public static class TorchNativeLibrary
     private static int hooked;
 
     /// <summary>
-    /// Prepares the native library before TorchSharp's first use: now, when the TorchSharp assembly is already loaded
-    /// (no code of it has run yet when a module initializer calls this), else at the moment it loads. Cheap and
-    /// idempotent; never throws (a failure is kept and reported by <see cref="EnsureLoaded"/> and <see cref="Failure"/>).
+    /// Prepares the native library before TorchSharp's first use, whatever path a process takes to it: OpenMP's and
+    /// the native heap's settings when the TorchSharp assembly loads (before any of its code runs), and the patched
+    /// copy at the moment TorchSharp asks for its native library and the original cannot load (the default load
+    /// context's last resort for unmanaged libraries). Processes that never make a tensor never load libtorch. Cheap
+    /// and idempotent; never throws (a failure is kept and reported by <see cref="EnsureLoaded"/> and <see cref="Failure"/>).
     /// </summary>
     public static void PrepareBeforeFirstUse()
     {
         if (Interlocked.Exchange(ref hooked, 1) == 1)
             return;
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (assembly, name) =>
+            IsTorchSharp(assembly) && name is "LibTorchSharp" or TorchSharpLibrary ? TryEnsureLoaded() : IntPtr.Zero;
         AppDomain.CurrentDomain.AssemblyLoad += (_, e) =>
         {
             if (IsTorchSharp(e.LoadedAssembly))
-                TryEnsureLoaded();
+                PrepareProcess();
         };
         if (AppDomain.CurrentDomain.GetAssemblies().Any(IsTorchSharp))
-            TryEnsureLoaded();
+            PrepareProcess();
     }
 
     /// <summary>Why preparing the native library failed in this process, or null when it did not (or has not run).</summary>
@@ -116,16 +121,25 @@ public static class TorchNativeLibrary
 
     private static bool IsTorchSharp(Assembly assembly) => assembly.GetName().Name == "TorchSharp";
 
-    private static void TryEnsureLoaded()
+    /// <summary>The patched copy's handle once prepared; zero when none is needed or preparing failed (kept in <see cref="Failure"/>).</summary>
+    private static IntPtr TryEnsureLoaded()
     {
         try
         {
             EnsureLoaded();
+            return patchedHandle;
         }
-        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (DllNotFoundException)
         {
-            // Kept: every later EnsureLoaded reports it, and the hosts turn TorchSharp's own failure into this reason.
+            return IntPtr.Zero;
         }
+    }
+
+    // Before libtorch (and with it OpenMP) is loaded: OpenMP reads its settings once, at load time.
+    private static void PrepareProcess()
+    {
+        OpenMpWaitPolicy.Apply();
+        NativeHeap.Apply();
     }
 
     /// <summary>
@@ -154,9 +168,7 @@ public static class TorchNativeLibrary
 
     private static TorchNativeLoadReport Load()
     {
-        // Before libtorch (and with it OpenMP) is loaded: OpenMP reads its settings once, at load time.
-        OpenMpWaitPolicy.Apply();
-        NativeHeap.Apply();
+        PrepareProcess();
         if (!OperatingSystem.IsLinux())
             return new TorchNativeLoadReport(TorchNativeLoadOutcome.NotLinux, null, null, []);
 
