@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using VisionFactory.Pipelines.Catalog;
 
@@ -19,5 +21,23 @@ public sealed class UiPagesTests(ServerFactory factory) : IClassFixture<ServerFa
         {
             Assert.Contains($"<code>{component.Id}</code> <small>v{component.Version}</small>", html, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task TheSiteIconIsServedToVisitorsNotYetSignedIn()
+    {
+        using var client = factory.CreateAnonymousClient();
+
+        using var ico = await client.GetAsync("/favicon.ico");
+        var bytes = await ico.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, ico.StatusCode);
+        Assert.Equal([0, 0, 1, 0], bytes.Take(4));
+        var login = await client.GetStringAsync("/account/login");
+        var link = Regex.Match(login, "<link rel=\"icon\" href=\"([^\"]+)\"");
+        Assert.True(link.Success, "the page links no icon");
+        using var linked = await client.GetAsync(new Uri(link.Groups[1].Value, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, linked.StatusCode);
+        Assert.StartsWith("image/", linked.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
     }
 }
