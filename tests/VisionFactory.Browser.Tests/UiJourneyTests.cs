@@ -48,6 +48,28 @@ public sealed class UiJourneyTests(BrowserFixture browser) : IClassFixture<Brows
         var (context, page) = await browser.SignedInPageAsync(server.Client.BaseAddress!, 1400);
         await using var _ = context;
         page.Dialog += (_, dialog) => dialogs.Add(dialog.Message);
+
+        // Pages are sent under the policy planned for production (no inline script, no eval): the charts must still draw.
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
+        await context.RouteAsync("**/*", async route =>
+        {
+            if (route.Request.ResourceType != "document")
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            var response = await route.FetchAsync();
+            var headers = new Dictionary<string, string>(response.Headers) { ["content-security-policy"] = "script-src 'self'" };
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response, Headers = headers });
+        });
         await page.GotoAsync($"/models/{model}");
         await Live(page);
 
@@ -90,6 +112,7 @@ public sealed class UiJourneyTests(BrowserFixture browser) : IClassFixture<Brows
         Assert.Equal(0, await page.Locator(".js-plotly-plot img").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, "41-class-balance.png"), FullPage = true });
         Assert.Empty(dialogs);
+        Assert.Empty(violations);
     }
 
     // The vertices of an SVG path of straight segments ("M0,180L0,0L270,0").
