@@ -99,7 +99,7 @@ public sealed class JourneyTests(BrowserFixture browser) : IClassFixture<Browser
         // The run page's charts receive points, and the run finishes.
         await Assertions.Expect(page.GetByTestId("loss-chart")).Not.ToHaveAttributeAsync("data-points", "0", new() { Timeout = 120_000 });
         await Assertions.Expect(page.GetByTestId("run-state")).ToHaveTextAsync("succeeded", new() { Timeout = 120_000 });
-        Assert.True(await page.Locator("[data-testid=loss-chart] path.mud-chart-line").CountAsync() >= 1);
+        await Assertions.Expect(page.Locator("[data-testid=loss-chart] .scatterlayer .trace path.js-line").First).ToBeVisibleAsync();
         await Shot(page, "13-run-finished");
 
         // Compare: the model's confusion matrix, then one image tested.

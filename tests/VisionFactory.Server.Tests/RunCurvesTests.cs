@@ -3,7 +3,7 @@ using VisionFactory.Server.Components.Pages.Factory;
 
 namespace VisionFactory.Server.Tests;
 
-/// <summary>The run page's three charts share one epoch axis: step points within their epoch, validation at its end.</summary>
+/// <summary>The run page's three charts share one epoch axis: step points at their share of their epoch, validation at its end; accuracy stays a share (the chart labels it in percent).</summary>
 public sealed class RunCurvesTests
 {
     [Fact]
@@ -18,16 +18,13 @@ public sealed class RunCurvesTests
 
         var loss = curves.Loss();
 
-        // Two epochs of 20 slots each, plus the start.
-        Assert.Equal(41, loss.Labels.Length);
-        Assert.Equal(["0", "1", "2"], loss.Labels.Where(l => l.Length > 0));
-        var train = loss.Series.Single(s => s.Name == "train loss").Data.Points;
-        var validation = loss.Series.Single(s => s.Name == "validation loss").Data.Points;
-        Assert.Equal(2.0, train[10].Y / loss.Scale, 6);
-        Assert.Equal(1.5, train[20].Y / loss.Scale, 6);
-        Assert.Equal(1.0, train[30].Y / loss.Scale, 6);
-        Assert.Equal(1.6, validation[20].Y / loss.Scale, 6);
-        Assert.False(validation[10].HasValue);
+        Assert.Equal(2, curves.AxisEpochs);
+        var train = loss.Series.Single(s => s.Name == "train loss");
+        var validation = loss.Series.Single(s => s.Name == "validation loss");
+        Assert.Equal([0.5, 1.0, 1.5], train.X);
+        Assert.Equal([2.0, 1.5, 1.0], train.Y);
+        Assert.Equal([1.0], validation.X);
+        Assert.Equal([1.6], validation.Y);
         Assert.Equal(4, loss.Points);
     }
 
@@ -41,7 +38,8 @@ public sealed class RunCurvesTests
         Assert.False(curves.Add([point]));
 
         var accuracy = curves.Accuracy();
-        Assert.Equal(100, accuracy.Scale);
+        Assert.Equal([0.6], accuracy.Series.Single(s => s.Name == "train accuracy").Y);
+        Assert.Equal([0.7], accuracy.Series.Single(s => s.Name == "validation accuracy").Y);
         Assert.Equal(2, accuracy.Points);
         Assert.Single(curves.LearningRate().Series);
     }

@@ -14,8 +14,28 @@ public static class Show
 
     public static string Count(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public static string Rate(double? imagesPerSecond) =>
-        imagesPerSecond is { } r && double.IsFinite(r) && r > 0 ? r.ToString("0.0", CultureInfo.InvariantCulture) + " img/s" : "–";
+    public static string Rate(double? perSecond, string unit = "img/s") =>
+        perSecond is { } r && double.IsFinite(r) && r > 0 ? r.ToString("0.0", CultureInfo.InvariantCulture) + " " + unit : "–";
+
+    /// <summary>
+    /// The speed the latest report measured, in what it counts: images through the network while it trains or computes
+    /// features, cached feature vectors while a head-only run trains its head (thousands a second, not images the network saw).
+    /// </summary>
+    public static string Throughput(RunProgress? progress) => progress switch
+    {
+        { Phase: "training_head" } p => Rate(p.ImagesPerSecond, "cached features/s"),
+        { Phase: "validating" or "evaluating" } => "–",
+        var p => Rate(p?.ImagesPerSecond),
+    };
+
+    /// <summary>The running training loss and accuracy; while the model is validated or evaluated there are none, and that is said.</summary>
+    public static string RunningFigures(RunProgress? progress) => progress switch
+    {
+        { Phase: "training" or "training_head" } p => Number(p.Loss, "0.000") + " / " + Percent(p.Accuracy),
+        { Phase: "validating" } => "validating…",
+        { Phase: "evaluating" } => "evaluating…",
+        _ => "–",
+    };
 
     /// <summary>"2 h 05 min", "3 min 12 s", "45 s".</summary>
     public static string Duration(double? seconds)
@@ -55,7 +75,8 @@ public static class Show
             return 1;
         }
 
-        if (progress is not { Epochs: > 0 } p)
+        // The evaluation after training reports no steps: how far it is cannot be told, and "0 %" would be untrue.
+        if (progress is not { Epochs: > 0 } p || p.Phase == "evaluating")
         {
             return state == RunState.Queued ? 0 : null;
         }
@@ -64,7 +85,6 @@ public static class Show
         {
             "training" when p.Total > 0 => Math.Clamp(((p.Epoch - 1) + ((double)p.Done / p.Total)) / p.Epochs, 0, 1),
             "training_head" or "validating" => Math.Clamp((double)p.Epoch / p.Epochs, 0, 1),
-            "evaluating" => 1,
             _ => 0,
         };
     }
@@ -75,6 +95,7 @@ public static class Show
         null => "–",
         { Phase: "training" } p => string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch} / {p.Epochs} · step {p.Done} / {p.Total}"),
         { Phase: "training_head" or "validating" } p => string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch} / {p.Epochs}"),
+        { Phase: "evaluating", Done: 0 } p => string.Create(CultureInfo.InvariantCulture, $"evaluating {p.Total} test images…"),
         var p => p.Phase.Replace('_', ' ') + (p.Total > 0 ? string.Create(CultureInfo.InvariantCulture, $" {p.Done} / {p.Total}") : ""),
     };
 }
