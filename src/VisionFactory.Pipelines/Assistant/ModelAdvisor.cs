@@ -24,7 +24,10 @@ public sealed record ModelCandidate(
     bool MeetsAccuracy,
     bool MeetsLatency);
 
-/// <summary>The assistant's answer: every candidate ranked, the choice (if any model meets both targets) and why.</summary>
+/// <summary>
+/// The assistant's answer: every candidate ranked, the choice (if any model meets both targets) and why, and a classify
+/// step filled with the choice, or with the closest model when none meets both targets.
+/// </summary>
 public sealed record ModelSuggestion(
     string Dataset,
     double MinAccuracy,
@@ -81,14 +84,18 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
             .Concat(candidates.Where(c => !(c.MeetsAccuracy && c.MeetsLatency)).OrderByDescending(c => c.Accuracy ?? -1).ThenBy(c => c.LatencyMs))
             .ToList();
         var choice = ranked.FirstOrDefault(c => c.MeetsAccuracy && c.MeetsLatency);
+
+        // A classify step is always filled, so that the pipeline the assistant helps build can be saved: with the choice,
+        // or else with the closest model (the fastest accurate enough, else the most accurate), and the reason says so.
+        var pick = choice ?? ranked.Where(c => c.MeetsAccuracy).MinBy(c => c.LatencyMs) ?? ranked[0];
         var reason = choice is not null
             ? $"{choice.Model} ({choice.Architecture}) is the fastest model at or above {minAccuracy:P1} accuracy: {choice.Accuracy:P1} at {choice.LatencyMs:0.#} ms per image here"
-            : NoChoice(ranked, minAccuracy, maxLatencyMs);
-        var step = choice is null ? null : new StepDefinition
+            : $"{NoChoice(ranked, minAccuracy, maxLatencyMs)}. Until then the classify step gets the closest, {pick.Model} ({pick.Architecture})";
+        var step = new StepDefinition
         {
             Id = "classify",
             Component = "classify",
-            Settings = JsonSerializer.SerializeToElement(new { model = choice.Model, per_face = true }),
+            Settings = JsonSerializer.SerializeToElement(new { model = pick.Model, per_face = true }),
         };
         return new ModelSuggestion(dataset, minAccuracy, maxLatencyMs, choice?.Model, reason, ranked, step);
     }
