@@ -60,6 +60,19 @@ public sealed class CliPipelineTests(TrainedModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task TheAssistantShowsTheCpuLatencyThatTheModelsEvaluationMeasured()
+    {
+        var models = await fixture.Cli.RunJsonAsync("models", "--dataset", "shapes");
+        var evaluated = models.GetProperty("models")[0].GetProperty("metrics").GetProperty("latency_ms").GetDouble();
+
+        var suggestion = await fixture.Cli.RunJsonAsync("pipeline", "suggest", "shapes", "--min-accuracy", "0.5", "--max-latency-ms", "10000");
+
+        var candidate = Assert.Single(suggestion.GetProperty("candidates").EnumerateArray());
+        Assert.Equal(Math.Round(evaluated, 2), candidate.GetProperty("latency_ms").GetDouble());
+        Assert.False(candidate.GetProperty("latency_measured_now").GetBoolean());
+    }
+
+    [Fact]
     public async Task SuggestFillsTheClassifyStepEvenWhenNoModelMeetsTheTargetsSoTheFileSaves()
     {
         var file = Path.Combine(fixture.Cli.Scratch("suggest-defaults"), "door.json");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using VisionFactory.Domain;
@@ -44,8 +43,6 @@ public sealed record ModelSuggestion(
 /// </summary>
 public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, DataDirectory data)
 {
-    private const int Runs = 10;
-
     public async Task<ModelSuggestion> SuggestAsync(string dataset, double minAccuracy, double maxLatencyMs, CancellationToken cancellationToken)
     {
         if (minAccuracy is < 0 or > 1 || double.IsNaN(minAccuracy))
@@ -111,10 +108,19 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
                 : "no model has a stored evaluation yet: run 'vf evaluate <model>'";
     }
 
-    /// <summary>Single-image latency (median of several runs, decoding excluded) from the cache, or measured now.</summary>
+    /// <summary>
+    /// The model's CPU latency as <see cref="CpuLatency"/> defines it: the figure its evaluation stored when measured with
+    /// the same thread count (the model and Compare pages show that one), else from the cache, else measured now.
+    /// </summary>
     private async Task<(double Ms, bool Measured)> LatencyAsync(ModelVersion model, CancellationToken cancellationToken)
     {
-        var cache = Path.Combine(data.CachePath, "latency", $"{model.ArtifactSha256}-{Environment.ProcessorCount}.txt");
+        var threads = CpuLatency.Threads;
+        if (model.Evaluation is { LatencyMsPerImage: { } evaluated, LatencyThreads: { } evaluatedThreads } && evaluatedThreads == threads)
+        {
+            return (evaluated, false);
+        }
+
+        var cache = Path.Combine(data.CachePath, "latency", $"{model.ArtifactSha256}-steady-{threads}.txt");
         if (File.Exists(cache) && double.TryParse(await File.ReadAllTextAsync(cache, cancellationToken).ConfigureAwait(false),
                 System.Globalization.CultureInfo.InvariantCulture, out var stored))
         {
@@ -129,18 +135,8 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
                 {
                     var image = new byte[network.ImageSize * network.ImageSize * 3];
                     Array.Fill(image, (byte)128);
-                    var input = new List<byte[]> { image };
-                    ImageClassifier.Probabilities(network, input, 1, cancellationToken);
-                    var times = new double[Runs];
-                    for (var i = 0; i < Runs; i++)
-                    {
-                        var start = Stopwatch.GetTimestamp();
-                        ImageClassifier.Probabilities(network, input, 1, cancellationToken);
-                        times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                    }
-
-                    Array.Sort(times);
-                    return times[Runs / 2];
+                    List<byte[]> input = [image];
+                    return CpuLatency.MedianMilliseconds(() => ImageClassifier.Probabilities(network, input, 1, cancellationToken), threads, cancellationToken: cancellationToken);
                 }
             },
             cancellationToken).ConfigureAwait(false);
