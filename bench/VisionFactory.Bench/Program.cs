@@ -15,8 +15,9 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|startup|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|startup|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
+//   latency [ARCH] [SIZE]: one network's CPU latency as evaluation, the assistant and the zoo used to measure it, beside CpuLatency.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.Length > 0 ? args[0] : "all";
 var reference = PyTorchReference.Find();
@@ -53,6 +54,12 @@ if (which is "startup")
 {
     // startup: the published vf's process start to exit, cold and warm, and vf serve to its first /api/predict.
     await StartupBench.RunAsync(masks);
+}
+
+if (which is "latency")
+{
+    // latency [ARCH] [SIZE]: the former latency measures beside the one definition every page shows now.
+    LatencyBench.Run(args.Length > 1 ? args[1] : "resnet18", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 224);
 }
 
 if (which is "ops")

@@ -58,6 +58,7 @@ public static class ServiceRegistration
         services.AddScoped<FeatureExtractor>();
         services.AddScoped<IPretrainedWeightsSource, ImportedWeightsSource>();
         services.AddScoped<ClassifierTrainer>();
+        services.AddSingleton<ZooProfilingGate>();
         services.AddScoped<ZooService>();
         services.AddScoped<ModelEvaluator>();
         services.AddScoped<DatasetImporter>();

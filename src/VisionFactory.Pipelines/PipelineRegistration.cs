@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VisionFactory.Pipelines.Assistant;
 using VisionFactory.Pipelines.Catalog;
+using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Pipelines.Serving;
 
@@ -19,6 +20,7 @@ public static class PipelineRegistration
         services.TryAddSingleton<PipelineHost>();
         services.TryAddSingleton<PredictionBatcher>();
         services.TryAddScoped<PipelineService>();
+        services.TryAddSingleton<PipelineStartChecks>();
         services.TryAddScoped<ModelAdvisor>();
         return services;
     }

@@ -52,6 +52,46 @@ public sealed class OperateJourneyTests(BrowserFixture browser) : IClassFixture<
         await Assertions.Expect(page.GetByTestId("pipeline-state")).ToHaveTextAsync("stopped");
     }
 
+    [Fact]
+    public async Task SavingWithoutAModelSaysSoBesideTheSaveButtonAndTheAssistantsModelFillsTheStep()
+    {
+        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", signIn: false);
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.Client.BaseAddress!.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync("/");
+        await page.FillAsync("#user-name", "ada");
+        await page.FillAsync("#password", AdminKey.Password);
+        await page.FillAsync("#repeat", AdminKey.Password);
+        await page.ClickAsync("#create-admin");
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("ada");
+
+        await page.GotoAsync("/operate/pipelines/new");
+        await Live(page);
+        await page.GetByTestId("step-5").GetByRole(AriaRole.Button, new() { Name = "Remove step" }).ClickAsync();
+        await page.FillAsync("#setting-1-url", "http://camera.local/video.mjpg");
+        await page.GetByTestId("save-pipeline").ClickAsync();
+
+        var problems = page.GetByTestId("save-problems");
+        await Assertions.Expect(problems).ToContainTextAsync("step 3 'classify' (classify): needs a model (setting 'model'): choose one", new() { IgnoreCase = true });
+        await Assertions.Expect(problems).ToBeInViewportAsync();
+        await Assertions.Expect(problems).Not.ToContainTextAsync("Required properties");
+        await Shot(page, "22-pipeline-save-problem");
+
+        // The assistant's "Build a pipeline with ..." lands on a builder whose classify step holds its model.
+        await page.GotoAsync("/operate/pipelines/new?model=m-0123abcd");
+        await Live(page);
+        await Assertions.Expect(page.Locator("#setting-3-model")).ToHaveValueAsync("m-0123abcd");
+        await page.FillAsync("#setting-1-url", "http://camera.local/video.mjpg");
+        await page.GetByTestId("step-5").GetByRole(AriaRole.Button, new() { Name = "Remove step" }).ClickAsync();
+        await page.GetByTestId("save-pipeline").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/operate/pipelines/camera$"));
+    }
+
     private static Task Live(IPage page) =>
         page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
 

@@ -33,7 +33,58 @@ public sealed class CliPipelineTests(TrainedModelFixture fixture) : IClassFixtur
             """);
         var result = await cli.RunAsync("pipeline", "validate", file);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("step 1 'folder_watch' (folder_watch): settings: poll_ms:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("step 1 'folder_watch' (folder_watch): Poll interval (ms) (setting 'poll_ms') must be at least 50, not 1", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ValidateAndSaveWarnThatAServerWouldRefuseAFolderOutsideItsFolderRoots()
+    {
+        using var cli = new CliRunner();
+        var inbox = cli.Scratch("inbox");
+        var file = Path.Combine(cli.Scratch("defs"), "inbox.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new
+        {
+            name = "inbox",
+            steps = new object[] { new { component = "folder_watch", settings = new { path = inbox } }, new { component = "results_store" } },
+        }));
+
+        var validated = await cli.RunAsync("pipeline", "validate", file);
+        var saved = await cli.RunJsonAsync("pipeline", "save", file);
+
+        Assert.Equal(0, validated.ExitCode);
+        Assert.Contains("warning", validated.Output, StringComparison.Ordinal);
+        Assert.Contains("Pipelines:FolderRoots", validated.Output, StringComparison.Ordinal);
+        var warning = saved.GetProperty("warnings")[0].GetString()!;
+        Assert.Contains("step 1 'folder_watch' (folder_watch): Start will be refused", warning, StringComparison.Ordinal);
+        Assert.Contains($"Pipelines__FolderRoots__0={inbox}", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheAssistantShowsTheCpuLatencyThatTheModelsEvaluationMeasured()
+    {
+        var models = await fixture.Cli.RunJsonAsync("models", "--dataset", "shapes");
+        var evaluated = models.GetProperty("models")[0].GetProperty("metrics").GetProperty("latency_ms").GetDouble();
+
+        var suggestion = await fixture.Cli.RunJsonAsync("pipeline", "suggest", "shapes", "--min-accuracy", "0.5", "--max-latency-ms", "10000");
+
+        var candidate = Assert.Single(suggestion.GetProperty("candidates").EnumerateArray());
+        Assert.Equal(Math.Round(evaluated, 2), candidate.GetProperty("latency_ms").GetDouble());
+        Assert.False(candidate.GetProperty("latency_measured_now").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SuggestFillsTheClassifyStepEvenWhenNoModelMeetsTheTargetsSoTheFileSaves()
+    {
+        var file = Path.Combine(fixture.Cli.Scratch("suggest-defaults"), "door.json");
+        File.WriteAllText(file, """{ "name": "door", "steps": [ { "component": "mjpeg_camera", "settings": { "url": "http://camera/video" } }, { "component": "classify" }, { "component": "results_store" } ] }""");
+
+        var suggested = await fixture.Cli.RunJsonAsync("pipeline", "suggest", "shapes", "--min-accuracy", "0.5", "--max-latency-ms", "0.0001", "--fill", file);
+        var saved = await fixture.Cli.RunAsync("pipeline", "save", file);
+
+        Assert.Equal(JsonValueKind.Null, suggested.GetProperty("choice").ValueKind);
+        Assert.Contains($"the classify step gets the closest, {fixture.ModelId}", suggested.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(saved.ExitCode == 0, saved.Error);
+        Assert.Contains("Saved door version", saved.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -45,14 +45,36 @@ public sealed class CatalogTests
             """);
         var problems = new PipelineValidator(Catalog).Validate(definition);
 
-        Assert.Contains(problems, p => p.StartsWith("step 1 'mjpeg_camera' (mjpeg_camera): settings: url:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("step 2 'faces' (face_detection): settings: score_threshold:", StringComparison.Ordinal));
-        Assert.Contains("step 2 'faces' (face_detection): settings: 'colour' is not a setting of this component", problems);
+        Assert.Contains("step 1 'mjpeg_camera' (mjpeg_camera): Stream URL (setting 'url') must start with http:// or https://, not \"ftp://camera\"", problems);
+        Assert.Contains(problems, p => p.StartsWith("step 2 'faces' (face_detection): ", StringComparison.Ordinal) && p.Contains("(setting 'score_threshold') must be at most 1, not 2", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("step 2 'faces' (face_detection): 'colour' is not a setting of this component", StringComparison.Ordinal));
         Assert.Contains("step 3 'filter' (filter): needs labels, which no earlier step produces: add a classify step before it", problems);
         Assert.Contains(problems, p => p.StartsWith("step 5 'resize' (resize): processors come before the sinks", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("steps: the last step must be a sink", StringComparison.Ordinal));
         var thrown = Assert.Throws<ProblemException>(() => new PipelineValidator(Catalog).ValidateOrThrow(definition));
         Assert.Equal(ProblemKind.Invalid, thrown.Kind);
+    }
+
+    [Fact]
+    public void AMissingModelIsAskedForInWordsThatNameTheStepAndTheSetting()
+    {
+        var definition = PipelineDefinitionReader.ReadJson("""
+            {
+              "name": "door",
+              "steps": [
+                { "component": "mjpeg_camera", "settings": { "url": "http://camera.local/video.mjpg" } },
+                { "component": "classify", "settings": { "per_face": true } },
+                { "component": "results_store", "settings": { "keep_last": "many" } }
+              ]
+            }
+            """);
+
+        var problems = new PipelineValidator(Catalog).Validate(definition);
+
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith("step 2 'classify' (classify): needs a model (setting 'model'): choose one", problems[0], StringComparison.Ordinal);
+        Assert.Equal("step 3 'results_store' (results_store): Results kept (newest) (setting 'keep_last') must be a whole number, not \"many\"", problems[1]);
+        Assert.All(problems, p => Assert.DoesNotContain("Required properties", p, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixtu
             },
         }));
         var problem = await Json.ProblemAsync(invalid, 400);
-        Assert.Contains("step 2 'faces' (face_detection): settings: score_threshold", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Contains("step 2 'faces' (face_detection): Minimum face score (setting 'score_threshold') must be at most 1, not 3", (string?)problem["detail"], StringComparison.Ordinal);
 
         var yaml = $"""
             name: door
@@ -140,6 +140,55 @@ public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixtu
         await Json.ProblemAsync(await client.PostAsync("/api/pipelines/door/stop", null), 409);
         Assert.False((bool)(await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/metrics")))["running"]!);
         await Json.ProblemAsync(await client.GetAsync("/api/pipelines/nobody/results"), 404);
+    }
+
+    [Fact]
+    public async Task SavingWithoutAModelAnswersAProblemThatAsksForTheModelOfTheNamedStep()
+    {
+        using var client = fixture.Factory.CreateClient();
+
+        var refused = await client.PostAsync("/api/pipelines", Json.Body(new
+        {
+            name = "no-model",
+            steps = new object[]
+            {
+                new { component = "mjpeg_camera", settings = new { url = "http://camera.local/video.mjpg" } },
+                new { component = "classify", settings = new { per_face = true } },
+                new { component = "results_store" },
+            },
+        }));
+
+        var problem = await Json.ProblemAsync(refused, 400);
+        var detail = (string?)problem["detail"];
+        Assert.Contains("step 2 'classify' (classify): needs a model (setting 'model'): choose one", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required properties", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SavingAFolderPipelineWarnsThatStartWillBeRefusedAndHowToAllowTheFolder()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var folder = Path.Combine(Path.GetTempPath(), "vf-server-tests", "cameras-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(folder);
+
+        var saved = await client.PostAsync("/api/pipelines", Json.Body(new
+        {
+            name = "cameras",
+            steps = new object[] { new { component = "folder_watch", settings = new { path = folder } }, new { component = "results_store" } },
+        }));
+
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var warning = (string)Assert.Single((await Json.ReadAsync(saved))["warnings"]!.AsArray())!;
+        Assert.StartsWith("step 1 'folder_watch' (folder_watch): Start will be refused: path: this server reads no folders for pipelines", warning, StringComparison.Ordinal);
+        Assert.Contains($"Pipelines__FolderRoots__0={folder}", warning, StringComparison.Ordinal);
+        Assert.Contains("appsettings.json", warning, StringComparison.Ordinal);
+        var listed = (await Json.ReadAsync(await client.GetAsync("/api/pipelines/cameras")))["warnings"]!.AsArray();
+        Assert.Equal(warning, (string?)Assert.Single(listed));
+
+        // Start refuses it in the same words.
+        var refused = await Json.ProblemAsync(await client.PostAsync("/api/pipelines/cameras/start", null), 400);
+        Assert.Contains(warning[warning.IndexOf("path: ", StringComparison.Ordinal)..], (string?)refused["detail"], StringComparison.Ordinal);
+        Directory.Delete(folder);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using VisionFactory.Cli.Output;
@@ -13,6 +14,7 @@ using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Pipelines.Runtime;
+using VisionFactory.Server.Pipelines;
 
 namespace VisionFactory.Cli.Commands;
 
@@ -73,14 +75,16 @@ public static class PipelineCommands
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, cli =>
         {
             var definition = new PipelineValidator(ComponentCatalog.Default).ValidateOrThrow(PipelineDefinitionReader.ReadFile(parse.GetValue(file)!));
+            var warnings = StartWarnings(cli, definition);
             if (cli.Json)
             {
-                cli.WriteJson(new { valid = true, name = definition.Name, steps = definition.Steps.Select(s => new { id = s.Id, component = s.Component }) });
+                cli.WriteJson(new { valid = true, name = definition.Name, steps = definition.Steps.Select(s => new { id = s.Id, component = s.Component }), warnings });
             }
             else
             {
                 cli.Console.MarkupLine(CultureInfo.InvariantCulture, "[green]valid[/]: {0} ({1})", Markup.Escape(definition.Name),
                     Markup.Escape(string.Join(" -> ", definition.Steps.Select(s => s.Id))));
+                ShowWarnings(cli, warnings);
             }
 
             return Task.FromResult(0);
@@ -96,15 +100,17 @@ public static class PipelineCommands
         {
             await using var services = await OpenAsync(cli, new PipelineOptions(), ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
-            var saved = await scope.ServiceProvider.GetRequiredService<PipelineService>()
-                .SaveAsync(PipelineDefinitionReader.ReadFile(parse.GetValue(file)!), ct).ConfigureAwait(false);
+            var definition = PipelineDefinitionReader.ReadFile(parse.GetValue(file)!);
+            var saved = await scope.ServiceProvider.GetRequiredService<PipelineService>().SaveAsync(definition, ct).ConfigureAwait(false);
+            var warnings = StartWarnings(cli, definition);
             if (cli.Json)
             {
-                cli.WriteJson(new { name = saved.Name, version = saved.Number, created_at = saved.CreatedAt });
+                cli.WriteJson(new { name = saved.Name, version = saved.Number, created_at = saved.CreatedAt, warnings });
             }
             else
             {
                 cli.Console.MarkupLine(CultureInfo.InvariantCulture, "Saved [bold]{0}[/] version {1}", Markup.Escape(saved.Name), saved.Number);
+                ShowWarnings(cli, warnings);
             }
 
             return 0;
@@ -190,7 +196,7 @@ public static class PipelineCommands
         var dataset = new Argument<string>("dataset") { Description = "The dataset the models were trained on" };
         var minAccuracy = new Option<double>("--min-accuracy") { Description = "Lowest acceptable test accuracy, 0..1 (or a percentage above 1)", DefaultValueFactory = _ => 0.9 };
         var maxLatency = new Option<double>("--max-latency-ms") { Description = "Highest acceptable single-image latency on this machine, in ms", DefaultValueFactory = _ => 50 };
-        var fill = new Option<string?>("--fill") { Description = "A JSON pipeline file whose classify steps get the chosen model" };
+        var fill = new Option<string?>("--fill") { Description = "A JSON pipeline file whose classify steps get the chosen model (the closest one when none meets both targets; the exit code is then 3)" };
         var command = new Command("suggest", "The model-selection assistant: the fastest model that meets an accuracy and a latency target") { dataset, minAccuracy, maxLatency, fill };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
@@ -199,7 +205,7 @@ public static class PipelineCommands
             var accuracy = parse.GetValue(minAccuracy);
             var suggestion = await scope.ServiceProvider.GetRequiredService<ModelAdvisor>()
                 .SuggestAsync(parse.GetValue(dataset)!, accuracy > 1 ? accuracy / 100 : accuracy, parse.GetValue(maxLatency), ct).ConfigureAwait(false);
-            if (parse.GetValue(fill) is { } path && suggestion.Choice is { } model)
+            if (parse.GetValue(fill) is { } path && suggestion.ClassifyStep?.Settings?.GetProperty("model").GetString() is { } model)
             {
                 FillClassifySteps(path, model);
             }
@@ -226,6 +232,22 @@ public static class PipelineCommands
             return suggestion.Choice is null ? 3 : 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// What a web server started with this environment ('vf serve') would refuse at Start: the CLI reads the same
+    /// Pipelines settings from the environment (e.g. Pipelines__FolderRoots__0) that the server does.
+    /// </summary>
+    private static List<string> StartWarnings(CliContext cli, PipelineDefinition definition) =>
+        new PipelineStartChecks(PipelineSettings.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build(), cli.Data))
+            .Warnings(definition).Select(w => "on a web server with this environment, " + w).ToList();
+
+    private static void ShowWarnings(CliContext cli, List<string> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            cli.Console.MarkupLine(CultureInfo.InvariantCulture, "[yellow]warning[/]: {0}", Markup.Escape(warning));
+        }
     }
 
     private static void FillClassifySteps(string path, string model)

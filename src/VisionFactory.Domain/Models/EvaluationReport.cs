@@ -59,8 +59,14 @@ public sealed record EvaluationReport
     /// <summary>Share of images whose true class is among the k most probable, for k below the number of classes (more than 2 classes only).</summary>
     public List<TopKAccuracy>? TopK { get; init; }
 
-    /// <summary>Mean time to classify one image through the whole network, one image at a time, in milliseconds.</summary>
+    /// <summary>
+    /// CPU latency of one image through the whole network in milliseconds: steady state, median of 10 passes, on
+    /// <see cref="LatencyThreads"/> threads (the definition the zoo and the model assistant use too).
+    /// </summary>
     public double? LatencyMsPerImage { get; init; }
+
+    /// <summary>The CPU threads <see cref="LatencyMsPerImage"/> was measured with; null for evaluations made before it was recorded.</summary>
+    public int? LatencyThreads { get; init; }
 
     /// <summary>The dataset the images came from.</summary>
     public string? Dataset { get; init; }

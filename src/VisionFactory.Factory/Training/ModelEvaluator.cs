@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using VisionFactory.Domain.Models;
 using VisionFactory.Learning.Architectures;
@@ -15,11 +14,6 @@ namespace VisionFactory.Factory.Training;
 /// </summary>
 public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features, BlobStore blobs)
 {
-    private const int LatencyImages = 8;
-    // Enough for the JIT to settle on a ResNet-18 at 224 pixels; larger networks stop earlier, where the JIT's share of
-    // a pass is smaller anyway.
-    private static readonly TimeSpan WarmUpBudget = TimeSpan.FromSeconds(2);
-
     internal static readonly JsonSerializerOptions PredictionsJson = new(JsonSerializerDefaults.Web);
 
     public EvaluationReport Evaluate(
@@ -57,7 +51,8 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
         var stored = blobs.Put(JsonSerializer.SerializeToUtf8Bytes(predictions, PredictionsJson));
         return report with
         {
-            LatencyMsPerImage = MeasureLatency(network, images, cancellationToken),
+            LatencyMsPerImage = MeasureLatency(network, images.Count == 0 ? null : pixels.Get(images[0].Sha256, network.ImageSize, network.Fit), cancellationToken),
+            LatencyThreads = images.Count == 0 ? null : CpuLatency.Threads,
             PredictionsSha256 = stored,
         };
     }
@@ -71,20 +66,16 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
             : null;
     }
 
-    // One image at a time through the whole network (what a camera stream pays per frame), in the steady state: after
-    // the JIT has settled (two seconds at most), as a stream runs after its first seconds.
-    private double? MeasureLatency(ClassifierNetwork network, IReadOnlyList<LabelledImage> images, CancellationToken cancellationToken)
+    // One image through the whole network (what a camera stream pays per frame), as CpuLatency defines it, so that the
+    // model and Compare pages show the figure the zoo and the assistant show.
+    private static double? MeasureLatency(ClassifierNetwork network, byte[]? image, CancellationToken cancellationToken)
     {
-        var sample = images.Take(LatencyImages + 1).Select(i => pixels.Get(i.Sha256, network.ImageSize, network.Fit)).ToList();
-        if (sample.Count < 2)
+        if (image is null)
         {
             return null;
         }
 
-        var first = sample.Take(1).ToList();
-        SteadyState.WarmUp(() => ImageClassifier.Probabilities(network, first, 1, cancellationToken), WarmUpBudget, cancellationToken);
-        var clock = Stopwatch.StartNew();
-        ImageClassifier.Probabilities(network, sample.Skip(1).ToList(), 1, cancellationToken);
-        return clock.Elapsed.TotalMilliseconds / (sample.Count - 1);
+        List<byte[]> one = [image];
+        return CpuLatency.MedianMilliseconds(() => ImageClassifier.Probabilities(network, one, 1, cancellationToken), CpuLatency.Threads, cancellationToken: cancellationToken);
     }
 }

@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace VisionFactory.Factory.Zoo;
 
 /// <summary>The model zoo as users see it: architectures with their measured figures, and imported weights.</summary>
-public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, ArchitectureCatalog architectures)
+public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, ArchitectureCatalog architectures, ZooProfilingGate profiling)
 {
     /// <summary>
     /// Every architecture with parameters, FLOPs, input, normalisation, weights and latency. Parameters and FLOPs
@@ -19,28 +19,29 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
     /// </summary>
     public async Task<List<ZooEntry>> ListAsync(IProgress<(int Done, int Total, string Name)>? progress, CancellationToken cancellationToken)
     {
-        var profiles = await db.ArchitectureProfiles.ToDictionaryAsync(p => p.Architecture, cancellationToken).ConfigureAwait(false);
-        var imported = await db.ImportedWeights.AsNoTracking().ToDictionaryAsync(w => w.Architecture, cancellationToken).ConfigureAwait(false);
         var all = architectures.All.OrderBy(a => a.Family, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
-        var done = 0;
-        foreach (var architecture in all)
+        var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
+        if (all.Any(a => NeedsProfile(a, profiles)))
         {
-            progress?.Report((done++, all.Count, architecture.Name));
-            if (!profiles.TryGetValue(architecture.Name, out var profile) || profile.InputSize != architecture.DefaultImageSize)
+            // In this process the gate makes a second first visit wait and read; other processes (the CLI, a second web
+            // host on PostgreSQL) are covered by the upsert.
+            using (await profiling.EnterAsync(cancellationToken).ConfigureAwait(false))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var isNew = profile is null;
-                profile = await ProfileAsync(architecture, profile, cancellationToken).ConfigureAwait(false);
-                if (isNew)
+                profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
+                var done = 0;
+                foreach (var architecture in all)
                 {
-                    db.ArchitectureProfiles.Add(profile);
+                    progress?.Report((done++, all.Count, architecture.Name));
+                    if (NeedsProfile(architecture, profiles))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        profiles[architecture.Name] = await ProfileAsync(architecture, cancellationToken).ConfigureAwait(false);
+                    }
                 }
-
-                profiles[architecture.Name] = profile;
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var imported = await db.ImportedWeights.AsNoTracking().ToDictionaryAsync(w => w.Architecture, cancellationToken).ConfigureAwait(false);
         return all.Select(a => Entry(a, profiles[a.Name], imported.GetValueOrDefault(a.Name))).ToList();
     }
 
@@ -114,15 +115,33 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
         }
     }
 
-    private static async Task<ArchitectureProfile> ProfileAsync(ArchitectureDefinition architecture, ArchitectureProfile? existing, CancellationToken cancellationToken)
+    private static bool NeedsProfile(ArchitectureDefinition architecture, Dictionary<string, ArchitectureProfile> profiles) =>
+        !profiles.TryGetValue(architecture.Name, out var profile) || profile.InputSize != architecture.DefaultImageSize;
+
+    private async Task<Dictionary<string, ArchitectureProfile>> ProfilesAsync(CancellationToken cancellationToken) =>
+        await db.ArchitectureProfiles.AsNoTracking().ToDictionaryAsync(p => p.Architecture, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Counts parameters and FLOPs and stores them with one upsert, so that another process profiling the same
+    /// architecture at the same time (the CLI beside the server, a second web host on PostgreSQL) cannot make it fail
+    /// on the primary key; a latency measured earlier is kept.
+    /// </summary>
+    private async Task<ArchitectureProfile> ProfileAsync(ArchitectureDefinition architecture, CancellationToken cancellationToken)
     {
         var (parameters, flops) = await Task.Run(
             () => ArchitectureProfiler.Profile(architecture), cancellationToken).ConfigureAwait(false);
-        var profile = existing ?? new ArchitectureProfile { Architecture = architecture.Name };
-        profile.Parameters = parameters;
-        profile.Flops = flops;
-        profile.InputSize = architecture.DefaultImageSize;
-        return profile;
+        var inputSize = architecture.DefaultImageSize;
+
+        // ON CONFLICT ... DO UPDATE is the same statement in SQLite (3.24 and later) and PostgreSQL.
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO "ArchitectureProfiles" ("Architecture", "Parameters", "Flops", "InputSize")
+            VALUES ({architecture.Name}, {parameters}, {flops}, {inputSize})
+            ON CONFLICT ("Architecture") DO UPDATE
+            SET "Parameters" = excluded."Parameters", "Flops" = excluded."Flops", "InputSize" = excluded."InputSize"
+            """,
+            cancellationToken).ConfigureAwait(false);
+        return await db.ArchitectureProfiles.AsNoTracking().SingleAsync(p => p.Architecture == architecture.Name, cancellationToken).ConfigureAwait(false);
     }
 
     private static ZooEntry Entry(ArchitectureDefinition a, ArchitectureProfile profile, ImportedWeights? imported) =>

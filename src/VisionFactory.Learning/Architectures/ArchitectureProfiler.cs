@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -82,14 +81,12 @@ public static class ArchitectureProfiler
     }
 
     /// <summary>
-    /// Median latency in milliseconds of classifying one image at the default size, in the steady state: after the
-    /// JIT has settled (<see cref="SteadyState"/>, at most <paramref name="warmUpSeconds"/>), over <paramref name="runs"/> passes.
+    /// CPU latency in milliseconds of classifying one image at the default size, as <see cref="CpuLatency"/> defines it
+    /// (steady state, median of <paramref name="runs"/> passes, <paramref name="threads"/> threads).
     /// </summary>
-    public static double CpuLatencyMilliseconds(ArchitectureDefinition architecture, int threads, int runs = 10, double warmUpSeconds = 20)
+    public static double CpuLatencyMilliseconds(ArchitectureDefinition architecture, int threads, int runs = CpuLatency.Runs, double warmUpSeconds = 20)
     {
         ArgumentNullException.ThrowIfNull(architecture);
-        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
-        torch.set_num_threads(threads);
         // The product's inference path: the built network (with its layout choice) in evaluation mode.
         using var network = architecture.Build(1000, architecture.DefaultImageSize, loadPretrained: false);
         network.Module.eval();
@@ -101,16 +98,6 @@ public static class ArchitectureProfiler
             network.Logits(input);
         }
 
-        SteadyState.WarmUp(Pass, TimeSpan.FromSeconds(warmUpSeconds));
-        var times = new List<double>();
-        for (var i = 0; i < runs; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            Pass();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
+        return CpuLatency.MedianMilliseconds(Pass, threads, runs, TimeSpan.FromSeconds(warmUpSeconds));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using VisionFactory.Domain;
@@ -24,7 +23,10 @@ public sealed record ModelCandidate(
     bool MeetsAccuracy,
     bool MeetsLatency);
 
-/// <summary>The assistant's answer: every candidate ranked, the choice (if any model meets both targets) and why.</summary>
+/// <summary>
+/// The assistant's answer: every candidate ranked, the choice (if any model meets both targets) and why, and a classify
+/// step filled with the choice, or with the closest model when none meets both targets.
+/// </summary>
 public sealed record ModelSuggestion(
     string Dataset,
     double MinAccuracy,
@@ -41,8 +43,6 @@ public sealed record ModelSuggestion(
 /// </summary>
 public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, DataDirectory data)
 {
-    private const int Runs = 10;
-
     public async Task<ModelSuggestion> SuggestAsync(string dataset, double minAccuracy, double maxLatencyMs, CancellationToken cancellationToken)
     {
         if (minAccuracy is < 0 or > 1 || double.IsNaN(minAccuracy))
@@ -81,14 +81,18 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
             .Concat(candidates.Where(c => !(c.MeetsAccuracy && c.MeetsLatency)).OrderByDescending(c => c.Accuracy ?? -1).ThenBy(c => c.LatencyMs))
             .ToList();
         var choice = ranked.FirstOrDefault(c => c.MeetsAccuracy && c.MeetsLatency);
+
+        // A classify step is always filled, so that the pipeline the assistant helps build can be saved: with the choice,
+        // or else with the closest model (the fastest accurate enough, else the most accurate), and the reason says so.
+        var pick = choice ?? ranked.Where(c => c.MeetsAccuracy).MinBy(c => c.LatencyMs) ?? ranked[0];
         var reason = choice is not null
             ? $"{choice.Model} ({choice.Architecture}) is the fastest model at or above {minAccuracy:P1} accuracy: {choice.Accuracy:P1} at {choice.LatencyMs:0.#} ms per image here"
-            : NoChoice(ranked, minAccuracy, maxLatencyMs);
-        var step = choice is null ? null : new StepDefinition
+            : $"{NoChoice(ranked, minAccuracy, maxLatencyMs)}. Until then the classify step gets the closest, {pick.Model} ({pick.Architecture})";
+        var step = new StepDefinition
         {
             Id = "classify",
             Component = "classify",
-            Settings = JsonSerializer.SerializeToElement(new { model = choice.Model, per_face = true }),
+            Settings = JsonSerializer.SerializeToElement(new { model = pick.Model, per_face = true }),
         };
         return new ModelSuggestion(dataset, minAccuracy, maxLatencyMs, choice?.Model, reason, ranked, step);
     }
@@ -104,10 +108,19 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
                 : "no model has a stored evaluation yet: run 'vf evaluate <model>'";
     }
 
-    /// <summary>Single-image latency (median of several runs, decoding excluded) from the cache, or measured now.</summary>
+    /// <summary>
+    /// The model's CPU latency as <see cref="CpuLatency"/> defines it: the figure its evaluation stored when measured with
+    /// the same thread count (the model and Compare pages show that one), else from the cache, else measured now.
+    /// </summary>
     private async Task<(double Ms, bool Measured)> LatencyAsync(ModelVersion model, CancellationToken cancellationToken)
     {
-        var cache = Path.Combine(data.CachePath, "latency", $"{model.ArtifactSha256}-{Environment.ProcessorCount}.txt");
+        var threads = CpuLatency.Threads;
+        if (model.Evaluation is { LatencyMsPerImage: { } evaluated, LatencyThreads: { } evaluatedThreads } && evaluatedThreads == threads)
+        {
+            return (evaluated, false);
+        }
+
+        var cache = Path.Combine(data.CachePath, "latency", $"{model.ArtifactSha256}-steady-{threads}.txt");
         if (File.Exists(cache) && double.TryParse(await File.ReadAllTextAsync(cache, cancellationToken).ConfigureAwait(false),
                 System.Globalization.CultureInfo.InvariantCulture, out var stored))
         {
@@ -122,18 +135,8 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
                 {
                     var image = new byte[network.ImageSize * network.ImageSize * 3];
                     Array.Fill(image, (byte)128);
-                    var input = new List<byte[]> { image };
-                    ImageClassifier.Probabilities(network, input, 1, cancellationToken);
-                    var times = new double[Runs];
-                    for (var i = 0; i < Runs; i++)
-                    {
-                        var start = Stopwatch.GetTimestamp();
-                        ImageClassifier.Probabilities(network, input, 1, cancellationToken);
-                        times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                    }
-
-                    Array.Sort(times);
-                    return times[Runs / 2];
+                    List<byte[]> input = [image];
+                    return CpuLatency.MedianMilliseconds(() => ImageClassifier.Probabilities(network, input, 1, cancellationToken), threads, cancellationToken: cancellationToken);
                 }
             },
             cancellationToken).ConfigureAwait(false);

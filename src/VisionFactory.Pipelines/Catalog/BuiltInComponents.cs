@@ -166,7 +166,7 @@ internal static class BuiltInComponents
                   "additionalProperties": false,
                   "required": ["model"],
                   "properties": {
-                    "model": { "type": "string", "pattern": "^m-[0-9a-f]{8}$", "title": "Model", "description": "a model id such as m-5f3a9c2e ('vf models'; the assistant suggests one)" },
+                    "model": { "type": "string", "pattern": "^m-[0-9a-f]{8}$", "title": "Model", "description": "choose one: the model assistant suggests the fastest that meets your targets ('vf pipeline suggest'); an id such as m-5f3a9c2e" },
                     "per_face": { "type": "boolean", "default": true, "title": "One label per face" },
                     "whole_frame_without_faces": { "type": "boolean", "default": true, "title": "Classify the whole frame when no face was found" }
                   }

@@ -47,7 +47,11 @@ public sealed class ComponentDescriptor
     /// <summary>The JSON schema (draft 2020-12) of the step's <c>settings</c> object.</summary>
     public JsonObject SettingsSchema { get; }
 
-    /// <summary>The problems of a settings object, each as "setting: why"; empty when valid.</summary>
+    /// <summary>
+    /// The problems of a settings object in words a person can act on, each naming the setting by its title and key
+    /// (e.g. "needs a model (setting 'model'): ..."); empty when valid. The schema's own wording never reaches people:
+    /// this is the one place that translates it, for the builder, the API and the CLI alike.
+    /// </summary>
     public IReadOnlyList<string> Validate(JsonElement settings)
     {
         var results = schema.Value.Evaluate(settings, new EvaluationOptions { OutputFormat = OutputFormat.List });
@@ -67,16 +71,10 @@ public sealed class ComponentDescriptor
             foreach (var (keyword, message) in detail.Errors)
             {
                 var location = detail.InstanceLocation.ToString().TrimStart('/').Replace('/', '.');
-                problems.Add(Describe(keyword, location, message));
+                problems.AddRange(SettingsWording.Describe(SettingsSchema, settings, keyword, location, message));
             }
         }
 
         return problems.Count > 0 ? problems.Distinct(StringComparer.Ordinal).ToList() : ["the settings do not match the component's schema"];
     }
-
-    private static string Describe(string keyword, string location, string message) =>
-        // additionalProperties: false is reported at the unknown property itself, as a failed "false" schema.
-        keyword is "additionalProperties" or "unevaluatedProperties" || message.Contains("false schema", StringComparison.Ordinal)
-            ? $"'{location}' is not a setting of this component"
-            : location.Length == 0 ? message : $"{location}: {message}";
 }

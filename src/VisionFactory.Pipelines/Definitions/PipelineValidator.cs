@@ -108,7 +108,7 @@ public sealed partial class PipelineValidator(ComponentCatalog catalog)
 
             foreach (var problem in component.Validate(step.Settings ?? EmptySettings))
             {
-                problems.Add($"{where}: settings: {problem}");
+                problems.Add($"{where}: {problem}");
             }
 
             carried |= component.Produces;

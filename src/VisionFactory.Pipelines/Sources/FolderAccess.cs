@@ -22,7 +22,7 @@ public static class FolderAccess
         if (roots.Count == 0)
         {
             throw ProblemException.Invalid(
-                $"{setting}: this server reads no folders for pipelines; an administrator allows folders with the Pipelines:FolderRoots setting");
+                $"{setting}: this server reads no folders for pipelines; an administrator allows folders with the Pipelines:FolderRoots setting, {HowToAllow(full, 0)}");
         }
 
         foreach (var root in roots.Select(r => Resolve(Path.GetFullPath(r))))
@@ -34,7 +34,15 @@ public static class FolderAccess
             }
         }
 
-        throw ProblemException.Invalid($"{setting}: '{path}' is outside the folders pipelines may read ({string.Join(", ", roots)})");
+        throw ProblemException.Invalid(
+            $"{setting}: '{path}' is outside the folders pipelines may read ({string.Join(", ", roots)}); an administrator adds it to the Pipelines:FolderRoots setting, {HowToAllow(full, roots.Count)}");
+    }
+
+    /// <summary>How an administrator allows a folder, in the two forms configuration takes.</summary>
+    private static string HowToAllow(string full, int index)
+    {
+        var folder = Directory.Exists(full) ? full : Path.GetDirectoryName(full) ?? full;
+        return $"e.g. the environment variable Pipelines__FolderRoots__{index}={folder} or \"Pipelines\": {{ \"FolderRoots\": [\"{folder}\"] }} in appsettings.json, then restarts the server";
     }
 
     // Follows symbolic links along the path, so that a link inside an allowed folder cannot lead out of it.

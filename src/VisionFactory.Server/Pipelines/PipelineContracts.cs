@@ -29,18 +29,21 @@ public sealed record ComponentInfo(
 }
 
 /// <summary>
-/// A saved pipeline: its newest (or requested) version, whether it runs here, its definition, and (<c>resume_error</c>)
-/// why it could not be started again if it was running when the host last stopped.
+/// A saved pipeline: its newest (or requested) version, whether it runs here, its definition, (<c>resume_error</c>)
+/// why it could not be started again if it was running when the host last stopped, and (<c>warnings</c>) what would
+/// make this host refuse to start it, e.g. a folder outside <c>Pipelines:FolderRoots</c>, with how to allow it.
 /// </summary>
 public sealed record PipelineInfo(
-    string Name, int Version, List<int> Versions, bool Running, DateTimeOffset CreatedAt, string? Description, JsonElement Definition, string? ResumeError = null)
+    string Name, int Version, List<int> Versions, bool Running, DateTimeOffset CreatedAt, string? Description, JsonElement Definition,
+    string? ResumeError = null, IReadOnlyList<string>? Warnings = null)
 {
-    public static PipelineInfo From(PipelineVersion version, List<int> versions, bool running, string? resumeError = null)
+    public static PipelineInfo From(
+        PipelineVersion version, List<int> versions, bool running, string? resumeError = null, PipelineStartChecks? checks = null)
     {
         ArgumentNullException.ThrowIfNull(version);
         var definition = PipelineDefinitionReader.ReadJson(version.Definition);
         return new PipelineInfo(version.Name, version.Number, versions, running, version.CreatedAt, definition.Description,
-            JsonDocument.Parse(version.Definition).RootElement.Clone(), resumeError);
+            JsonDocument.Parse(version.Definition).RootElement.Clone(), resumeError, checks?.Warnings(definition) ?? []);
     }
 }
 

@@ -33,7 +33,7 @@ public static class PipelinesApi
 
         api.MapPost("", SavePipeline)
             .WithName("SavePipeline")
-            .WithSummary("Validates a pipeline definition (JSON, or YAML with Content-Type application/yaml) and saves it as the next version of its name.")
+            .WithSummary("Validates a pipeline definition (JSON, or YAML with Content-Type application/yaml) and saves it as the next version of its name; 'warnings' says what would make Start refuse it here (e.g. a folder outside Pipelines:FolderRoots) and how to allow it.")
             .Accepts<PipelineDefinition>("application/json", "application/yaml")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             // Scripts and the CLI post definitions with an API key; the UI saves through the service, not this route.
@@ -91,7 +91,8 @@ public static class PipelinesApi
         return app;
     }
 
-    private static async Task<Ok<List<PipelineInfo>>> ListPipelines(PipelineService pipelines, PipelineHost host, CancellationToken cancellationToken)
+    private static async Task<Ok<List<PipelineInfo>>> ListPipelines(
+        PipelineService pipelines, PipelineHost host, PipelineStartChecks checks, CancellationToken cancellationToken)
     {
         var all = await pipelines.ListAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<PipelineInfo>(all.Count);
@@ -99,13 +100,14 @@ public static class PipelinesApi
         {
             var running = host.IsRunning(p.Name);
             list.Add(PipelineInfo.From(p, await pipelines.VersionsAsync(p.Name, cancellationToken).ConfigureAwait(false), running,
-                running ? null : await host.ResumeErrorAsync(p.Name, cancellationToken).ConfigureAwait(false)));
+                running ? null : await host.ResumeErrorAsync(p.Name, cancellationToken).ConfigureAwait(false), checks));
         }
 
         return TypedResults.Ok(list);
     }
 
-    private static async Task<Created<PipelineInfo>> SavePipeline(HttpRequest request, PipelineService pipelines, PipelineHost host, CancellationToken cancellationToken)
+    private static async Task<Created<PipelineInfo>> SavePipeline(
+        HttpRequest request, PipelineService pipelines, PipelineHost host, PipelineStartChecks checks, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxDefinitionBytes)
         {
@@ -122,17 +124,17 @@ public static class PipelinesApi
         var yaml = request.ContentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true;
         var definition = yaml ? PipelineDefinitionReader.ReadYaml(text) : PipelineDefinitionReader.ReadJson(text);
         var saved = await pipelines.SaveAsync(definition, cancellationToken).ConfigureAwait(false);
-        var info = PipelineInfo.From(saved, await pipelines.VersionsAsync(saved.Name, cancellationToken).ConfigureAwait(false), host.IsRunning(saved.Name));
+        var info = PipelineInfo.From(saved, await pipelines.VersionsAsync(saved.Name, cancellationToken).ConfigureAwait(false), host.IsRunning(saved.Name), null, checks);
         return TypedResults.Created($"/api/pipelines/{saved.Name}?version={saved.Number}", info);
     }
 
     private static async Task<Ok<PipelineInfo>> GetPipeline(
-        string name, PipelineService pipelines, PipelineHost host, CancellationToken cancellationToken, int? version = null)
+        string name, PipelineService pipelines, PipelineHost host, PipelineStartChecks checks, CancellationToken cancellationToken, int? version = null)
     {
         var found = await pipelines.GetAsync(name, version, cancellationToken).ConfigureAwait(false);
         var running = host.IsRunning(name);
         return TypedResults.Ok(PipelineInfo.From(found, await pipelines.VersionsAsync(name, cancellationToken).ConfigureAwait(false), running,
-            running ? null : await host.ResumeErrorAsync(name, cancellationToken).ConfigureAwait(false)));
+            running ? null : await host.ResumeErrorAsync(name, cancellationToken).ConfigureAwait(false), checks));
     }
 
     private static async Task<Ok<PipelineStatus>> Start(string name, PipelineHost host, CancellationToken cancellationToken, int? version = null) =>
