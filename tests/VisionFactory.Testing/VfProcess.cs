@@ -44,9 +44,13 @@ public sealed class VfProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>vf serve</c> and waits until it answers <c>/health</c>.</summary>
+    /// <summary>
+    /// Starts <c>vf serve</c> and waits until it answers <c>/health</c>. Its log shows every category at Information
+    /// unless <paramref name="shippedLogging"/> asks for the levels it ships with.
+    /// </summary>
     public static async Task<VfProcess> StartAsync(
-        string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true)
+        string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true,
+        bool shippedLogging = false)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -71,7 +75,11 @@ public sealed class VfProcess : IDisposable
         start.Environment["Factory__HeartbeatInterval"] = "00:00:00.500";
         start.Environment["Factory__ReapInterval"] = "00:00:01";
         start.Environment["Factory__QueuePollInterval"] = "00:00:00.500";
-        start.Environment["Logging__LogLevel__Default"] = "Information";
+        if (!shippedLogging)
+        {
+            start.Environment["Logging__LogLevel__Default"] = "Information";
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
