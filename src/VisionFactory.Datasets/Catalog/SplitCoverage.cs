@@ -42,14 +42,17 @@ public static class SplitCoverage
     }
 
     /// <summary>
-    /// Why a version cannot be trained on for want of validation or test images, or null when it can.
+    /// Why a version cannot be trained on for want of test images, or of the validation images its split plan asked
+    /// for, or null when it can.
     /// </summary>
     public static string? TrainingProblem(string dataset, int version, IReadOnlyList<ClassCount> classes, Domain.Datasets.SplitPlan plan)
     {
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(plan);
+        // A split planned without validation trains without it (the trainer allows that); a planned one left empty, or an
+        // empty test split, leaves a run or its model with nothing to be checked on.
         var empty = new List<string>();
-        if (classes.Sum(c => c.Validation) == 0)
+        if (plan.Validation > 0 && classes.Sum(c => c.Validation) == 0)
         {
             empty.Add("validation");
         }
