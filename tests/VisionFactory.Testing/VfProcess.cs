@@ -46,11 +46,12 @@ public sealed class VfProcess : IDisposable
 
     /// <summary>
     /// Starts <c>vf serve</c> and waits until it answers <c>/health</c>: the vf.dll beside the tests, or the published
-    /// program <paramref name="executable"/>.
+    /// program <paramref name="executable"/>. Its log shows every category at Information unless
+    /// <paramref name="shippedLogging"/> asks for the levels it ships with.
     /// </summary>
     public static async Task<VfProcess> StartAsync(
         string name, string data, string? postgres, string role, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true,
-        string? executable = null, TimeSpan? startTimeout = null)
+        bool shippedLogging = false, string? executable = null, TimeSpan? startTimeout = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(executable ?? "dotnet")
@@ -76,7 +77,11 @@ public sealed class VfProcess : IDisposable
         start.Environment["Factory__HeartbeatInterval"] = "00:00:00.500";
         start.Environment["Factory__ReapInterval"] = "00:00:01";
         start.Environment["Factory__QueuePollInterval"] = "00:00:00.500";
-        start.Environment["Logging__LogLevel__Default"] = "Information";
+        if (!shippedLogging)
+        {
+            start.Environment["Logging__LogLevel__Default"] = "Information";
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -109,6 +109,11 @@ public static class DatasetCommands
 
     internal static void WriteFindings(IAnsiConsole console, ImportReport import, int limit)
     {
+        foreach (var warning in import.Warnings)
+        {
+            console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(warning));
+        }
+
         if (import.Duplicates.Count > 0)
         {
             var crossing = import.Duplicates.Count(d => d.CrossesClasses);

@@ -77,22 +77,12 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
     {
         var version = await GetVersionAsync(name, number, withItems: false, cancellationToken).ConfigureAwait(false);
         var items = db.Images.AsNoTracking().Where(i => i.DatasetVersionId == version.Id);
-        var perClassAndSplit = await items
-            .GroupBy(i => new { i.ClassIndex, i.Split })
-            .Select(g => new { g.Key.ClassIndex, g.Key.Split, Count = g.Count() })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var classes = await ClassCountsAsync(version, cancellationToken).ConfigureAwait(false);
         var formats = await items
             .GroupBy(i => i.Format)
             .Select(g => new { Format = g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Format, g => g.Count, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
-
-        int CountOf(int classIndex, Split? split) =>
-            perClassAndSplit.Where(r => r.ClassIndex == classIndex && (split is null || r.Split == split)).Sum(r => r.Count);
-
-        var classes = version.Classes
-            .Select((c, i) => new ClassCount(c, CountOf(i, null), CountOf(i, Split.Train), CountOf(i, Split.Validation), CountOf(i, Split.Test)))
-            .ToList();
-        var total = perClassAndSplit.Sum(r => r.Count);
+        var total = classes.Sum(c => c.Images);
         return new DatasetSummary(
             name,
             version.Number,
@@ -104,6 +94,23 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             formats,
             version.Split,
             version.Import);
+    }
+
+    /// <summary>The images of each class of a version, per split, counted in SQL.</summary>
+    public async Task<List<ClassCount>> ClassCountsAsync(DatasetVersion version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var perClassAndSplit = await db.Images.AsNoTracking().Where(i => i.DatasetVersionId == version.Id)
+            .GroupBy(i => new { i.ClassIndex, i.Split })
+            .Select(g => new { g.Key.ClassIndex, g.Key.Split, Count = g.Count() })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        int CountOf(int classIndex, Split? split) =>
+            perClassAndSplit.Where(r => r.ClassIndex == classIndex && (split is null || r.Split == split)).Sum(r => r.Count);
+
+        return version.Classes
+            .Select((c, i) => new ClassCount(c, CountOf(i, null), CountOf(i, Split.Train), CountOf(i, Split.Validation), CountOf(i, Split.Test)))
+            .ToList();
     }
 
     /// <summary>The versions of a dataset, newest first, with their image counts.</summary>

@@ -27,6 +27,9 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     // to the reads.
     private const int FlushParallelism = 4;
 
+    // At most this many files are named in a message; the rest are counted.
+    private const int Limit = 5;
+
     public Task<DatasetVersion> ImportAsync(
         string datasetName,
         string sourcePath,
@@ -118,6 +121,12 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         var classes = ClassesOf(source, decoded.Accepted, previous);
         var (splits, grouping) = SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
+        var known = previous?.Items.Select(i => i.Sha256).ToHashSet(StringComparer.Ordinal) ?? [];
+        if (decoded.Accepted.All(a => known.Contains(a.Sha256)))
+        {
+            throw ProblemException.Invalid(NothingImported(source, decoded, previous));
+        }
+
         var report = new ImportReport
         {
             FilesSeen = source.Files.Count + source.Refused.Count,
@@ -142,8 +151,9 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         };
 
         var items = BuildItems(version, decoded.Accepted, previous, classes, splits);
-        CheckClasses(classes, items);
+        CheckClasses(classes, items, report.Skipped);
         version.Items.AddRange(items);
+        report.Warnings.AddRange(SplitCoverage.Warnings(CountsOf(classes, items), options.Split));
 
         // Every new blob reaches the disk before the version that names it is committed.
         await flusher.CompleteAsync().ConfigureAwait(false);
@@ -332,7 +342,43 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             : pixels.TryRead(sha, WarmCacheSize, out var rgb) ? ImageHashes.Of(rgb, WarmCacheSize) : null);
     }
 
-    private static void CheckClasses(List<string> classes, List<ImageItem> items)
+    // An import that adds no image makes no version: it says what became of each file the user gave.
+    private static string NothingImported(ImportSource source, DecodeResult decoded, DatasetVersion? previous)
+    {
+        var skipped = decoded.Skipped.Concat(source.Refused).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
+        if (skipped.Count > 0)
+        {
+            var known = decoded.Accepted.Count > 0 && previous is not null
+                ? $"; the other {Files(decoded.Accepted.Count)} are already in version {previous.Number}"
+                : "";
+            return $"nothing was imported: {Describe(skipped, Limit)}{known}";
+        }
+
+        if (decoded.Accepted.Count > 0 && previous is not null)
+        {
+            return $"nothing was imported: the {Files(decoded.Accepted.Count)} given are already in version {previous.Number}; no new version was made";
+        }
+
+        return source.ClassFolders.Count > 0
+            ? $"nothing was imported: the class folder{(source.ClassFolders.Count > 1 ? "s" : "")} " +
+              $"{string.Join(", ", source.ClassFolders.Select(c => $"'{DisplayPath.Escape(c)}'"))} hold no files: put images in them"
+            : "nothing was imported: no files were found; put the images in one sub-folder per class (e.g. cats/, dogs/)";
+    }
+
+    private static string Describe(List<SkippedFile> skipped, int limit) =>
+        string.Join("; ", skipped.Take(limit).Select(s => $"{DisplayPath.Escape(s.Path)}: {s.Reason}")) +
+        (skipped.Count > limit ? $"; and {skipped.Count - limit} more" : "");
+
+    private static string Files(int n) => n == 1 ? "1 image" : $"{n} images";
+
+    private static List<ClassCount> CountsOf(List<string> classes, List<ImageItem> items) =>
+        classes.Select((name, index) =>
+        {
+            var of = items.Where(i => i.ClassIndex == index).ToList();
+            return new ClassCount(name, of.Count, of.Count(i => i.Split == Split.Train), of.Count(i => i.Split == Split.Validation), of.Count(i => i.Split == Split.Test));
+        }).ToList();
+
+    private static void CheckClasses(List<string> classes, List<ImageItem> items, List<SkippedFile> skipped)
     {
         if (classes.Count == 0)
         {
@@ -343,9 +389,12 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         var empty = classes.Where((_, i) => !counts.ContainsKey(i)).ToList();
         if (empty.Count > 0)
         {
+            var theirs = skipped.Where(s => empty.Contains(ImportSource.ClassOf(s.Path) ?? "", StringComparer.Ordinal)).ToList();
             throw ProblemException.Invalid(
-                $"class folder{(empty.Count > 1 ? "s" : "")} {string.Join(", ", empty.Select(e => $"'{e}'"))} " +
-                "contain no usable images: add images or remove the folder");
+                $"{(empty.Count > 1 ? "the class folders" : "the class folder")} {string.Join(", ", empty.Select(e => $"'{DisplayPath.Escape(e)}'"))} " +
+                $"{(empty.Count > 1 ? "hold" : "holds")} no usable image" +
+                (theirs.Count > 0 ? $" ({Describe(theirs, Limit)})" : "") +
+                ": add images or remove the folder; nothing was imported");
         }
 
         if (classes.Count < 2)

@@ -111,6 +111,7 @@ public static class ReviewAnalysis
         var sizeOutliers = SizeOutliers(items, images, settings);
         var quality = QualityFindings(items, images, inputs.Signatures, settings);
         var groups = NearDuplicates(items, images, links);
+        var copies = groups.Where(g => g.Redundant().Any()).ToList();
         var leakage = Leakage(images, links);
         var balance = Balance(version, items);
         var (suspected, check) = Suspected(version, images, labels, labelAccuracy, settings);
@@ -118,7 +119,7 @@ public static class ReviewAnalysis
         var affected = new HashSet<string>(StringComparer.Ordinal);
         affected.UnionWith(sizeOutliers.Select(f => f.Image.Sha256));
         affected.UnionWith(quality.Select(f => f.Image.Sha256));
-        affected.UnionWith(groups.SelectMany(g => g.Images.Skip(1)).Select(i => i.Sha256));
+        affected.UnionWith(groups.SelectMany(g => g.Redundant()).Select(i => i.Sha256));
         affected.UnionWith(leakage.Examples.SelectMany(p => new[] { p.A, p.B }).Where(i => i.Split != Split.Train).Select(i => i.Sha256));
         affected.UnionWith(suspected.Select(s => s.Image.Sha256));
         var share = items.Count == 0 ? 0 : affected.Count / (double)items.Count;
@@ -129,10 +130,12 @@ public static class ReviewAnalysis
             new("suspected-labels", suspected.Count, "high", $"{suspected.Count} image{S(suspected.Count)} with a suspected wrong label"),
             new("exact-duplicates", exact.Count, exact.Any(e => e.CrossesClasses) ? "high" : "low",
                 $"{exact.Count} group{S(exact.Count)} of identical files (stored once; {exact.Count(e => e.CrossesClasses)} with two labels)"),
-            new("near-duplicates", groups.Count, "medium",
-                $"{groups.Count} near-duplicate group{S(groups.Count)} holding {groups.Sum(g => g.Images.Count)} images ({groups.Count(g => g.CrossesClasses)} across classes)"),
+            new("near-duplicates", copies.Count, "medium",
+                $"{copies.Count} near-duplicate group{S(copies.Count)} with copies in one class ({copies.Sum(g => g.Redundant().Count())} image{S(copies.Sum(g => g.Redundant().Count()))} a keep-one fix would leave out)"),
+            Paired(groups.Where(g => g.CrossesClasses).ToList()),
             new("quality", quality.Count, "medium", $"{quality.Count} very dark, over-exposed or blurry image{S(quality.Count)}"),
-            new("imbalance", balance.Imbalanced ? 1 : 0, "medium", balance.Imbalanced ? $"classes are imbalanced ({balance.Ratio:0.0}:1)" : "classes are balanced"),
+            // A good outcome is a line that says so, not a finding.
+            new("imbalance", balance.Imbalanced ? 1 : 0, balance.Imbalanced ? "medium" : "ok", balance.Imbalanced ? $"classes are imbalanced ({balance.Ratio:0.0}:1)" : "classes are balanced"),
             new("size-outliers", sizeOutliers.Count, "low", $"{sizeOutliers.Count} image{S(sizeOutliers.Count)} of unusual size or aspect ratio"),
             new("unreadable", unreadable.Count, "low", $"{unreadable.Count} file{S(unreadable.Count)} skipped at import"),
         };
@@ -334,6 +337,19 @@ public static class ReviewAnalysis
     }
 
     private static string S(int n) => n == 1 ? "" : "s";
+
+    // The same scene in two classes is expected of paired data (a face with and without a pasted mask): not a label
+    // error, and nothing to delete. What matters is that each pair stays in one split, or it leaks.
+    private static FindingCount Paired(List<NearDuplicateGroup> paired)
+    {
+        var straddling = paired.Count(g => g.CrossesSplits);
+        var advice = straddling == 0
+            ? "each group is in one split"
+            : $"{straddling} straddle{(straddling == 1 ? "s" : "")} two splits: keep them in one split";
+        return new FindingCount(
+            "paired-across-classes", paired.Count, straddling == 0 ? "info" : "medium",
+            $"{paired.Count} group{S(paired.Count)} of the same scene, different classes: expected for paired data (e.g. with and without a mask); {advice}");
+    }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

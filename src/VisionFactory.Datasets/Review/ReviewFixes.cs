@@ -12,7 +12,10 @@ public enum ReviewFix
     /// <summary>Leave out images whose byte-identical copies were filed under another class (their label is a coin toss).</summary>
     DropExactDuplicates,
 
-    /// <summary>Keep one image (the largest) of each near-duplicate group.</summary>
+    /// <summary>
+    /// Keep one image (the largest) of each class in each near-duplicate group: the same scene in two classes is paired
+    /// data, and a class's only image of a group is never deleted.
+    /// </summary>
     KeepOnePerGroup,
 
     /// <summary>Give suspected images the label the review suggests.</summary>
@@ -64,7 +67,15 @@ public sealed class ReviewFixes(DatasetReviewer reviewer, DatasetEditor editor, 
                     throw ProblemException.NotFound($"the review has no near-duplicate group {string.Join(", ", unknown)}; it has groups 1 to {report.NearDuplicates.Count}");
                 }
 
-                var drop = selected.SelectMany(g => g.Images.Skip(1)).Select(i => i.Sha256).Distinct(StringComparer.Ordinal).ToList();
+                var drop = selected.SelectMany(g => g.Redundant()).Select(i => i.Sha256).Distinct(StringComparer.Ordinal).ToList();
+                if (drop.Count == 0 && selected.Any(g => g.CrossesClasses))
+                {
+                    var paired = selected.Where(g => g.CrossesClasses).Select(g => "#" + g.Id).ToList();
+                    throw ProblemException.Invalid(
+                        $"nothing to drop: group{(paired.Count == 1 ? "" : "s")} {string.Join(", ", paired)} show{(paired.Count == 1 ? "s" : "")} the same scene in different classes, " +
+                        "which is expected for paired data, and deleting one side would delete real data: keep them in one split instead (regroup-split)");
+                }
+
                 return drop.Count == 0
                     ? throw ProblemException.Invalid("nothing to drop: the review found no near-duplicate groups")
                     : await editor.DeleteImagesAsync(datasetName, drop, cancellationToken).ConfigureAwait(false);

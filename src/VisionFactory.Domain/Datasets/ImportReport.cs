@@ -14,6 +14,12 @@ public sealed record ImportReport
 
     /// <summary>How near-duplicates were kept together by the split; null for versions split before grouping existed.</summary>
     public SplitGrouping? Grouping { get; init; }
+
+    /// <summary>
+    /// What the version lacks, each with what to do about it (an empty validation or test split, a class with too few
+    /// images to hold one back); empty when nothing is amiss.
+    /// </summary>
+    public List<string> Warnings { get; init; } = [];
 }
 
 /// <summary>A file the import left out, with a reason a person can act on.</summary>

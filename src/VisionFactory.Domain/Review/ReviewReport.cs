@@ -130,7 +130,15 @@ public sealed record ImageFinding(ReviewImage Image, string Kind, string Measure
 /// <param name="MaxHashDistance">The largest hash distance between two linked images of the group.</param>
 /// <param name="MinCosine">The smallest cosine similarity between two linked images (null without embeddings).</param>
 public sealed record NearDuplicateGroup(
-    int Id, List<ReviewImage> Images, bool CrossesClasses, bool CrossesSplits, string Evidence, int MaxHashDistance, double? MinCosine);
+    int Id, List<ReviewImage> Images, bool CrossesClasses, bool CrossesSplits, string Evidence, int MaxHashDistance, double? MinCosine)
+{
+    /// <summary>
+    /// The images "keep one per group" leaves out: all but the first of each class. The same scene in two classes
+    /// (a face with and without a mask) is paired data, so a class's only image of the group always stays.
+    /// </summary>
+    public IEnumerable<ReviewImage> Redundant() =>
+        Images.GroupBy(i => i.Class, StringComparer.Ordinal).SelectMany(g => g.Skip(1));
+}
 
 /// <summary>Near-duplicates on both sides of a split boundary: the model is tested on what it trained on.</summary>
 /// <param name="Pairs">Pairs of near-duplicate images in different splits.</param>

@@ -46,6 +46,13 @@ public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, Arch
                 $"{datasetName} has {version.Classes.Count} class; a classifier needs at least two: add a folder of images for another class");
         }
 
+        // Refused now rather than failing in the worker: without validation and test images there is nothing to check a model on.
+        var counts = await datasets.ClassCountsAsync(version, cancellationToken).ConfigureAwait(false);
+        if (SplitCoverage.TrainingProblem(datasetName, version.Number, counts, version.Split) is { } splitProblem)
+        {
+            throw ProblemException.Invalid(splitProblem);
+        }
+
         return new TrainingRun
         {
             Id = TrainingRun.NewId(),

@@ -103,5 +103,17 @@ public sealed class TrainingService(
             throw ProblemException.Invalid(
                 $"{name} has no training images for class {string.Join(", ", missing.Select(m => $"'{m}'"))}: add images to it");
         }
+
+        // Runs queued before the queue checked this (or by another way in) end with the same message, not an index error.
+        static int Count(IReadOnlyList<LabelledImage> split, int label) => split.Count(i => i.Label == label);
+        var counts = version.Classes.Select((c, i) =>
+        {
+            var (train, validation, test) = (Count(data.Train, i), Count(data.Validation, i), Count(data.Test, i));
+            return new ClassCount(c, train + validation + test, train, validation, test);
+        }).ToList();
+        if (SplitCoverage.TrainingProblem(name, version.Number, counts, version.Split) is { } splitProblem)
+        {
+            throw ProblemException.Invalid(splitProblem);
+        }
     }
 }

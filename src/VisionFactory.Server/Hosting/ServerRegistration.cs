@@ -22,8 +22,8 @@ internal static class ServerRegistration
         builder.Configuration.GetSection(FactoryOptions.Section).Bind(factory);
         services.AddVisionFactory(data, factory);
 
-        // Every SQL statement at Information level drowns what operators need to see; warnings and errors stay.
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // Per-request and per-statement lines only from Warning on, as defaults that configuration can still override.
+        builder.Configuration.AddLoggingDefaults();
 
         services.AddOptions<ServerOptions>()
             .Bind(builder.Configuration.GetSection(ServerOptions.Section))
