@@ -27,8 +27,6 @@ public sealed class ServeTests(PublishedVf vf)
         var other = Path.Combine(here, "other");
         SyntheticImages.WriteDataset(shapes, ["circles", "squares"], perClass: 20, distinct: true);
         SyntheticImages.WriteDataset(other, ["circles", "squares"], perClass: 5, firstStyle: 40, distinct: true);
-        var zip = Path.Combine(here, "shapes.zip");
-        ZipFile.CreateFromDirectory(shapes, zip);
         var image = await File.ReadAllBytesAsync(Directory.EnumerateFiles(Path.Combine(other, "squares")).First());
 
         string model;
@@ -42,16 +40,8 @@ public sealed class ServeTests(PublishedVf vf)
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset} answered {(int)response.StatusCode}\n{server.Log}");
             }
 
-            using (var upload = new MultipartFormDataContent())
-            {
-                var archive = new ByteArrayContent(await File.ReadAllBytesAsync(zip));
-                archive.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-                upload.Add(archive, "archive", "shapes.zip");
-                var imported = await Expect(server, await server.Client.PostAsync(new Uri("/api/datasets/shapes/imports", UriKind.Relative), upload), HttpStatusCode.Created);
-                Assert.Equal(40, (int)imported["images"]!);
-            }
-
-            await server.PostAsync("/api/datasets/other/imports", new { path = other });
+            Assert.Equal(40, (int)(await UploadZip(server, "shapes", shapes))["images"]!);
+            Assert.Equal(10, (int)(await UploadZip(server, "other", other))["images"]!);
             var run = await server.PostAsync("/api/runs", new { dataset = "shapes", mode = "head", epochs = 20, batch_size = 8, image_size = 32 });
             var finished = await server.WaitForRunAsync((string)run["id"]!, r => (string?)r["state"] is "succeeded" or "failed", Patience);
             Assert.True((string?)finished["state"] == "succeeded", finished.ToJsonString());
@@ -105,6 +95,17 @@ public sealed class ServeTests(PublishedVf vf)
         result.AssertNoStackTrace();
         Assert.Contains($"cannot listen on http://127.0.0.1:{port}: the address is already in use", result.Error, StringComparison.Ordinal);
         Assert.Contains("--urls", result.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonNode> UploadZip(VfProcess server, string dataset, string folder)
+    {
+        var zip = folder + ".zip";
+        ZipFile.CreateFromDirectory(folder, zip);
+        using var upload = new MultipartFormDataContent();
+        var archive = new ByteArrayContent(await File.ReadAllBytesAsync(zip));
+        archive.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        upload.Add(archive, "archive", Path.GetFileName(zip));
+        return await Expect(server, await server.Client.PostAsync(new Uri($"/api/datasets/{dataset}/imports", UriKind.Relative), upload), HttpStatusCode.Created);
     }
 
     private static async Task<JsonNode> Predict(VfProcess server, string model, byte[] image)
