@@ -291,7 +291,7 @@ public sealed class DatasetImagesApiTests(ServerFactory factory) : IClassFixture
         var response = await client.PostAsync("/api/datasets/empty-class/images", Form(null, ("colours.zip", await File.ReadAllBytesAsync(images.Zip()))));
 
         var problem = await Json.ProblemAsync(response, 400);
-        Assert.Contains("'purple' contain no usable images", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Contains("the class folder 'purple' holds no usable image", (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]

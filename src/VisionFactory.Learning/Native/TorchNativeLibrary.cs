@@ -140,6 +140,7 @@ public static class TorchNativeLibrary
     {
         OpenMpWaitPolicy.Apply();
         NativeHeap.Apply();
+        OneDnnInstructionSet.Apply();
     }
 
     /// <summary>

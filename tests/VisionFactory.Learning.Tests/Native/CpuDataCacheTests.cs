@@ -20,3 +20,20 @@ public sealed class CpuDataCacheTests
         Assert.True(bytes is null or > 0 and < 64L * 1024 * 1024, $"an L1 data cache of {bytes} bytes per core");
     }
 }
+
+public sealed class OneDnnInstructionSetTests
+{
+    /// <summary>Where the processor describes no cache, libtorch runs with oneDNN capped at AVX2 (its AVX-512 kernels miscompute there).</summary>
+    [Fact]
+    public void OneDnnIsCappedAtAvx2ExactlyWhereTheProcessorDescribesNoCache()
+    {
+        TorchNativeLibrary.EnsureLoaded();
+
+        var seen = OneDnnInstructionSet.Apply();
+
+        if (OneDnnInstructionSet.Needed && Environment.GetEnvironmentVariable(OneDnnInstructionSet.Variable) is null)
+            Assert.Equal(OneDnnInstructionSet.Cap, seen);
+        else if (!OneDnnInstructionSet.Needed)
+            Assert.Equal(Environment.GetEnvironmentVariable(OneDnnInstructionSet.Variable), seen);
+    }
+}
