@@ -17,7 +17,7 @@ public static class BlockedLayout
     /// True when this processor can run the blocked layout: oneDNN sizes its blocked additions from the L1 data cache
     /// that CPUID describes, and divides by zero where none is described (<see cref="Native.CpuDataCache"/>).
     /// </summary>
-    public static bool IsAvailable => Native.CpuDataCache.SupportsBlockedSums;
+    public static bool IsAvailable => Native.CpuDataCache.OneDnnCanSizeItsBlocks;
 
     private static readonly Lazy<jit.CompilationUnit> Conversions = new(() =>
     {

@@ -172,7 +172,7 @@ public sealed class ClassifierNetwork : IDisposable
             return normalised;
         if (blockedInferenceUntil is not null && BlockedLayout.IsAvailable && normalised.shape[0] == 1 && !Module.training && !is_grad_enabled())
             return BlockedLayout.ToBlocked(normalised);
-        var channelsLast = Module.training ? ChannelsLastTraining : normalised.shape[0] > 1 || ChannelsLastInference;
+        var channelsLast = MemoryLayout.IsAvailable && (Module.training ? ChannelsLastTraining : normalised.shape[0] > 1 || ChannelsLastInference);
         return channelsLast ? MemoryLayout.ToChannelsLast(normalised) : normalised;
     }
 

@@ -10,6 +10,12 @@ namespace VisionFactory.Learning.Architectures;
 /// </summary>
 public static class MemoryLayout
 {
+    /// <summary>
+    /// True when this processor runs channels-last convolutions reliably: oneDNN sizes their blocks from the L1 data
+    /// cache that CPUID describes (<see cref="Native.CpuDataCache"/>); where none is described the plain layout is used.
+    /// </summary>
+    public static bool IsAvailable => Native.CpuDataCache.OneDnnCanSizeItsBlocks;
+
     /// <summary>True when <paramref name="x"/> is a 4-d tensor stored channels-last without gaps.</summary>
     public static bool IsChannelsLast(Tensor x)
     {

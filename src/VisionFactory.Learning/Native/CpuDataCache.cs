@@ -25,10 +25,12 @@ public static class CpuDataCache
     public static long? PerCoreFirstLevelBytes => PerCoreFirstLevel.Value;
 
     /// <summary>
-    /// True when oneDNN can size the blocks of its blocked-layout additions on this processor: a non-x86 processor, or
-    /// an x86 one that describes at least 8 KiB of first-level data cache per core.
+    /// True when oneDNN can size the blocks of its kernels on this processor: a non-x86 processor, or an x86 one that
+    /// describes at least 8 KiB of first-level data cache per core. Where it cannot, the platform keeps to the plain
+    /// (NCHW) layout: blocked additions divide by zero, and channels-last convolutions of the ResNet-50 family crashed
+    /// the process even with oneDNN capped at AVX2 (<see cref="OneDnnInstructionSet"/>).
     /// </summary>
-    public static bool SupportsBlockedSums => !X86Base.IsSupported || PerCoreFirstLevelBytes >= MinimumPerCoreBytes;
+    public static bool OneDnnCanSizeItsBlocks => !X86Base.IsSupported || PerCoreFirstLevelBytes >= MinimumPerCoreBytes;
 
     private static long? ReadPerCoreFirstLevelBytes()
     {

@@ -14,9 +14,9 @@ public sealed class CpuDataCacheTests
     {
         var bytes = CpuDataCache.PerCoreFirstLevelBytes;
         if (X86Base.IsSupported)
-            Assert.Equal(bytes is >= 8 * 1024, CpuDataCache.SupportsBlockedSums);
+            Assert.Equal(bytes is >= 8 * 1024, CpuDataCache.OneDnnCanSizeItsBlocks);
         else
-            Assert.True(CpuDataCache.SupportsBlockedSums);
+            Assert.True(CpuDataCache.OneDnnCanSizeItsBlocks);
         Assert.True(bytes is null or > 0 and < 64L * 1024 * 1024, $"an L1 data cache of {bytes} bytes per core");
     }
 }
