@@ -131,8 +131,17 @@ public sealed class ChannelsLastInferenceTests
         }
 
         var plain = Step(x, ScalarType.Float32);
-        var channelsLast = Step(MemoryLayout.ToChannelsLast(x), ScalarType.Float32);
         var truth = Step(x, ScalarType.Float64);
+        if (!MemoryLayout.IsAvailable)
+        {
+            // A processor that describes no cache trains in the plain layout (its channels-last kernels crash there):
+            // then that layout, the one the product uses, is what must match float64.
+            var error = RelativeL2(plain.Gradients, truth.Gradients);
+            Assert.True(error < 1e-2, $"{name}: default-layout gradients differ from float64 by {error:E2} (relative L2)");
+            return;
+        }
+
+        var channelsLast = Step(MemoryLayout.ToChannelsLast(x), ScalarType.Float32);
 
         Assert.True(Math.Abs(plain.Loss - channelsLast.Loss) <= 1e-4 * Math.Abs(truth.Loss), $"{name}: loss {channelsLast.Loss} channels-last, {plain.Loss} in the default layout");
         var plainError = RelativeL2(plain.Gradients, truth.Gradients);
