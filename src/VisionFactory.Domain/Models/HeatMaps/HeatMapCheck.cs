@@ -47,8 +47,8 @@ public sealed record HeatMapCheck
 /// <see cref="HeatMapThresholds.WindowCells"/> x <see cref="HeatMapThresholds.WindowCells"/> cells, about 5% of the frame).
 /// If evidence followed objects spread over the frame this stays low; 1 means every image's evidence peaks in one place.
 /// </param>
-/// <param name="PeakX">Centre of that region, 0 (left) to 1 (right).</param>
-/// <param name="PeakY">Centre of that region, 0 (top) to 1 (bottom).</param>
+/// <param name="PeakX">Where the peaks in that region lie on average, 0 (left) to 1 (right).</param>
+/// <param name="PeakY">Where the peaks in that region lie on average, 0 (top) to 1 (bottom).</param>
 /// <param name="PeakRegion">Where that region is, in words ("centre", "top-left corner", "bottom edge", ...).</param>
 /// <param name="FaceShare">Mean share of the evidence inside the detected face box, over the images with a face; null where faces were not checked.</param>
 /// <param name="FaceArea">Mean share of the picture the face box covers (the share evidence spread evenly would give); null where faces were not checked.</param>

@@ -28,10 +28,11 @@ public static class HeatMapThresholds
     public const int MinimumImages = 8;
 
     /// <summary>
-    /// A region is near the edge when its centre lies in the outer quarter of the frame on either axis. A fixed region in
-    /// the middle is where the object of a cropped photo usually is, so only one near an edge or corner is a warning.
+    /// A region is near the edge when it lies in the outer third of the frame on either axis (the frame read as a 3 x 3
+    /// grid: four corners, four edges, the centre). A fixed region in the middle is where the object of a cropped photo
+    /// usually is, so only one near an edge or corner is a warning.
     /// </summary>
-    public const double EdgeBand = 0.25;
+    public const double EdgeBand = 1.0 / 3;
 
     /// <summary>The images are pictures of faces when a face is found in at least this share of the sample.</summary>
     public const double FaceDatasetShare = 0.7;
@@ -179,12 +180,13 @@ public static class HeatMapFigures
     }
 
     /// <summary>
-    /// The largest share of the peaks inside one window x window square of the side x side grid, and that square's centre
-    /// as fractions of the frame (0.5, 0.5 and a share of 0 when there are no peaks).
+    /// The largest share of the peaks inside one window x window square of the side x side grid, and where those peaks lie
+    /// on average, as fractions of the frame (0.5, 0.5 and a share of 0 when there are no peaks).
     /// </summary>
     public static (double Share, double X, double Y) PeakConcentration(IReadOnlyList<(int Row, int Column)> peaks, int side, int window)
     {
         ArgumentNullException.ThrowIfNull(peaks);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(window, side);
         if (peaks.Count == 0)
         {
             return (0, 0.5, 0.5);
@@ -203,7 +205,9 @@ public static class HeatMapFigures
             }
         }
 
-        return (bestCount / (double)peaks.Count, (bestColumn + (window / 2.0)) / side, (bestRow + (window / 2.0)) / side);
+        // Where the peaks in that window are: their mean cell centre, as fractions of the frame.
+        var inside = peaks.Where(p => p.Row >= bestRow && p.Row < bestRow + window && p.Column >= bestColumn && p.Column < bestColumn + window).ToList();
+        return (bestCount / (double)peaks.Count, inside.Average(p => p.Column + 0.5) / side, inside.Average(p => p.Row + 0.5) / side);
     }
 
     /// <summary>Share of a distribution (summing to 1) over a side x side grid that lies inside the box, cells counted by their overlap.</summary>
