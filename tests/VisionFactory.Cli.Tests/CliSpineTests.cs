@@ -69,6 +69,20 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
 
         Assert.Equal(stored.GetProperty("accuracy").GetDouble(), recomputed.GetProperty("accuracy").GetDouble());
         Assert.Equal(stored.GetProperty("loss").GetDouble(), recomputed.GetProperty("loss").GetDouble(), 4);
+
+        // The head-only model was evaluated after training through cached features, and again through its artifact: the
+        // heat-map check looks at the same sample with the same network either way.
+        var before = stored.GetProperty("heat_map_check");
+        var after = recomputed.GetProperty("heat_map_check");
+        Assert.Equal(before.GetProperty("sampled_images").GetInt32(), after.GetProperty("sampled_images").GetInt32());
+        Assert.True(before.GetProperty("sampled_images").GetInt32() > 0);
+        for (var c = 0; c < 2; c++)
+        {
+            var first = before.GetProperty("classes")[c].GetProperty("mean_map").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var second = after.GetProperty("classes")[c].GetProperty("mean_map").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(first.Length, second.Length);
+            Assert.All(first.Zip(second), pair => Assert.Equal(pair.First, pair.Second, 3));
+        }
     }
 
     [Fact]
@@ -142,5 +156,7 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("confusion matrix", result.Output, StringComparison.Ordinal);
         Assert.Contains("circles", result.Output, StringComparison.Ordinal);
+        Assert.Contains("where the model looks", result.Output, StringComparison.Ordinal);
+        Assert.Contains("peaks in one spot", result.Output, StringComparison.Ordinal);
     }
 }
