@@ -104,6 +104,15 @@ public sealed class ExternalTestSetApiTests : IAsyncLifetime, IDisposable
         var listed = (await Json.ReadAsync(await client.GetAsync("/api/models"))).AsArray().Single(m => (string?)m!["id"] == modelId)!;
         Assert.Equal((double)external["accuracy"]!, (double)listed["external_test_accuracy"]!, 9);
 
+        // The pages show the same: the model page beside its own split with the notice and "test on another dataset",
+        // and the leaderboard's column (the dataset page loads only once interactive, so it is not prerendered).
+        var modelPage = await factory.PageAsync($"/models/{modelId}");
+        Assert.Contains("data-testid=\"accuracy-beside\"", modelPage, StringComparison.Ordinal);
+        Assert.Contains("External (colours-elsewhere v1)", modelPage, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"test-notice\"", modelPage, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"test-on-dataset\"", modelPage, StringComparison.Ordinal);
+        Assert.Contains("(colours-elsewhere)", await factory.PageAsync("/compare"), StringComparison.Ordinal);
+
         // Cleared: the figure on a set no longer named is forgotten, and on-demand evaluation says what to do.
         Assert.Null((await Json.ReadAsync(await client.DeleteAsync("/api/datasets/colours/external-test")))["external_test_set"]);
         Assert.Null((await Json.ReadAsync(await client.GetAsync($"/api/models/{modelId}")))["external_evaluation"]);
