@@ -73,6 +73,13 @@ public sealed class CliExternalTestSetTests : IDisposable
         var again = await cli.RunJsonAsync("evaluate", model, "--external");
         Assert.Equal(external.GetProperty("accuracy").GetDouble(), again.GetProperty("accuracy").GetDouble(), 9);
 
+        // The assistant weighs the model by its accuracy on images from elsewhere.
+        var suggestion = await cli.RunJsonAsync("pipeline", "suggest", "shapes", "--min-accuracy", "0.5", "--max-latency-ms", "10000");
+        var candidate = Assert.Single(suggestion.GetProperty("candidates").EnumerateArray());
+        Assert.Equal(external.GetProperty("accuracy").GetDouble(), candidate.GetProperty("accuracy").GetDouble(), 9);
+        Assert.Equal("external test set shapes-elsewhere", candidate.GetProperty("accuracy_source").GetString());
+        Assert.Equal(evaluation.GetProperty("accuracy").GetDouble(), candidate.GetProperty("test_split_accuracy").GetDouble(), 9);
+
         var cleared = await cli.RunJsonAsync("dataset", "external-test", "shapes", "--clear");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.GetProperty("external_test_set").ValueKind);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await cli.RunJsonAsync("evaluate", model)).GetProperty("external_evaluation").ValueKind);
