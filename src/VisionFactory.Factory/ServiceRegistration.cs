@@ -78,6 +78,7 @@ public static class ServiceRegistration
         services.AddScoped<ReviewFixes>();
         services.AddSingleton<ReviewJobs>();
         services.AddScoped<Evaluation.EvaluationService>();
+        services.AddScoped<Evaluation.ExternalTestSets>();
         services.AddScoped<Explanations.ExplanationService>();
         services.AddSingleton<Explanations.ExplanationNetworks>();
         services.AddScoped<LeaderboardService>();

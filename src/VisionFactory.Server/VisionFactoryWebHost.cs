@@ -102,6 +102,7 @@ public static class VisionFactoryWebHost
         api.MapRunsApi();
         api.MapModelsApi();
         api.MapEvaluationApi();
+        api.MapExternalTestSetsApi();
         api.MapZooApi();
         api.MapReviewApi();
         api.MapPipelinesApi();

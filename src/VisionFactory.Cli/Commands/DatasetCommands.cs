@@ -21,6 +21,7 @@ public static class DatasetCommands
         dataset.Add(ReviewCommands.CreateReview(globals, interactive));
         dataset.Add(ReviewCommands.CreateFix(globals, interactive));
         dataset.Add(DatasetExportCommand.Create(globals, interactive));
+        dataset.Add(ExternalTestCommands.Create(globals, interactive));
         return dataset;
     }
 
@@ -54,6 +55,11 @@ public static class DatasetCommands
             cli.Console.MarkupLine(CultureInfo.InvariantCulture,
                 "split: {0:0}% train / {1:0}% validation / {2:0}% test, stratified by class, seed {3}",
                 summary.Split.Train * 100, summary.Split.Validation * 100, summary.Split.Test * 100, summary.Split.Seed);
+            if (summary.ExternalTestSet is { } external)
+            {
+                cli.Console.MarkupLine("external test set: " + Markup.Escape(external));
+            }
+
             WriteFindings(cli.Console, summary.Import, limit: 20);
             return 0;
         }));

@@ -48,6 +48,9 @@ public static class ModelCommands
                 architecture = m.Spec.Architecture,
                 mode = m.Spec.Mode,
                 accuracy = m.Evaluation?.Accuracy,
+                external_test_set = m.ExternalEvaluation?.Dataset,
+                external_accuracy = m.ExternalEvaluation?.Accuracy,
+                test_notice = m.Evaluation is { } own ? TestScoreNotice.For(own, m.ExternalEvaluation)?.Summary : null,
                 macro_f1 = m.Evaluation?.MacroF1,
                 training_seconds = m.TrainingSeconds,
                 created_at = m.CreatedAt,
@@ -68,8 +71,14 @@ public static class ModelCommands
             var table = new Table().AddColumn("model").AddColumn("dataset").AddColumn("architecture").AddColumn("mode")
                 .AddColumn(new TableColumn("test accuracy").RightAligned()).AddColumn(new TableColumn("macro F1").RightAligned())
                 .AddColumn(new TableColumn("seconds").RightAligned());
+            var anyExternal = rows.Any(r => r.external_accuracy is not null);
+            if (anyExternal)
+            {
+                table.AddColumn(new TableColumn("external accuracy").RightAligned());
+            }
+
             var sortedBy = chosenSort is null ? null : LeaderboardMetric.Get(chosenSort);
-            if (sortedBy is not null && sortedBy.Name is not ("accuracy" or "macro_f1" or "training_seconds"))
+            if (sortedBy is not null && sortedBy.Name is not ("accuracy" or "external_accuracy" or "macro_f1" or "training_seconds"))
             {
                 table.AddColumn(new TableColumn(Markup.Escape(sortedBy.Name)).RightAligned());
             }
@@ -81,6 +90,7 @@ public static class ModelCommands
                     r.model, Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
                     r.mode.ToString().ToLowerInvariant(), r.accuracy is { } a ? Tables.Percent(a) : "-",
                     r.macro_f1 is { } f ? Tables.Number(f) : "-", r.training_seconds.ToString("0.0", CultureInfo.InvariantCulture),
+                    .. anyExternal ? new[] { r.external_accuracy is { } x ? Markup.Escape($"{Tables.Percent(x)} ({r.external_test_set})") : "-" } : [],
                 ];
                 table.AddRow(table.Columns.Count > cells.Length
                     ? [.. cells, r.metrics[sortedBy!.Name] is { } v ? Tables.Number(v) : "-"]
@@ -88,6 +98,14 @@ public static class ModelCommands
             }
 
             cli.Console.Write(table);
+            var flagged = rows.Count(r => r.test_notice is not null);
+            if (flagged > 0)
+            {
+                cli.Console.MarkupLine(CultureInfo.InvariantCulture,
+                    "[yellow]notice:[/] {0} model{1} scored near 100% or on a small test split: that figure promises little about other sources ('vf evaluate <model>' says what it can promise; --json: test_notice)",
+                    flagged, flagged == 1 ? "" : "s");
+            }
+
             return 0;
         }));
         return command;
@@ -104,12 +122,16 @@ public static class ModelCommands
         var split = new Option<string?>("--split") { Description = "With --dataset: test, validation, train or all (default: test on the model's own dataset, all on another)" };
         var mistakes = new Option<bool>("--mistakes") { Description = "List the held-out images the model got wrong, most confident mistakes first" };
         var limit = new Option<int>("--limit") { Description = "With --mistakes: how many (default 20)", DefaultValueFactory = _ => 20 };
+        var external = new Option<bool>("--external")
+        {
+            Description = "Evaluate on the external test set of the model's dataset ('vf dataset external-test') and store the result with the model",
+        };
         var command = new Command(
             "evaluate",
             "Accuracy, balanced accuracy, loss, per-class precision / recall / F1, macro and weighted F1, confusion matrix, ROC AUC, " +
             "average precision, calibration (ECE), top-k and latency on the held-out test split, or on any dataset version")
         {
-            model, recompute, on, split, mistakes, limit,
+            model, recompute, on, split, mistakes, limit, external,
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
@@ -133,7 +155,17 @@ public static class ModelCommands
             }
 
             EvaluationReport report;
-            if (parse.GetValue(on) is { Length: > 0 } reference)
+            var ownSplit = false;
+            if (parse.GetValue(external))
+            {
+                if (parse.GetValue(on) is { Length: > 0 } || parse.GetValue(split) is { Length: > 0 })
+                {
+                    throw ProblemException.Invalid("--external evaluates on the external test set; it does not go with --dataset or --split");
+                }
+
+                report = await scope.ServiceProvider.GetRequiredService<ExternalTestSets>().EvaluateAsync(id, ct).ConfigureAwait(false);
+            }
+            else if (parse.GetValue(on) is { Length: > 0 } reference)
             {
                 var (name, version) = EvaluationService.ParseDatasetReference(reference);
                 report = await evaluations.EvaluateOnAsync(id, name, version, parse.GetValue(split), ct).ConfigureAwait(false);
@@ -146,18 +178,34 @@ public static class ModelCommands
             {
                 report = await scope.ServiceProvider.GetRequiredService<ModelService>()
                     .EvaluateAsync(id, parse.GetValue(recompute), ct).ConfigureAwait(false);
+                ownSplit = true;
             }
 
+            // Beside the own test split: the stored external figure and what the own figure can promise.
+            var externalReport = ownSplit
+                ? (await scope.ServiceProvider.GetRequiredService<ModelService>().GetAsync(id, ct).ConfigureAwait(false)).ExternalEvaluation
+                : null;
             if (cli.Json)
             {
                 var document = JsonSerializer.SerializeToNode(report, CliJson.Options)!.AsObject();
                 document.Insert(0, "model", id);
+                if (ownSplit)
+                {
+                    document["external_evaluation"] = JsonSerializer.SerializeToNode(externalReport, CliJson.Options);
+                    document["test_notice"] = JsonSerializer.SerializeToNode(TestScoreNotice.For(report, externalReport), CliJson.Options);
+                }
+
                 cli.WriteJson(document);
                 return 0;
             }
 
             Tables.WriteEvaluation(cli.Console, report);
             HeatMapCheckOutput.Write(cli.Console, report.HeatMapCheck);
+            if (ownSplit)
+            {
+                ExternalTestCommands.WriteBeside(cli.Console, report, externalReport);
+            }
+
             return 0;
         }));
         return command;

@@ -222,7 +222,7 @@ public static class PipelineCommands
             {
                 table.AddRow(
                     c.Model == suggestion.Choice ? $"[bold]{c.Model}[/]" : c.Model, Markup.Escape(c.Architecture),
-                    c.Accuracy is { } a ? a.ToString("P1", CultureInfo.InvariantCulture) : "not evaluated",
+                    c.Accuracy is { } a ? a.ToString("P1", CultureInfo.InvariantCulture) + (c.AccuracySource == "test split" ? "" : Markup.Escape($" ({c.AccuracySource})")) : "not evaluated",
                     c.LatencyMs.ToString("0.0", CultureInfo.InvariantCulture) + " ms" + (c.LatencyMeasuredNow ? " (measured now)" : ""),
                     c.MeetsAccuracy && c.MeetsLatency ? "[green]yes[/]" : c.MeetsAccuracy ? "accuracy only" : c.MeetsLatency ? "latency only" : "no");
             }

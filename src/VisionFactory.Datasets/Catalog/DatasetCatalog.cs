@@ -93,7 +93,8 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             await SizesAsync(items, total, cancellationToken).ConfigureAwait(false),
             formats,
             version.Split,
-            version.Import);
+            version.Import,
+            version.Dataset?.ExternalTestSet);
     }
 
     /// <summary>The images of each class of a version, per split, counted in SQL.</summary>
@@ -245,7 +246,8 @@ public sealed record DatasetSummary(
     ImageSizeStatistics Sizes,
     Dictionary<string, int> Formats,
     SplitPlan Split,
-    ImportReport Import);
+    ImportReport Import,
+    string? ExternalTestSet = null);
 
 /// <summary>A version of a dataset, as listed.</summary>
 public sealed record VersionListing(int Number, DateTimeOffset CreatedAt, int Images, string Source);

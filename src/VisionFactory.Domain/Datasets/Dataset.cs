@@ -10,5 +10,11 @@ public sealed class Dataset
 
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>
+    /// The name of another dataset whose images (all of them, from another source) every model of this dataset is also
+    /// evaluated on, classes matched by name; null when none is named.
+    /// </summary>
+    public string? ExternalTestSet { get; set; }
+
     public List<DatasetVersion> Versions { get; init; } = [];
 }

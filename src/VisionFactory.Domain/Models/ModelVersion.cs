@@ -29,6 +29,18 @@ public sealed class ModelVersion
     /// <summary>The evaluation on the version's held-out test split, made when training ended.</summary>
     public EvaluationReport? Evaluation { get; set; }
 
+    /// <summary>
+    /// The evaluation on the external test set of its dataset (every image of another dataset, classes matched by name;
+    /// <see cref="EvaluationReport.Dataset"/> names it); null when its dataset has none or it was not evaluated there yet.
+    /// </summary>
+    public EvaluationReport? ExternalEvaluation { get; set; }
+
+    /// <summary>
+    /// The accuracy that says most about images from elsewhere: on the external test set when measured there, else on the
+    /// own test split. Choosing a model ("best", the assistant) goes by this one.
+    /// </summary>
+    public double? DecisiveAccuracy() => ExternalEvaluation?.Accuracy ?? Evaluation?.Accuracy;
+
     public static string NewId() => "m-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>The index of a class given by name (or by its index as text); a clear error naming the classes otherwise.</summary>

@@ -5,7 +5,10 @@ using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Factory.Runs;
 
-/// <summary>One row of a sweep's leaderboard: a run and, once it has succeeded, its held-out test figures.</summary>
+/// <summary>
+/// One row of a sweep's leaderboard: a run and, once it has succeeded, its held-out test figures, and its accuracy on
+/// the dataset's external test set when measured (the ranking goes by that one first).
+/// </summary>
 public sealed record LeaderboardEntry(
     int Rank,
     string Run,
@@ -18,7 +21,8 @@ public sealed record LeaderboardEntry(
     double? Accuracy,
     double? Loss,
     double? MacroF1,
-    double? TrainingSeconds);
+    double? TrainingSeconds,
+    double? ExternalAccuracy = null);
 
 /// <summary>A sweep with its runs and leaderboard.</summary>
 public sealed record SweepReport(Sweep Sweep, IReadOnlyList<TrainingRun> Runs, IReadOnlyList<LeaderboardEntry> Leaderboard)
@@ -67,13 +71,14 @@ public sealed class SweepService(VisionFactoryDb db, RunService runs, IRunDispat
 
         var ranked = members
             .Select(r => (Run: r, Model: r.ModelId is { } m && models.TryGetValue(m, out var model) ? model : null))
-            .OrderByDescending(x => x.Model?.Evaluation?.Accuracy ?? double.NegativeInfinity)
+            .OrderByDescending(x => x.Model?.DecisiveAccuracy() ?? double.NegativeInfinity)
+            .ThenByDescending(x => x.Model?.Evaluation?.Accuracy ?? double.NegativeInfinity)
             .ThenBy(x => x.Model?.Evaluation?.Loss ?? double.PositiveInfinity)
             .ThenBy(x => x.Run.Id, StringComparer.Ordinal)
             .Select((x, i) => new LeaderboardEntry(
                 i + 1, x.Run.Id, x.Run.State, x.Run.Spec.Architecture, x.Run.Spec.ResolvedLearningRate, x.Run.Spec.BatchSize,
                 x.Run.Spec.ResolvedEpochs, x.Model?.Id, x.Model?.Evaluation?.Accuracy, x.Model?.Evaluation?.Loss,
-                x.Model?.Evaluation?.MacroF1, x.Model?.TrainingSeconds))
+                x.Model?.Evaluation?.MacroF1, x.Model?.TrainingSeconds, x.Model?.ExternalEvaluation?.Accuracy))
             .ToList();
         return new SweepReport(sweep, members, ranked);
     }

@@ -20,7 +20,8 @@ public sealed class TrainingService(
     DatasetCatalog datasets,
     BlobStore blobs,
     ClassifierTrainer trainer,
-    ModelEvaluator evaluator)
+    ModelEvaluator evaluator,
+    Evaluation.ExternalTestSets externalTests)
 {
     /// <summary>Trains on the newest version of a dataset, outside the queue, and stores the model.</summary>
     public async Task<ModelVersion> TrainAsync(
@@ -47,15 +48,20 @@ public sealed class TrainingService(
         var data = DataOf(version);
         CheckTrainable(version, data);
 
+        var external = await externalTests.ImagesForAsync(version, data.Classes, cancellationToken).ConfigureAwait(false);
+
         var clock = Stopwatch.StartNew();
         var modelId = ModelVersion.NewId();
-        var (outcomeHistory, artifact, evaluation) = await Task.Run(
+        var (outcomeHistory, artifact, evaluation, externalEvaluation) = await Task.Run(
             () =>
             {
                 using var outcome = trainer.Train(spec, data, progress, journal, cancellationToken);
                 progress?.Report(new TrainingProgress(TrainingPhase.Evaluating, 0, 0, 0, data.Test.Count, 0, 0, 0, 0));
                 var report = evaluator.Evaluate(outcome.Network, outcome.BackboneFrozen, data.Test, data.Classes, "test", spec.BatchSize, cancellationToken);
-                return (outcome.History, ModelArtifact.Write(outcome.Network, modelId, data.Classes), report);
+                var externalReport = external is null
+                    ? null
+                    : Evaluation.ExternalTestSets.Evaluate(evaluator, outcome.Network, outcome.BackboneFrozen, external, data.Classes, spec.BatchSize, cancellationToken);
+                return (outcome.History, ModelArtifact.Write(outcome.Network, modelId, data.Classes), report, externalReport);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -69,6 +75,7 @@ public sealed class TrainingService(
             TrainingSeconds = clock.Elapsed.TotalSeconds,
             History = outcomeHistory,
             Evaluation = evaluation with { Dataset = version.Dataset?.Name, DatasetVersion = version.Number },
+            ExternalEvaluation = externalEvaluation,
         };
     }
 

@@ -14,9 +14,11 @@ namespace VisionFactory.Server.Models;
 /// <param name="CreatedAt">When training finished.</param>
 /// <param name="Metrics">Every leaderboard metric by name (null where not measured).</param>
 /// <param name="ValidationCurve">Validation accuracy per epoch.</param>
+/// <param name="ExternalTestSet">The dataset behind the <c>external_accuracy</c> metric, when measured.</param>
+/// <param name="TestNotice">One line on what the test-split accuracy can promise, when the split is small or the score near perfect.</param>
 public sealed record ModelScore(
     string Id, string? Dataset, int? DatasetVersion, string Architecture, TrainingMode Mode, DateTimeOffset CreatedAt,
-    Dictionary<string, double?> Metrics, List<double> ValidationCurve)
+    Dictionary<string, double?> Metrics, List<double> ValidationCurve, string? ExternalTestSet = null, string? TestNotice = null)
 {
     public static ModelScore From(ModelVersion model)
     {
@@ -24,7 +26,9 @@ public sealed record ModelScore(
         return new ModelScore(
             model.Id, model.DatasetVersion?.Dataset?.Name, model.DatasetVersion?.Number, model.Spec.Architecture, model.Spec.Mode, model.CreatedAt,
             LeaderboardMetric.All.ToDictionary(m => m.Name, m => m.Of(model), StringComparer.Ordinal),
-            [.. model.History.Select(h => h.ValidationAccuracy)]);
+            [.. model.History.Select(h => h.ValidationAccuracy)],
+            model.ExternalEvaluation?.Dataset,
+            model.Evaluation is { } own ? TestScoreNotice.For(own, model.ExternalEvaluation)?.Summary : null);
     }
 }
 

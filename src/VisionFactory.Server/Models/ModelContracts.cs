@@ -1,4 +1,5 @@
 using VisionFactory.Domain.Models;
+using VisionFactory.Domain.Models.Metrics;
 using VisionFactory.Factory.Models;
 
 namespace VisionFactory.Server.Models;
@@ -14,6 +15,8 @@ namespace VisionFactory.Server.Models;
 /// <param name="TrainingSeconds">How long training took.</param>
 /// <param name="TestAccuracy">Accuracy on the held-out test split, when evaluated.</param>
 /// <param name="TestMacroF1">Macro-averaged F1 on the held-out test split, when evaluated.</param>
+/// <param name="ExternalTestSet">The dataset of its external evaluation (images from another source), when evaluated on one.</param>
+/// <param name="ExternalTestAccuracy">Accuracy on that external test set.</param>
 public sealed record ModelSummary(
     string Id,
     string? Dataset,
@@ -24,7 +27,9 @@ public sealed record ModelSummary(
     DateTimeOffset CreatedAt,
     double TrainingSeconds,
     double? TestAccuracy,
-    double? TestMacroF1)
+    double? TestMacroF1,
+    string? ExternalTestSet = null,
+    double? ExternalTestAccuracy = null)
 {
     public static ModelSummary From(ModelVersion model)
     {
@@ -39,7 +44,9 @@ public sealed record ModelSummary(
             model.CreatedAt,
             model.TrainingSeconds,
             model.Evaluation?.Accuracy,
-            model.Evaluation?.MacroF1);
+            model.Evaluation?.MacroF1,
+            model.ExternalEvaluation?.Dataset,
+            model.ExternalEvaluation?.Accuracy);
     }
 }
 
@@ -54,6 +61,8 @@ public sealed record ModelSummary(
 /// <param name="ArtifactSha256">sha256 of the stored weights.</param>
 /// <param name="History">The figures of every epoch.</param>
 /// <param name="Evaluation">The evaluation on the held-out test split.</param>
+/// <param name="ExternalEvaluation">The evaluation on its dataset's external test set (images from another source), when made.</param>
+/// <param name="TestNotice">What the test-split figure can and cannot promise, when the split is small or the score near perfect.</param>
 public sealed record ModelDetails(
     string Id,
     string? Dataset,
@@ -64,7 +73,9 @@ public sealed record ModelDetails(
     double TrainingSeconds,
     string ArtifactSha256,
     List<EpochMetrics> History,
-    EvaluationReport? Evaluation)
+    EvaluationReport? Evaluation,
+    EvaluationReport? ExternalEvaluation = null,
+    TestScoreNotice? TestNotice = null)
 {
     public static ModelDetails From(ModelVersion model)
     {
@@ -79,7 +90,9 @@ public sealed record ModelDetails(
             model.TrainingSeconds,
             model.ArtifactSha256,
             model.History,
-            model.Evaluation);
+            model.Evaluation,
+            model.ExternalEvaluation,
+            model.Evaluation is { } own ? TestScoreNotice.For(own, model.ExternalEvaluation) : null);
     }
 }
 

@@ -79,6 +79,7 @@ public class VisionFactoryDb : DbContext
         {
             d.HasIndex(x => x.Name).IsUnique();
             d.Property(x => x.Name).HasMaxLength(DatasetName.MaxLength);
+            d.Property(x => x.ExternalTestSet).HasMaxLength(DatasetName.MaxLength);
             d.HasMany(x => x.Versions).WithOne(v => v.Dataset).HasForeignKey(v => v.DatasetId);
         });
 
@@ -109,6 +110,7 @@ public class VisionFactoryDb : DbContext
             AsJson(m.Property(x => x.Classes));
             AsJson(m.Property(x => x.History));
             AsJson(m.Property(x => x.Evaluation));
+            AsJson(m.Property(x => x.ExternalEvaluation));
         });
 
         modelBuilder.Entity<TrainingRun>(r =>

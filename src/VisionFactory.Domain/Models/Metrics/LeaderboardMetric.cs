@@ -9,6 +9,7 @@ public sealed record LeaderboardMetric(string Name, string Title, bool HigherIsB
     private static readonly Dictionary<string, Func<ModelVersion, double?>> Readers = new(StringComparer.Ordinal)
     {
         ["accuracy"] = m => m.Evaluation?.Accuracy,
+        ["external_accuracy"] = m => m.ExternalEvaluation?.Accuracy,
         ["balanced_accuracy"] = m => m.Evaluation?.BalancedAccuracy,
         ["macro_f1"] = m => m.Evaluation?.MacroF1,
         ["weighted_f1"] = m => m.Evaluation?.WeightedF1,
@@ -24,6 +25,7 @@ public sealed record LeaderboardMetric(string Name, string Title, bool HigherIsB
     public static IReadOnlyList<LeaderboardMetric> All { get; } =
     [
         new("accuracy", "Accuracy", true),
+        new("external_accuracy", "External test accuracy", true),
         new("balanced_accuracy", "Balanced accuracy", true),
         new("macro_f1", "Macro F1", true),
         new("weighted_f1", "Weighted F1", true),

@@ -26,6 +26,10 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ExternalTestSet")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -227,6 +231,9 @@ namespace VisionFactory.Storage.Database.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Evaluation")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExternalEvaluation")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("History")

@@ -31,6 +31,10 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("ExternalTestSet")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -234,6 +238,9 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                         .HasColumnType("uuid");
 
                     b.Property<string>("Evaluation")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ExternalEvaluation")
                         .HasColumnType("text");
 
                     b.Property<string>("History")
