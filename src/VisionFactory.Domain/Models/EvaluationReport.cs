@@ -77,6 +77,12 @@ public sealed record EvaluationReport
     /// <summary>sha256 of the blob holding every image's prediction (for the misclassified gallery and the confusion cells).</summary>
     public string? PredictionsSha256 { get; init; }
 
+    /// <summary>
+    /// Accuracy and per-class recall under label-preserving changes (hue, greyscale, lighting, blur, JPEG, crop,
+    /// occlusion) with warnings where a class's recall falls sharply; null in reports stored before it existed.
+    /// </summary>
+    public StressTestReport? StressTest { get; init; }
+
     /// <summary>True when this report has every figure of the full evaluation (older stored reports do not).</summary>
     public bool HasFullMetrics() => Calibration is not null && Curves is not null;
 }
