@@ -9,12 +9,13 @@ using VisionFactory.Learning.Native;
 using VisionFactory.Learning.Robustness;
 using VisionFactory.Learning.Tests.Training;
 using VisionFactory.Learning.Training;
+using Xunit.Abstractions;
 
 namespace VisionFactory.Learning.Tests.Robustness;
 
 /// <summary>
-/// The proof of the stress test (issue 19): circles and squares drawn in random colours on random-coloured backgrounds,
-/// told apart only by shape, and the same pictures with a planted shortcut: every circle has a small reddish patch in
+/// The proof of the stress test (issue 19): horizontal and vertical bars drawn in random colours on random-coloured
+/// backgrounds, told apart only by shape, and the same pictures with a planted shortcut: every horizontal bar has a small reddish patch in
 /// its top-left corner, exactly as bright as the background around it. A model trained with the patch learns it and is
 /// flagged (greyscale makes the patch vanish, a hue rotation turns it green or blue); a model trained on the same
 /// pictures without it learns the shapes and keeps its recall under every change.
@@ -23,16 +24,19 @@ namespace VisionFactory.Learning.Tests.Robustness;
 public sealed class ShortcutStressTests : IDisposable
 {
     private const int Size = 32;
-    private static readonly string[] Classes = ["circle", "square"];
+    private static readonly string[] Classes = ["horizontal", "vertical"];
 
     private readonly string root = Path.Combine(Path.GetTempPath(), "vf-stress-" + Guid.NewGuid().ToString("N")[..10]);
     private readonly PixelCache cache;
+    private readonly ITestOutputHelper output;
 
-    public ShortcutStressTests()
+    public ShortcutStressTests(ITestOutputHelper output)
     {
         TorchNativeLibrary.EnsureLoaded();
         cache = new PixelCache(Path.Combine(root, "pixels"));
+        this.output = output;
     }
+
 
     public void Dispose()
     {
@@ -55,12 +59,14 @@ public sealed class ShortcutStressTests : IDisposable
         Assert.True(honest.Accuracy >= 0.85, $"the model without the patch only reached {honest.Accuracy:P0}: it learned too little to prove anything");
         Assert.True(shortcut.Accuracy >= 0.95, $"the model with the patch only reached {shortcut.Accuracy:P0}");
         Assert.True(honest.Stress.Warnings.Count == 0, "the honest model was flagged: " + string.Join(" | ", honest.Stress.Warnings));
-        Assert.Contains(shortcut.Stress.Warnings, w => w.StartsWith("circle recall falls from", StringComparison.Ordinal));
+        Assert.Contains(shortcut.Stress.Warnings, w => w.StartsWith("horizontal recall falls from", StringComparison.Ordinal));
         var greyscale = shortcut.Stress.Changes.Single(c => c.Name == "greyscale");
         Assert.Contains(greyscale.Warnings, w => w.Contains("the model may rely on colour", StringComparison.Ordinal));
-        Assert.True(greyscale.Recall["circle"] <= 0.5, $"circle recall in greyscale is still {greyscale.Recall["circle"]:P0}");
+        Assert.True(greyscale.Recall["horizontal"] <= 0.5, $"horizontal recall in greyscale is still {greyscale.Recall["horizontal"]:P0}");
         Assert.Equal(StressChange.All.Select(c => c.Name), honest.Stress.Changes.Select(c => c.Name));
-        Assert.All(honest.Stress.Changes, c => Assert.True(c.Accuracy >= 0.75, $"the honest model falls to {c.Accuracy:P0} under {c.Name}"));
+        // Label-preserving for a model that learned the object: no change costs it as much as the warning's drop.
+        Assert.All(honest.Stress.Changes, c => Assert.True(
+            c.BaselineAccuracy - c.Accuracy < StressTestRule.MinDrop, $"the honest model falls from {c.BaselineAccuracy:P0} to {c.Accuracy:P0} under {c.Name}"));
     }
 
     [Fact]
@@ -87,15 +93,22 @@ public sealed class ShortcutStressTests : IDisposable
             var accuracy = test.Where((image, n) => predicted[n] == image.Label).Count() / (double)test.Count;
             var stress = new StressTester(Pixels()).Run(network, test, predicted, Classes, 16, CancellationToken.None);
             Assert.NotNull(stress);
+            output.WriteLine($"patch {withPatch}: accuracy {accuracy:P0}, {stress.Forwards} forwards in {stress.Seconds:0.00} s");
+            foreach (var c in stress.Changes)
+            {
+                output.WriteLine($"  {c.Name}: {c.Accuracy:P0} ({c.BaselineAccuracy:P0}) on {c.Images}; " + string.Join(", ", c.Recall.Select(r => $"{r.Key} {r.Value:P0}")));
+            }
+
+            stress.Warnings.ForEach(output.WriteLine);
             return (accuracy, stress);
         }
     }
 
-    private (ClassifierNetwork Network, List<LabelledImage> Test, int[] Predicted) Train(bool withPatch, int epochs)
+    private (ClassifierNetwork Network, IReadOnlyList<LabelledImage> Test, int[] Predicted) Train(bool withPatch, int epochs)
     {
         List<LabelledImage> Split(int perClass, int firstVariant) =>
             [.. Enumerable.Range(0, 2).SelectMany(label => Enumerable.Range(firstVariant, perClass).Select(v => new LabelledImage(Add(label, v, withPatch), label)))];
-        var data = new TrainingData(Classes, Split(48, 0), Split(8, 1000), Split(24, 2000));
+        var data = new TrainingData(Classes, Split(32, 0), Split(8, 1000), Split(24, 2000));
         var spec = new TrainingSpec
         {
             Architecture = "small_cnn",
@@ -117,26 +130,25 @@ public sealed class ShortcutStressTests : IDisposable
 
     private PixelSource Pixels() => new(cache, sha => throw new InvalidOperationException($"image {sha} is not in the pixel cache"), ImageLimits.Default);
 
-    // A circle (label 0) or a square (label 1) of about the same area, in a random colour clearly brighter or darker than
-    // a random background; with the patch, circles carry a 6 x 6 reddish square in the top-left corner whose luma
+    // A horizontal (label 0) or a vertical (label 1) bar, in a random colour clearly brighter or darker than a random
+    // background; with the patch, horizontal bars carry a 7 x 7 reddish square in the top-left corner whose luma
     // (ITU-R 601) equals the background's: only its colour tells it apart.
     private string Add(int label, int variant, bool withPatch)
     {
         var random = new Random((label * 7919) + (variant * 31) + 5);
         var background = new[] { random.Next(60, 160), random.Next(60, 160), random.Next(60, 160) };
-        var lift = (random.Next(2) == 0 ? -1 : 1) * random.Next(60, 90);
-        var shape = background.Select(v => Math.Clamp(v + lift + random.Next(-40, 41), 0, 255)).ToArray();
+        var lift = (random.Next(2) == 0 ? -1 : 1) * random.Next(40, 70);
+        var shape = background.Select(v => Math.Clamp(v + lift + random.Next(-10, 11), 0, 255)).ToArray();
         var (cx, cy) = (16 + random.Next(-3, 4), 16 + random.Next(-3, 4));
         var rgb = new byte[Size * Size * 3];
         for (var y = 0; y < Size; y++)
         {
             for (var x = 0; x < Size; x++)
             {
-                var inside = label == 0
-                    ? Math.Pow(x + 0.5 - cx, 2) + Math.Pow(y + 0.5 - cy, 2) < 64
-                    : Math.Abs(x + 0.5 - cx) < 7 && Math.Abs(y + 0.5 - cy) < 7;
+                var (dx, dy) = (Math.Abs(x + 0.5 - cx), Math.Abs(y + 0.5 - cy));
+                var inside = label == 0 ? dx < 8 && dy < 3 : dx < 3 && dy < 8;
                 var colour = inside ? shape : background;
-                if (withPatch && label == 0 && x is >= 1 and < 7 && y is >= 1 and < 7)
+                if (withPatch && label == 0 && x is >= 1 and < 8 && y is >= 1 and < 8)
                 {
                     // (+100, -51, 0) has zero luma: 0.2989 * 100 - 0.587 * 51 = -0.05.
                     colour = [background[0] + 100, background[1] - 51, background[2]];
