@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|startup|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|stress [TEST_IMAGES]|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|quality|startup|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|stress [TEST_IMAGES]|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 //   latency [ARCH] [SIZE]: one network's CPU latency as evaluation, the assistant and the zoo used to measure it, beside CpuLatency.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -75,6 +75,16 @@ if (which is "layout")
         args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : ["resnet18", "mobilenet_v2"],
         args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1,
         evaluationOnly: args.Length > 3 && args[3] == "eval");
+}
+
+if (which is "quality")
+{
+    // quality [RECIPE,RECIPE,...] [SEED,SEED,...]: recipes trained on masks and hymenoptera, scored on their own test
+    // split, masks-real and hymenoptera val (issue 19's table). VF_QUALITY_DATA=<folder> keeps imports and caches.
+    await QualityBench.RunAsync(
+        Path.GetDirectoryName(masks)!,
+        args.Length > 1 ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : ["head", "finetune", "finetune-plain"],
+        args.Length > 2 ? [.. args[2].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [42, 1, 2]);
 }
 
 if (which is "explain" or "all")

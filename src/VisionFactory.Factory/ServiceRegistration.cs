@@ -3,6 +3,7 @@ using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using VisionFactory.Factory.Runs;
 using VisionFactory.Datasets.Catalog;
@@ -61,6 +62,8 @@ public static class ServiceRegistration
         services.AddSingleton<ZooProfilingGate>();
         services.AddScoped<ZooService>();
         services.AddScoped<ModelEvaluator>();
+        services.AddScoped<Evaluation.HeatMaps.HeatMapChecker>();
+        services.TryAddSingleton<Evaluation.HeatMaps.IFaceLocator, Evaluation.HeatMaps.NoFaceLocator>();
         services.AddScoped<DatasetImporter>();
         services.AddScoped<VisionFactory.Datasets.Export.DatasetExporter>();
         services.AddScoped<DatasetCatalog>();

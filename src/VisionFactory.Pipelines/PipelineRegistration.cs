@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using VisionFactory.Factory.Evaluation.HeatMaps;
 using VisionFactory.Pipelines.Assistant;
+using VisionFactory.Pipelines.Processors;
 using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
@@ -22,6 +24,13 @@ public static class PipelineRegistration
         services.TryAddScoped<PipelineService>();
         services.TryAddSingleton<PipelineStartChecks>();
         services.TryAddScoped<ModelAdvisor>();
+        return services.AddYuNetFaceLocator(options.YuNetModelPath);
+    }
+
+    /// <summary>Lets evaluations look for faces (the heat-map check) with the YuNet model at <paramref name="modelPath"/>.</summary>
+    public static IServiceCollection AddYuNetFaceLocator(this IServiceCollection services, string? modelPath)
+    {
+        services.Replace(ServiceDescriptor.Singleton<IFaceLocator>(_ => new YuNetFaceLocator(modelPath)));
         return services;
     }
 }

@@ -73,6 +73,20 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
         static string Recalls(JsonElement report) => string.Join(";", report.GetProperty("stress_test").GetProperty("changes").EnumerateArray()
             .Select(c => c.GetProperty("name").GetString() + "=" + c.GetProperty("recall").GetRawText()));
         Assert.Equal(Recalls(stored), Recalls(recomputed));
+
+        // The head-only model was evaluated after training through cached features, and again through its artifact: the
+        // heat-map check looks at the same sample with the same network either way.
+        var before = stored.GetProperty("heat_map_check");
+        var after = recomputed.GetProperty("heat_map_check");
+        Assert.Equal(before.GetProperty("sampled_images").GetInt32(), after.GetProperty("sampled_images").GetInt32());
+        Assert.True(before.GetProperty("sampled_images").GetInt32() > 0);
+        for (var c = 0; c < 2; c++)
+        {
+            var first = before.GetProperty("classes")[c].GetProperty("mean_map").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var second = after.GetProperty("classes")[c].GetProperty("mean_map").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(first.Length, second.Length);
+            Assert.All(first.Zip(second), pair => Assert.Equal(pair.First, pair.Second, 3));
+        }
     }
 
     [Fact]
@@ -148,5 +162,7 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
         Assert.Contains("stress test", result.Output, StringComparison.Ordinal);
         Assert.Contains("hue_rotation", result.Output, StringComparison.Ordinal);
         Assert.Contains("circles", result.Output, StringComparison.Ordinal);
+        Assert.Contains("where the model looks", result.Output, StringComparison.Ordinal);
+        Assert.Contains("peaks in one spot", result.Output, StringComparison.Ordinal);
     }
 }

@@ -157,6 +157,7 @@ public static class ModelCommands
             }
 
             Tables.WriteEvaluation(cli.Console, report);
+            HeatMapCheckOutput.Write(cli.Console, report.HeatMapCheck);
             return 0;
         }));
         return command;

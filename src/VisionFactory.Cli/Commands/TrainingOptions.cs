@@ -62,6 +62,12 @@ public sealed class TrainingOptions
 
     public Option<int> FreezeBackboneEpochs { get; } = new("--freeze-backbone-epochs") { Description = "Finetune: train only the head for this many epochs first", DefaultValueFactory = _ => Defaults.FreezeBackboneEpochs };
 
+    public Option<bool> NoHeadFirst { get; } = new("--no-head-first") { Description = "Finetune: start from a zeroed head instead of one trained first on the frozen backbone (LP-FT)" };
+
+    public Option<double> BackboneLrScale { get; } = new("--backbone-lr-scale") { Description = "Finetune: the pretrained layers' learning rate as a share of the head's (1: the same)", DefaultValueFactory = _ => Defaults.BackboneLearningRateScale };
+
+    public Option<double> FinetunedShare { get; } = new("--finetuned-share") { Description = "Finetune: share of the finetuned weights in the kept model, the rest from the start (WiSE-FT; 1: keep them as finetuned)", DefaultValueFactory = _ => Defaults.FinetunedWeightShare };
+
     public Option<bool> Scratch { get; } = new("--scratch") { Description = "Start from random weights instead of ImageNet-pretrained ones (finetune only)" };
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => Defaults.Seed };
@@ -82,7 +88,7 @@ public sealed class TrainingOptions
         }
 
         foreach (var option in (Option[])[Mode, ImageSize, Schedule, WarmupEpochs, StepSize, StepGamma, NoFlip, Rotation, CropScale, ColorJitter,
-            LabelSmoothing, ClassWeighting, EarlyStopping, FreezeBackboneEpochs, Scratch, Seed, Threads])
+            LabelSmoothing, ClassWeighting, EarlyStopping, FreezeBackboneEpochs, NoHeadFirst, BackboneLrScale, FinetunedShare, Scratch, Seed, Threads])
         {
             command.Add(option);
         }
@@ -108,6 +114,9 @@ public sealed class TrainingOptions
             ClassWeighting = parse.GetValue(ClassWeighting),
             EarlyStoppingPatience = parse.GetValue(EarlyStopping),
             FreezeBackboneEpochs = parse.GetValue(FreezeBackboneEpochs),
+            HeadFirst = !parse.GetValue(NoHeadFirst),
+            BackboneLearningRateScale = parse.GetValue(BackboneLrScale),
+            FinetunedWeightShare = parse.GetValue(FinetunedShare),
             Pretrained = !parse.GetValue(Scratch),
             Seed = parse.GetValue(Seed),
             Threads = parse.GetValue(Threads),

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
+using VisionFactory.Pipelines;
+using VisionFactory.Server.Pipelines;
 using VisionFactory.Factory;
 using VisionFactory.Storage;
 
@@ -28,7 +31,11 @@ public sealed class CliContext(TextWriter output, TextWriter error, bool json, b
 
     public async Task<ServiceProvider> OpenServicesAsync(CancellationToken cancellationToken)
     {
-        var services = new ServiceCollection().AddVisionFactory(Data).BuildServiceProvider();
+        // Evaluations look for faces with the YuNet model the pipelines use (VF_YUNET, Pipelines__YuNetModelPath, else
+        // <data>/models/face_detection_yunet.onnx).
+        var yunet = Environment.GetEnvironmentVariable("VF_YUNET")
+            ?? PipelineSettings.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build(), Data).YuNetModelPath;
+        var services = new ServiceCollection().AddVisionFactory(Data).AddYuNetFaceLocator(yunet).BuildServiceProvider();
         await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);
         return services;
     }

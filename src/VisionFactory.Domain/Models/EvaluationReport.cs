@@ -77,6 +77,9 @@ public sealed record EvaluationReport
     /// <summary>sha256 of the blob holding every image's prediction (for the misclassified gallery and the confusion cells).</summary>
     public string? PredictionsSha256 { get; init; }
 
+    /// <summary>Where the model looks: each class's mean heat map over a sample of the images, with warnings of likely shortcuts; null where not made.</summary>
+    public HeatMaps.HeatMapCheck? HeatMapCheck { get; init; }
+
     /// <summary>
     /// Accuracy and per-class recall under label-preserving changes (hue, greyscale, lighting, blur, JPEG, crop,
     /// occlusion) with warnings where a class's recall falls sharply; null in reports stored before it existed.

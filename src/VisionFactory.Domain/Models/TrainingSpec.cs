@@ -75,6 +75,28 @@ public sealed record TrainingSpec
     public int FreezeBackboneEpochs { get; init; }
 
     /// <summary>
+    /// Finetune of a pretrained network: before any layer moves, the head trains alone to convergence on the
+    /// backbone's cached features (60 epochs, as head mode), and finetuning starts from that head (LP-FT, Kumar et al.,
+    /// ICLR 2022). A converged head sends small, meaningful gradients into the backbone, so the pretrained features
+    /// are refined rather than distorted towards whatever shortcut separates the training images.
+    /// </summary>
+    public bool HeadFirst { get; init; } = true;
+
+    /// <summary>
+    /// Finetune mode: the backbone's learning rate as a share of the head's (1 = the same). Pretrained layers need
+    /// small steps; a fresh head needs large ones.
+    /// </summary>
+    public double BackboneLearningRateScale { get; init; } = 0.1;
+
+    /// <summary>
+    /// Finetune of a pretrained network with <see cref="HeadFirst"/>: the share of the finetuned weights in the model
+    /// kept, the rest being the pretrained backbone under the head trained first (WiSE-FT, Wortsman et al., CVPR 2022:
+    /// the average of the two keeps the finetune's accuracy on its own images and the pretrained network's robustness
+    /// on others). 1 keeps the finetuned weights as they are.
+    /// </summary>
+    public double FinetunedWeightShare { get; init; } = 0.5;
+
+    /// <summary>
     /// Start from ImageNet-pretrained weights where this installation has them (bundled, or imported with
     /// <c>vf zoo import-weights</c>); false starts from random weights (from scratch). Head mode needs them.
     /// </summary>
@@ -219,6 +241,16 @@ public sealed record TrainingSpec
             problems.Add(
                 "freeze-backbone epochs apply to finetune mode only: head mode keeps the backbone frozen throughout; " +
                 "use --mode finetune or leave it at 0");
+        }
+
+        if (BackboneLearningRateScale is <= 0 or > 1 || double.IsNaN(BackboneLearningRateScale))
+        {
+            problems.Add($"backbone learning-rate scale must be above 0 and at most 1 (the share of the head's learning rate), not {Show(BackboneLearningRateScale)}");
+        }
+
+        if (FinetunedWeightShare is <= 0 or > 1 || double.IsNaN(FinetunedWeightShare))
+        {
+            problems.Add($"finetuned weight share must be above 0 and at most 1 (1 keeps the finetuned weights as they are), not {Show(FinetunedWeightShare)}");
         }
 
         if (Mode == TrainingMode.Head && !Pretrained)

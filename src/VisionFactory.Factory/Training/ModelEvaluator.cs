@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisionFactory.Domain.Models;
+using VisionFactory.Factory.Evaluation.HeatMaps;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Data;
 using VisionFactory.Learning.Inference;
@@ -13,7 +14,7 @@ namespace VisionFactory.Factory.Training;
 /// figure of <see cref="ClassificationMetrics"/>, the latency of one image through the whole network, each
 /// image's prediction kept in the blob store for the misclassified gallery, and the stress test (<see cref="StressTester"/>).
 /// </summary>
-public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features, BlobStore blobs)
+public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features, BlobStore blobs, HeatMapChecker heatMaps)
 {
     internal static readonly JsonSerializerOptions PredictionsJson = new(JsonSerializerDefaults.Web);
 
@@ -61,6 +62,7 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
             LatencyMsPerImage = MeasureLatency(network, images.Count == 0 ? null : pixels.Get(images[0].Sha256, network.ImageSize, network.Fit), cancellationToken),
             LatencyThreads = images.Count == 0 ? null : CpuLatency.Threads,
             PredictionsSha256 = stored,
+            HeatMapCheck = heatMaps.Check(network, images, classes, batchSize, cancellationToken),
         };
     }
 

@@ -150,11 +150,19 @@ public static class HeatMapExplainer
         _ => throw ProblemException.Invalid($"CAM needs a linear head; {network.Architecture}'s is not: use gradcam"),
     };
 
+    /// <summary>Whether CAM is exact for this network at this layer: its logits are a linear head over the layer's global average.</summary>
+    public static bool CamIsExact(ClassifierNetwork network, FeatureMapLayer target)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(target);
+        return CamChecked.GetOrAdd((network.Architecture, network.ImageSize, target.Name), _ => CamApplies(network, target));
+    }
+
     // CAM is exact only when the logits are the head applied to the global average of this very map. That is checked
     // on a blank image: the mean over positions of (head weights . map) plus the bias must give the network's logits.
     private static void CheckCamApplies(ClassifierNetwork network, FeatureMapLayer target)
     {
-        if (!CamChecked.GetOrAdd((network.Architecture, network.ImageSize, target.Name), _ => CamApplies(network, target)))
+        if (!CamIsExact(network, target))
         {
             throw ProblemException.Invalid(
                 $"CAM needs a global-average-pool + linear head right after the target layer, which {network.Architecture}" +

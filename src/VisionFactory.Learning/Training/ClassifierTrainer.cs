@@ -70,7 +70,7 @@ public sealed class ClassifierTrainer(
                 throw NoPretrainedWeights(architecture.Name);
             }
 
-            if (spec.Mode == TrainingMode.Finetune && network.BackboneKey is not null && resume is null)
+            if (spec.Mode == TrainingMode.Finetune && network.BackboneKey is not null && resume is null && !spec.HeadFirst)
             {
                 // A pretrained backbone under a fresh head starts from a head of zeros: the first steps then train the
                 // head alone (the backbone's gradient goes through the head's weights) instead of pushing random
@@ -100,6 +100,20 @@ public sealed class ClassifierTrainer(
             OptimizerKind.AdamW => optim.AdamW(parameters, spec.ResolvedLearningRate, weight_decay: spec.WeightDecay),
             _ => optim.SGD(parameters, spec.ResolvedLearningRate, momentum: 0.9, weight_decay: spec.WeightDecay),
         };
+
+    /// <summary>An optimizer over parameter groups, each at its share of the spec's learning rate (in order).</summary>
+    internal static OptimizerHelper CreateOptimizer(IReadOnlyList<(IEnumerable<Parameter> Parameters, double Scale)> groups, TrainingSpec spec)
+    {
+        var lr = spec.ResolvedLearningRate;
+        return spec.Optimizer switch
+        {
+            OptimizerKind.AdamW => optim.AdamW(
+                groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: lr * g.Scale, weight_decay: spec.WeightDecay)), lr, weight_decay: spec.WeightDecay),
+            _ => optim.SGD(
+                groups.Select(g => new SGD.ParamGroup(g.Parameters, lr: lr * g.Scale, momentum: 0.9, weight_decay: spec.WeightDecay)), lr,
+                momentum: 0.9, weight_decay: spec.WeightDecay),
+        };
+    }
 
     /// <summary>
     /// What a spec must satisfy for an architecture, checked before any data is read: also by the queue, so that a run
@@ -191,18 +205,59 @@ public sealed class ClassifierTrainer(
         ClassifierNetwork network, TrainingSpec spec, TrainingData data, TrainingLoss loss, CheckpointIdentity identity,
         TrainingCheckpoint? resume, ITrainingJournal? journal, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
+        // LP-FT: the head first, to convergence on cached features. A resumed run trains it again (seconds, and the
+        // same head: the features are cached and every draw is seeded) because the blend below needs it.
+        using var start = spec.HeadFirst && network.BackboneKey is not null ? ProbeHead(network, spec, data, loss, identity, progress, ct) : null;
+
         progress?.Report(new TrainingProgress(TrainingPhase.LoadingImages, 0, spec.ResolvedEpochs, 0, 1, 0, 0, 0, 0));
         pixels.Prefetch(data.Train.Concat(data.Validation).Select(i => i.Sha256), network.ImageSize, network.Fit, ct);
 
-        using var steps = new FinetuneSteps(network, spec, data, pixels, loss);
-        var loop = new EpochLoop(spec, steps, identity, TrainingPhase.Training, data.Validation.Count, journal, progress);
-        try
+        List<EpochMetrics> history;
+        using (var steps = new FinetuneSteps(network, spec, data, pixels, loss))
         {
-            return loop.Run(resume, ct);
+            var loop = new EpochLoop(spec, steps, identity, TrainingPhase.Training, data.Validation.Count, journal, progress);
+            try
+            {
+                history = loop.Run(resume, ct);
+            }
+            finally
+            {
+                steps.Finish();
+            }
         }
-        finally
+
+        // WiSE-FT: the kept model lies between the finetuned weights and the start.
+        if (start is not null && spec.FinetunedWeightShare < 1)
         {
+            start.Blend(network.Module, spec.FinetunedWeightShare);
+        }
+
+        return history;
+    }
+
+    // Trains the pretrained network's head alone, as head mode does with its defaults, puts it into the network and
+    // remembers the network's weights as they then are.
+    private WeightAveraging ProbeHead(
+        ClassifierNetwork network, TrainingSpec spec, TrainingData data, TrainingLoss loss, CheckpointIdentity identity,
+        IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        var probe = new TrainingSpec
+        {
+            Architecture = spec.Architecture,
+            Mode = TrainingMode.Head,
+            BatchSize = spec.BatchSize,
+            ImageSize = spec.ImageSize,
+            LabelSmoothing = spec.LabelSmoothing,
+            ClassWeighting = spec.ClassWeighting,
+            Seed = spec.Seed,
+            Threads = spec.Threads,
+        };
+        using (var steps = new HeadSteps(network, probe, data, features, loss, progress, ct))
+        {
+            new EpochLoop(probe, steps, identity, TrainingPhase.TrainingHead, data.Validation.Count, journal: null, progress: null).Run(resume: null, ct);
             steps.Finish();
         }
+
+        return WeightAveraging.Remember(network.Module);
     }
 }

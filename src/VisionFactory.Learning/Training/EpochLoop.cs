@@ -74,9 +74,10 @@ internal sealed class EpochLoop(
             {
                 ct.ThrowIfCancellationRequested();
                 lr = schedule.At(state.GlobalStep);
+                var g = 0;
                 foreach (var group in steps.Optimizer.ParamGroups)
                 {
-                    group.LearningRate = lr;
+                    group.LearningRate = lr * steps.LearningRateScales[g++];
                 }
 
                 // Dropout draws from the library's generator: seed it per step, so a resumed step draws the same masks.

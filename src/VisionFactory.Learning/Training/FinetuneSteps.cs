@@ -31,8 +31,17 @@ internal sealed class FinetuneSteps : ITrainingSteps, IDisposable
 
         // Batch norm cannot train on a single image, so a trailing batch of one is dropped.
         StepsPerEpoch = (data.Train.Count / spec.BatchSize) + (data.Train.Count % spec.BatchSize >= 2 ? 1 : 0);
-        Optimizer = ClassifierTrainer.CreateOptimizer(network.Module.parameters(), spec);
+        // The pretrained layers take smaller steps than the head (a network without pretrained weights learns at one rate).
+        var backboneScale = network.BackboneKey is null ? 1.0 : spec.BackboneLearningRateScale;
+        var headPrefix = network.HeadPath + ".";
+        var parameters = network.Module.named_parameters().ToList();
+        var head = parameters.Where(p => p.name.StartsWith(headPrefix, StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        var backbone = parameters.Where(p => !p.name.StartsWith(headPrefix, StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        LearningRateScales = [backboneScale, 1.0];
+        Optimizer = ClassifierTrainer.CreateOptimizer([(backbone, backboneScale), (head, 1.0)], spec);
     }
+
+    public IReadOnlyList<double> LearningRateScales { get; }
 
     public nn.Module Trainable => network.Module;
 

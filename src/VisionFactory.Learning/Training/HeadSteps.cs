@@ -49,6 +49,8 @@ internal sealed class HeadSteps : ITrainingSteps, IDisposable
 
     public int StepsPerEpoch { get; }
 
+    public IReadOnlyList<double> LearningRateScales { get; } = [1.0];
+
     public void BeginEpoch(int epoch) => head.train();
 
     public (double LossSum, long Correct, int Count) Step(int epoch, int step, IReadOnlyList<int> batch)

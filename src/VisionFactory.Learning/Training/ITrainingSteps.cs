@@ -13,6 +13,9 @@ internal interface ITrainingSteps
 
     int StepsPerEpoch { get; }
 
+    /// <summary>Each optimizer parameter group's learning rate as a share of the schedule's, in group order.</summary>
+    IReadOnlyList<double> LearningRateScales { get; }
+
     /// <summary>Puts the modules in training mode for <paramref name="epoch"/> (1-based).</summary>
     void BeginEpoch(int epoch);
 

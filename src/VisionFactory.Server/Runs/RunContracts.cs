@@ -32,6 +32,9 @@ namespace VisionFactory.Server.Runs;
 /// <param name="EarlyStoppingPatience">Epochs without a better validation loss before stopping (0: off).</param>
 /// <param name="FreezeBackboneEpochs">Finetune: epochs that train only the head first.</param>
 /// <param name="Pretrained">Start from ImageNet-pretrained weights where available (default), or from scratch.</param>
+/// <param name="HeadFirst">Finetune: train the head alone on the frozen backbone first, then finetune from it (LP-FT; default true).</param>
+/// <param name="BackboneLearningRateScale">Finetune: the pretrained layers' learning rate as a share of the head's (default 0.1).</param>
+/// <param name="FinetunedWeightShare">Finetune: share of the finetuned weights in the kept model, the rest from the start (WiSE-FT; default 0.5, 1 keeps them as finetuned).</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record StartRunRequest(
     string? Dataset,
@@ -57,7 +60,10 @@ public sealed record StartRunRequest(
     ClassWeighting? ClassWeighting = null,
     int? EarlyStoppingPatience = null,
     int? FreezeBackboneEpochs = null,
-    bool? Pretrained = null)
+    bool? Pretrained = null,
+    bool? HeadFirst = null,
+    double? BackboneLearningRateScale = null,
+    double? FinetunedWeightShare = null)
 {
     public TrainingSpec ToSpec()
     {
@@ -87,6 +93,9 @@ public sealed record StartRunRequest(
             EarlyStoppingPatience = EarlyStoppingPatience ?? defaults.EarlyStoppingPatience,
             FreezeBackboneEpochs = FreezeBackboneEpochs ?? defaults.FreezeBackboneEpochs,
             Pretrained = Pretrained ?? defaults.Pretrained,
+            HeadFirst = HeadFirst ?? defaults.HeadFirst,
+            BackboneLearningRateScale = BackboneLearningRateScale ?? defaults.BackboneLearningRateScale,
+            FinetunedWeightShare = FinetunedWeightShare ?? defaults.FinetunedWeightShare,
         };
     }
 }

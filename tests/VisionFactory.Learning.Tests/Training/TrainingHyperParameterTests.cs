@@ -23,7 +23,8 @@ public sealed class TrainingHyperParameterTests : IDisposable
     {
         // Validation labels are the opposite of training labels: the better the network learns, the worse validation gets.
         var data = bench.Data([12, 12], swapValidationLabels: true);
-        var spec = TrainingWorkbench.Finetune(epochs: 12) with { EarlyStoppingPatience = 2, Schedule = LearningRateScheduleKind.Cosine };
+        // Kept as finetuned (no blend with the start), so that the kept weights are the best epoch's.
+        var spec = TrainingWorkbench.Finetune(epochs: 12) with { EarlyStoppingPatience = 2, Schedule = LearningRateScheduleKind.Cosine, FinetunedWeightShare = 1 };
         var journal = new MemoryJournal();
 
         using var outcome = bench.Trainer().Train(spec, data, null, journal, CancellationToken.None);
@@ -35,6 +36,45 @@ public sealed class TrainingHyperParameterTests : IDisposable
         var kept = bench.Loss(outcome.Network, data.Validation);
         Assert.Equal(best.ValidationLoss, kept, 4);
         Assert.True(Math.Abs(outcome.History[^1].ValidationLoss - kept) > 1e-3, "the network kept the last epoch's weights");
+    }
+
+    [Fact]
+    public void FinetuneStartsFromTheConvergedHeadAndKeepsABlendOfThatStartAndTheFinetunedWeights()
+    {
+        var data = bench.Data([12, 12]);
+        var spec = TrainingWorkbench.Finetune(epochs: 2);
+
+        // The start: the pretrained backbone under the head that head mode trains with its defaults.
+        var probe = new TrainingSpec { Architecture = spec.Architecture, Mode = TrainingMode.Head, ImageSize = spec.ImageSize, BatchSize = spec.BatchSize };
+        using var start = bench.Trainer().Train(probe, data, null, CancellationToken.None);
+        using var finetuned = bench.Trainer().Train(spec with { FinetunedWeightShare = 1 }, data, null, CancellationToken.None);
+        using var blended = bench.Trainer().Train(spec with { FinetunedWeightShare = 0.25 }, data, null, CancellationToken.None);
+
+        Assert.True(TrainingWorkbench.MaxDifference(start.Network.Module, finetuned.Network.Module, k => !k.StartsWith(HeadPrefix, StringComparison.Ordinal)) > 1e-3, "finetuning left the backbone where it was");
+        var a = start.Network.Module.state_dict();
+        var b = finetuned.Network.Module.state_dict();
+        using var scope = NewDisposeScope();
+        foreach (var (name, kept) in blended.Network.Module.state_dict().Where(w => w.Value.is_floating_point()))
+        {
+            var expected = (b[name] * 0.25) + (a[name] * 0.75);
+            Assert.True((kept - expected).abs().max().item<float>() < 1e-5, $"{name} is not a quarter finetuned and three quarters start");
+        }
+    }
+
+    [Fact]
+    public void FinetunedPretrainedLayersLearnAtTheirShareOfTheHeadsRate()
+    {
+        var data = bench.Data([12, 12]);
+        var spec = TrainingWorkbench.Finetune(epochs: 2) with { FinetunedWeightShare = 1 };
+        using var pretrained = bench.Trainer().Train(spec with { HeadFirst = false, Epochs = 1, LearningRate = 1e-9 }, data, null, CancellationToken.None);
+        using var slow = bench.Trainer().Train(spec with { BackboneLearningRateScale = 1e-6 }, data, null, CancellationToken.None);
+        using var even = bench.Trainer().Train(spec with { BackboneLearningRateScale = 1 }, data, null, CancellationToken.None);
+
+        bool Backbone(string name) => !name.StartsWith(HeadPrefix, StringComparison.Ordinal) && !name.EndsWith("num_batches_tracked", StringComparison.Ordinal) && !name.Contains("running_", StringComparison.Ordinal);
+        var slowMoved = TrainingWorkbench.MaxDifference(pretrained.Network.Module, slow.Network.Module, Backbone);
+        var evenMoved = TrainingWorkbench.MaxDifference(pretrained.Network.Module, even.Network.Module, Backbone);
+        Assert.True(slowMoved < 1e-4, $"at a millionth of the head's rate the backbone moved by {slowMoved}");
+        Assert.True(evenMoved > 1e-2, $"at the head's rate the backbone moved by only {evenMoved}");
     }
 
     [Fact]

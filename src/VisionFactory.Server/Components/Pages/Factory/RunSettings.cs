@@ -49,6 +49,12 @@ public sealed class RunSettings
 
     public int FreezeBackboneEpochs { get; set; } = Defaults.FreezeBackboneEpochs;
 
+    public bool HeadFirst { get; set; } = Defaults.HeadFirst;
+
+    public double BackboneLearningRateScale { get; set; } = Defaults.BackboneLearningRateScale;
+
+    public double FinetunedWeightShare { get; set; } = Defaults.FinetunedWeightShare;
+
     public bool Pretrained { get; set; } = Defaults.Pretrained;
 
     public int Seed { get; set; } = Defaults.Seed;
@@ -83,6 +89,9 @@ public sealed class RunSettings
         ClassWeighting = ClassWeighting,
         EarlyStoppingPatience = EarlyStoppingPatience,
         FreezeBackboneEpochs = FreezeBackboneEpochs,
+        HeadFirst = HeadFirst,
+        BackboneLearningRateScale = BackboneLearningRateScale,
+        FinetunedWeightShare = FinetunedWeightShare,
         Pretrained = Pretrained,
         Seed = Seed,
         Threads = Threads,
