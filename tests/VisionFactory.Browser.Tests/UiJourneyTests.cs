@@ -101,6 +101,12 @@ public sealed class UiJourneyTests(BrowserFixture browser) : IClassFixture<Brows
         // The reliability chart shows the confident model's point, marked, beside the diagonal.
         var reliability = page.GetByTestId("reliability-chart");
         await Assertions.Expect(reliability.Locator(".scatterlayer .trace .points path").First).ToBeVisibleAsync();
+
+        // The stress test: a row per change, the class names again as text, and its verdict.
+        var stress = page.GetByTestId("stress-test");
+        await Assertions.Expect(stress.GetByTestId("stress-table").Locator("tbody tr")).ToHaveCountAsync(7);
+        await Assertions.Expect(stress.GetByTestId("stress-table").Locator("thead")).ToContainTextAsync(hostile);
+        await Assertions.Expect(stress.Locator("[data-testid=stress-warnings], [data-testid=stress-ok]")).ToHaveCountAsync(1);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, "40-model-charts.png"), FullPage = true });
 
         // The dataset's class balance: a bar per class and split, the class name again as text.

@@ -28,6 +28,20 @@ public sealed class CliCompareTests(TrainedModelFixture fixture) : IClassFixture
         Assert.Equal(1.0, evaluation.GetProperty("normalized_confusion_matrix")[0].EnumerateArray().Sum(v => v.GetDouble()), 6);
         Assert.True(evaluation.GetProperty("latency_ms_per_image").GetDouble() > 0);
         Assert.Equal("shapes", evaluation.GetProperty("dataset").GetString());
+
+        // The stress test of the evaluation stored after training: every change, its accuracy and recall per class.
+        var stress = evaluation.GetProperty("stress_test");
+        var changes = stress.GetProperty("changes").EnumerateArray().ToList();
+        Assert.Equal(["hue_rotation", "greyscale", "brightness_contrast", "blur", "jpeg", "crop_shift", "occlusion"], changes.Select(c => c.GetProperty("name").GetString()));
+        Assert.All(changes, c =>
+        {
+            Assert.InRange(c.GetProperty("accuracy").GetDouble(), 0, 1);
+            Assert.InRange(c.GetProperty("recall").GetProperty("circles").GetDouble(), 0, 1);
+            Assert.InRange(c.GetProperty("baseline_recall").GetProperty("squares").GetDouble(), 0, 1);
+            Assert.False(string.IsNullOrWhiteSpace(c.GetProperty("description").GetString()));
+        });
+        Assert.Equal(JsonValueKind.Array, stress.GetProperty("warnings").ValueKind);
+        Assert.True(stress.GetProperty("forwards").GetInt32() > 0);
     }
 
     [Fact]
@@ -56,6 +70,7 @@ public sealed class CliCompareTests(TrainedModelFixture fixture) : IClassFixture
         Assert.Equal(12, evaluation.GetProperty("images").GetInt32());
         Assert.Equal("shapes-new", evaluation.GetProperty("dataset").GetString());
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
+        Assert.Equal(7, evaluation.GetProperty("stress_test").GetProperty("changes").GetArrayLength());
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("'triangles'", refused.Error, StringComparison.Ordinal);
         Assert.Contains("matched by name", refused.Error, StringComparison.Ordinal);

@@ -69,6 +69,10 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
 
         Assert.Equal(stored.GetProperty("accuracy").GetDouble(), recomputed.GetProperty("accuracy").GetDouble());
         Assert.Equal(stored.GetProperty("loss").GetDouble(), recomputed.GetProperty("loss").GetDouble(), 4);
+        // The stress test repeats exactly: the same sample and the same change of every image.
+        static string Recalls(JsonElement report) => string.Join(";", report.GetProperty("stress_test").GetProperty("changes").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString() + "=" + c.GetProperty("recall").GetRawText()));
+        Assert.Equal(Recalls(stored), Recalls(recomputed));
 
         // The head-only model was evaluated after training through cached features, and again through its artifact: the
         // heat-map check looks at the same sample with the same network either way.
@@ -155,6 +159,8 @@ public sealed class CliSpineTests(TrainedModelFixture fixture) : IClassFixture<T
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("confusion matrix", result.Output, StringComparison.Ordinal);
+        Assert.Contains("stress test", result.Output, StringComparison.Ordinal);
+        Assert.Contains("hue_rotation", result.Output, StringComparison.Ordinal);
         Assert.Contains("circles", result.Output, StringComparison.Ordinal);
         Assert.Contains("where the model looks", result.Output, StringComparison.Ordinal);
         Assert.Contains("peaks in one spot", result.Output, StringComparison.Ordinal);

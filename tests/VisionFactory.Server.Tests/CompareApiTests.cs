@@ -35,6 +35,10 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         Assert.Equal(2, (int)topK!["k"]!);
         Assert.True((double)report["latency_ms_per_image"]! > 0);
         Assert.Equal("colours", (string?)report["dataset"]);
+        var changes = report["stress_test"]!["changes"]!.AsArray();
+        Assert.Equal(7, changes.Count);
+        Assert.All(changes, c => Assert.Equal(3, c!["recall"]!.AsObject().Count));
+        Assert.NotNull(report["stress_test"]!["warnings"]!.AsArray());
     }
 
     [Fact]
@@ -60,6 +64,7 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         // The dataset's classes are green (0) and red (1); the model's blue (0), green (1), red (2): matched by name.
         Assert.Equal([0, 4, 4], subset["per_class"]!.AsArray().Select(c => (int)c!["support"]!));
         Assert.Equal(8, (int)subset["images"]!);
+        Assert.Equal(["green", "red"], subset["stress_test"]!["changes"]![0]!["recall"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Contains("'purple'", (string?)(await Json.ProblemAsync(unknownClass, 400))["detail"], StringComparison.Ordinal);
         Assert.Contains("unknown split 'sideways'", (string?)(await Json.ProblemAsync(badSplit, 400))["detail"], StringComparison.Ordinal);
         await Json.ProblemAsync(noDataset, 404);

@@ -53,6 +53,48 @@ public static class Tables
         }
 
         console.Write(confusion);
+        WriteStressTest(console, report.StressTest);
+    }
+
+    /// <summary>Accuracy and per-class recall under each change of the stress test, then its warnings.</summary>
+    public static void WriteStressTest(IAnsiConsole console, StressTestReport? stress)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        if (stress is null)
+        {
+            console.MarkupLine("[grey]No stress test in this stored evaluation: run 'vf evaluate <model> --recompute' to add it.[/]");
+            return;
+        }
+
+        var classes = stress.Changes.SelectMany(c => c.Recall.Keys).Distinct(StringComparer.Ordinal).ToList();
+        var table = new Table()
+            .Title($"stress test (label-preserving changes, {stress.ImagesPerClass}+ images per class, same images unchanged in brackets)")
+            .AddColumn("change").AddColumn(new TableColumn("accuracy").RightAligned());
+        foreach (var c in classes)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(c) + " recall").RightAligned());
+        }
+
+        foreach (var change in stress.Changes)
+        {
+            table.AddRow([
+                Markup.Escape(change.Name) + (change.Warnings.Count > 0 ? " [red]![/]" : ""),
+                $"{Percent(change.Accuracy)} ({Percent(change.BaselineAccuracy)})",
+                .. classes.Select(c => change.Recall.TryGetValue(c, out var r) ? $"{Percent(r)} ({Percent(change.BaselineRecall[c])})" : "-"),
+            ]);
+        }
+
+        console.Write(table);
+        if (stress.Warnings.Count == 0)
+        {
+            console.MarkupLine("[green]Stress test: no class's recall falls sharply under any change.[/]");
+            return;
+        }
+
+        foreach (var warning in stress.Warnings)
+        {
+            console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(warning));
+        }
     }
 
     /// <summary>Images with their true and predicted class and confidence (mistakes, a confusion cell).</summary>

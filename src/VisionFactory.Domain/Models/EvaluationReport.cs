@@ -80,6 +80,12 @@ public sealed record EvaluationReport
     /// <summary>Where the model looks: each class's mean heat map over a sample of the images, with warnings of likely shortcuts; null where not made.</summary>
     public HeatMaps.HeatMapCheck? HeatMapCheck { get; init; }
 
+    /// <summary>
+    /// Accuracy and per-class recall under label-preserving changes (hue, greyscale, lighting, blur, JPEG, crop,
+    /// occlusion) with warnings where a class's recall falls sharply; null in reports stored before it existed.
+    /// </summary>
+    public StressTestReport? StressTest { get; init; }
+
     /// <summary>True when this report has every figure of the full evaluation (older stored reports do not).</summary>
     public bool HasFullMetrics() => Calibration is not null && Curves is not null;
 }

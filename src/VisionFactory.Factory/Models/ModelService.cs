@@ -38,12 +38,12 @@ public sealed class ModelService(
 
     /// <summary>
     /// The evaluation on the held-out test split: the stored one, computed again when asked, absent, or stored before
-    /// the full set of figures existed.
+    /// the full set of figures (or the stress test) existed.
     /// </summary>
     public async Task<EvaluationReport> EvaluateAsync(string id, bool recompute, CancellationToken cancellationToken)
     {
         var model = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        if (model.Evaluation is { } stored && stored.HasFullMetrics() && !recompute)
+        if (model.Evaluation is { } stored && stored.HasFullMetrics() && stored.StressTest is not null && !recompute)
         {
             return stored;
         }

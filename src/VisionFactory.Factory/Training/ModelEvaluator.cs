@@ -4,18 +4,21 @@ using VisionFactory.Factory.Evaluation.HeatMaps;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Data;
 using VisionFactory.Learning.Inference;
+using VisionFactory.Learning.Robustness;
 using VisionFactory.Storage.Blobs;
 
 namespace VisionFactory.Factory.Training;
 
 /// <summary>
 /// Evaluates a network on labelled images, through cached features when its backbone is the pretrained one: every
-/// figure of <see cref="ClassificationMetrics"/>, the latency of one image through the whole network, and each
-/// image's prediction kept in the blob store for the misclassified gallery.
+/// figure of <see cref="ClassificationMetrics"/>, the latency of one image through the whole network, each
+/// image's prediction kept in the blob store for the misclassified gallery, and the stress test (<see cref="StressTester"/>).
 /// </summary>
 public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features, BlobStore blobs, HeatMapChecker heatMaps)
 {
     internal static readonly JsonSerializerOptions PredictionsJson = new(JsonSerializerDefaults.Web);
+
+    private readonly StressTester stress = new(pixels);
 
     public EvaluationReport Evaluate(
         ClassifierNetwork network,
@@ -50,8 +53,12 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
             return new ImagePrediction(image.Sha256, image.Label, predicted, probabilities[n][predicted], probabilities[n][image.Label]);
         }).ToList();
         var stored = blobs.Put(JsonSerializer.SerializeToUtf8Bytes(predictions, PredictionsJson));
+
+        // Full forwards even where the plain figures came from cached features: the changes act on pixels.
+        var stressTest = stress.Run(network, images, [.. predictions.Select(p => p.Predicted)], classes, batchSize, cancellationToken);
         return report with
         {
+            StressTest = stressTest,
             LatencyMsPerImage = MeasureLatency(network, images.Count == 0 ? null : pixels.Get(images[0].Sha256, network.ImageSize, network.Fit), cancellationToken),
             LatencyThreads = images.Count == 0 ? null : CpuLatency.Threads,
             PredictionsSha256 = stored,
