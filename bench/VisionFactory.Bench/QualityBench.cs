@@ -8,6 +8,7 @@ using VisionFactory.Domain.Models;
 using VisionFactory.Factory;
 using VisionFactory.Factory.Evaluation;
 using VisionFactory.Factory.Training;
+using VisionFactory.Pipelines;
 using VisionFactory.Storage;
 
 namespace VisionFactory.Bench;
@@ -47,7 +48,9 @@ internal static class QualityBench
         var root = keep ?? Path.Combine(Path.GetTempPath(), "vf-quality-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            await using var services = new ServiceCollection().AddVisionFactory(new DataDirectory(root)).BuildServiceProvider();
+            // Faces are looked for (the heat-map check's share of evidence on the face) with the YuNet model beside the datasets.
+            await using var services = new ServiceCollection().AddVisionFactory(new DataDirectory(root))
+                .AddYuNetFaceLocator(Path.Combine(shared, "..", "models", "face_detection_yunet.onnx")).BuildServiceProvider();
             await services.MigrateDatabaseAsync(CancellationToken.None);
             await ImportOnce(services, "masks", Path.Combine(shared, "masks"), ImportOptions.Default);
             await ImportOnce(services, "masks-real", Path.Combine(shared, "masks-real"), ImportOptions.Default);
@@ -56,8 +59,8 @@ internal static class QualityBench
             await ImportOnce(services, "hymenoptera", Path.Combine(shared, "hymenoptera", "train"), ImportOptions.Default with { Split = new SplitPlan(0.85, 0.1, 0.05, 42) });
             await ImportOnce(services, "hymenoptera-val", Path.Combine(shared, "hymenoptera", "val"), ImportOptions.Default);
 
-            Console.WriteLine("| recipe | seed | masks own test (grouped) | masks-real (with_mask recall) | hymenoptera val | masks training s |");
-            Console.WriteLine("|---|---|---|---|---|---|");
+            Console.WriteLine("| recipe | seed | masks own test (grouped) | masks-real (with_mask recall) | hymenoptera val | masks training s | shortcut detector on the masks model (own test split) |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
             var rows = new List<(string Recipe, double Own, double Real, double Recall, double Hymenoptera)>();
             foreach (var recipe in recipes)
             {
@@ -75,7 +78,11 @@ internal static class QualityBench
                     rows.Add((recipe, own, real.Accuracy, recall, val.Accuracy));
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {recipe} | {seed} | {own:P2} ({masks.Evaluation.Images}) | {real.Accuracy:P2} ({recall:P2}) | {val.Accuracy:P2} ({val.Images}) | {seconds:0} |"));
+                        $"| {recipe} | {seed} | {own:P2} ({masks.Evaluation.Images}) | {real.Accuracy:P2} ({recall:P2}) | {val.Accuracy:P2} ({val.Images}) | {seconds:0} | {Flags(masks.Evaluation)} |"));
+                    foreach (var warning in (masks.Evaluation.StressTest?.Warnings ?? []).Concat(masks.Evaluation.HeatMapCheck?.Warnings ?? []))
+                    {
+                        Console.WriteLine($"    {warning}");
+                    }
                 }
             }
 
@@ -99,6 +106,15 @@ internal static class QualityBench
                 Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    private static string Flags(EvaluationReport report)
+    {
+        var stress = report.StressTest?.Warnings.Count;
+        var heat = report.HeatMapCheck?.Warnings.Count;
+        var flagged = stress > 0 || heat > 0;
+        return $"{(flagged ? "FLAGGED" : "not flagged")}: {stress?.ToString(CultureInfo.InvariantCulture) ?? "no"} stress warning(s), " +
+            $"{heat?.ToString(CultureInfo.InvariantCulture) ?? "no"} heat-map warning(s) ({report.StressTest?.Seconds:0} s + {report.HeatMapCheck?.Seconds:0} s)";
     }
 
     private static async Task ImportOnce(IServiceProvider services, string name, string folder, ImportOptions options)
