@@ -120,6 +120,24 @@ public sealed class HeatMapFiguresTests
     }
 
     [Fact]
+    public void AFixedSpotOnTheFacesOfFaceCropsIsTheObjectNotAWarning()
+    {
+        // Face crops: the face fills the lower two thirds of every picture and each image's evidence is the mouth,
+        // always in the same place near the bottom edge.
+        var face = new RegionBox(0.15, 0.3, 0.7, 0.7);
+        var mouth = Enumerable.Range(0, 10).Select(_ => Spot(24, 13)).ToList();
+
+        var faces = HeatMapFigures.Build(["no_mask"], [.. mouth.Select(m => new SampledHeatMap(0, m, Side, face))], "cam", "layer4", facesChecked: true);
+        var unknown = HeatMapFigures.Build(["no_mask"], [.. mouth.Select(m => new SampledHeatMap(0, m, Side, null))], "cam", "layer4", facesChecked: false);
+
+        Assert.Equal(1.0, faces.Classes[0].PeakConcentration);
+        Assert.Equal("bottom edge", faces.Classes[0].PeakRegion);
+        Assert.True(faces.Classes[0].FaceShare > HeatMapThresholds.MinimumFaceShare);
+        Assert.Empty(faces.Warnings);
+        Assert.Contains("fixed spot near the bottom edge", Assert.Single(unknown.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WhereFewImagesShowAFaceTheDatasetIsNotOneOfFaces()
     {
         var maps = Enumerable.Range(0, 10).Select(i => new SampledHeatMap(0, Spot(3 + (i * 2), 2), Side, i < 3 ? new RegionBox(0.3, 0.3, 0.4, 0.4) : null)).ToList();
