@@ -65,29 +65,15 @@ public static class ClassEvidenceMaps
 
     private static List<float[]> CamBatch(ClassifierNetwork network, nn.Module<Tensor, Tensor> module, List<byte[]> batch, long[] classes, int side)
     {
-        Tensor? activation = null;
-        var hook = module.register_forward_hook((_, _, output) =>
-        {
-            activation?.Dispose();
-            activation = output.detach().clone().DetachFromDisposeScope();
-            return output;
-        });
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var _ = inference_mode();
-            // Straight through the module, so the hooked map is a dense tensor whatever layout Logits would pick.
-            network.Module.call(network.Input.Apply(BatchAssembler.Assemble(batch, network.ImageSize, network.Input.Bgr)));
-            hook.remove();
-            var map = activation ?? throw new InvalidOperationException($"{network.Architecture}'s forward never reached the target layer");
-            var weight = ((TorchSharp.Modules.Linear)network.Head).weight!.detach().index_select(0, tensor(classes));
-            return Shrink(network, (map * weight.unsqueeze(-1).unsqueeze(-1)).sum(1, keepdim: true), side);
-        }
-        finally
-        {
-            hook.remove();
-            activation?.Dispose();
-        }
+        using var activation = new LayerOutput(module);
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        // Straight through the module, so the hooked map is a dense tensor whatever layout Logits would pick.
+        network.Module.call(network.Input.Apply(BatchAssembler.Assemble(batch, network.ImageSize, network.Input.Bgr)));
+        activation.Stop();
+        var map = activation.Latest ?? throw new InvalidOperationException($"{network.Architecture}'s forward never reached the target layer");
+        var weight = ((TorchSharp.Modules.Linear)network.Head).weight!.detach().index_select(0, tensor(classes));
+        return Shrink(network, (map * weight.unsqueeze(-1).unsqueeze(-1)).sum(1, keepdim: true), side);
     }
 
     private static List<float[]> GradCamBatch(ClassifierNetwork network, nn.Module<Tensor, Tensor> module, List<byte[]> batch, long[] classes, int side)

@@ -178,30 +178,16 @@ public static class HeatMapExplainer
         }
 
         var module = (nn.Module<Tensor, Tensor>)network.Module.named_modules().First(m => m.name == target.Name).module;
-        Tensor? map = null;
-        var hook = module.register_forward_hook((_, _, output) =>
-        {
-            map?.Dispose();
-            map = output.detach().clone().DetachFromDisposeScope();
-            return output;
-        });
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var _ = inference_mode();
-            var probe = (arange(3 * network.ImageSize * network.ImageSize, dtype: ScalarType.Float32) % 251)
-                .reshape(1, 3, network.ImageSize, network.ImageSize);
-            // Straight through the module, so the hooked map is a dense tensor whatever layout Logits would pick.
-            var logits = network.Module.call(network.Input.Apply(probe));
-            var pooled = map!.mean([2, 3]);
-            var rebuilt = linear.call(pooled);
-            var tolerance = 1e-3 * Math.Max(1, logits.abs().max().item<float>());
-            return (rebuilt - logits).abs().max().item<float>() <= tolerance;
-        }
-        finally
-        {
-            hook.remove();
-            map?.Dispose();
-        }
+        using var map = new LayerOutput(module);
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var probe = (arange(3 * network.ImageSize * network.ImageSize, dtype: ScalarType.Float32) % 251)
+            .reshape(1, 3, network.ImageSize, network.ImageSize);
+        // Straight through the module, so the hooked map is a dense tensor whatever layout Logits would pick.
+        var logits = network.Module.call(network.Input.Apply(probe));
+        var pooled = map.Latest!.mean([2, 3]);
+        var rebuilt = linear.call(pooled);
+        var tolerance = 1e-3 * Math.Max(1, logits.abs().max().item<float>());
+        return (rebuilt - logits).abs().max().item<float>() <= tolerance;
     }
 }
