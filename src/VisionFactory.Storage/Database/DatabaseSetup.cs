@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace VisionFactory.Storage.Database;
@@ -41,16 +43,62 @@ public static class DatabaseSetup
         return services;
     }
 
-    /// <summary>Brings the schema up to date; a SQLite file is switched to write-ahead logging.</summary>
+    /// <summary>
+    /// Brings the schema up to date; a SQLite file is switched to write-ahead logging. A database that already holds
+    /// every migration is left alone after one read of its history table: a full <c>Migrate</c> also takes the migration
+    /// lock and builds the design-time model to look for changes no migration holds, most of a second on every short
+    /// command (<c>vf predict</c>, <c>vf models</c>); the SQLite context otherwise opens on its compiled model
+    /// (Database/CompiledModels).
+    /// </summary>
     public static async Task MigrateAsync(VisionFactoryDb db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        if (await IsCurrentAsync(db, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
 
         // WAL lets readers (the web UI) proceed while a worker writes; the mode is stored in the file itself.
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every migration this build knows is recorded as applied (and the SQLite file is already in WAL mode).</summary>
+    private static async Task<bool> IsCurrentAsync(VisionFactoryDb db, CancellationToken cancellationToken)
+    {
+        var known = db.Database.GetMigrations().ToList();
+        if (known.Count == 0 || !await db.GetService<IHistoryRepository>().ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        if (!known.All(applied.Contains))
+        {
+            return false;
+        }
+
+        if (!db.Database.IsSqlite())
+        {
+            return true;
+        }
+
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode;";
+            var mode = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            return string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
     }
 

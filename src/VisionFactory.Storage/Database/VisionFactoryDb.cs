@@ -29,7 +29,11 @@ public class VisionFactoryDb : DbContext
     {
     }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// How the JSON columns are written. Public: the compiled model (Database/CompiledModels) holds the columns'
+    /// converters as code, and code generated there can only name public members.
+    /// </summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
     public DbSet<Dataset> Datasets => Set<Dataset>();
 
