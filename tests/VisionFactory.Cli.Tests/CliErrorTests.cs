@@ -83,6 +83,12 @@ public sealed class CliErrorTests : IDisposable
 
         Assert.Equal(5, result.ExitCode);
         Assert.Contains($"the artifact of model {id} is damaged", result.Error, StringComparison.Ordinal);
+
+        File.Delete(blobs);
+        var missing = await cli.RunAsync("predict", id, Path.Combine(source, "a", "000.png"));
+
+        Assert.Equal(5, missing.ExitCode);
+        Assert.Contains($"the artifact of model {id} is missing from the store (blob {Path.GetFileName(blobs)})", missing.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,6 +62,16 @@ public static class ModelArtifact
     /// <summary>Rebuilds the network; a damaged or foreign file fails with a clear <see cref="ProblemException"/>.</summary>
     public static (ClassifierNetwork Network, ModelManifest Manifest) Read(byte[] artifact, string modelId, ArchitectureCatalog architectures)
     {
+        using var stream = new MemoryStream(artifact, writable: false);
+        return Read(stream, modelId, architectures);
+    }
+
+    /// <summary>
+    /// Rebuilds the network from a seekable stream (a blob file: its weights are read once, tensor by tensor, without
+    /// first copying the whole file into memory); a damaged or foreign file fails with a clear <see cref="ProblemException"/>.
+    /// </summary>
+    public static (ClassifierNetwork Network, ModelManifest Manifest) Read(Stream artifact, string modelId, ArchitectureCatalog architectures)
+    {
         ArgumentNullException.ThrowIfNull(architectures);
         using var zip = OpenZip(artifact, modelId);
         var manifest = ReadManifest(zip, modelId);
@@ -77,14 +87,16 @@ public static class ModelArtifact
         Dictionary<string, Tensor> tensors;
         try
         {
-            using var weights = new MemoryStream();
-            using (var stream = weightsEntry.Open())
+            // Stored (uncompressed) entries of a seekable archive are read in place; others are copied out first.
+            using var entry = weightsEntry.Open();
+            using var copy = entry.CanSeek ? null : new MemoryStream(checked((int)weightsEntry.Length));
+            if (copy is not null)
             {
-                stream.CopyTo(weights);
+                entry.CopyTo(copy);
+                copy.Position = 0;
             }
 
-            weights.Position = 0;
-            tensors = Safetensors.LoadStateDict(weights, leaveOpen: true);
+            tensors = Safetensors.LoadStateDict(copy ?? entry, leaveOpen: true);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException or NotImplementedException or IOException or EndOfStreamException or FormatException)
         {
@@ -129,11 +141,11 @@ public static class ModelArtifact
         }
     }
 
-    private static ZipArchive OpenZip(byte[] artifact, string modelId)
+    private static ZipArchive OpenZip(Stream artifact, string modelId)
     {
         try
         {
-            return new ZipArchive(new MemoryStream(artifact, writable: false), ZipArchiveMode.Read);
+            return new ZipArchive(artifact, ZipArchiveMode.Read, leaveOpen: true);
         }
         catch (InvalidDataException e)
         {
