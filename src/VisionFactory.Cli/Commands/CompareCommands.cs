@@ -6,6 +6,7 @@ using VisionFactory.Cli.Output;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Models.Metrics;
+using VisionFactory.Learning.Native;
 using VisionFactory.Factory.Explanations;
 using VisionFactory.Factory.Models;
 using VisionFactory.Imaging.Decoding;
@@ -38,6 +39,7 @@ public static class CompareCommands
                 throw ProblemException.NotFound($"'{path}' does not exist");
             }
 
+            TorchNativeLibrary.BeginLoadingInBackground();
             var limits = ImageLimits.Default;
             var length = new FileInfo(path).Length;
             if (length > limits.MaxFileBytes)

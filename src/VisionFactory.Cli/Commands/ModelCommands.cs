@@ -7,6 +7,7 @@ using System.Text.Json;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Models.Metrics;
+using VisionFactory.Learning.Native;
 using VisionFactory.Factory.Evaluation;
 using VisionFactory.Factory.Models;
 using VisionFactory.Imaging.Decoding;
@@ -135,6 +136,11 @@ public static class ModelCommands
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
+            if (parse.GetValue(recompute) || parse.GetValue(on) is not null || parse.GetValue(external))
+            {
+                TorchNativeLibrary.BeginLoadingInBackground();
+            }
+
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var id = parse.GetValue(model)!;
@@ -225,6 +231,7 @@ public static class ModelCommands
                 throw ProblemException.NotFound($"the folder of '{csvPath}' does not exist");
             }
 
+            TorchNativeLibrary.BeginLoadingInBackground();
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var classifier = scope.ServiceProvider.GetRequiredService<BatchClassifier>();

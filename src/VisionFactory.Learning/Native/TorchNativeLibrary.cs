@@ -83,6 +83,25 @@ public static class TorchNativeLibrary
             PrepareProcess();
     }
 
+    /// <summary>
+    /// Starts loading libtorch on a thread-pool thread, for a command that will certainly make tensors
+    /// (<c>vf predict</c>, <c>vf evaluate</c>, <c>vf explain</c>): loading its libraries and running their static
+    /// initialisers takes about a second of one core, which then overlaps the command's database work and its
+    /// reading of the model. A failure here is not reported here: it is kept, and the command's own first tensor
+    /// reports it as usual.
+    /// </summary>
+    public static void BeginLoadingInBackground() => _ = Task.Run(() =>
+    {
+        try
+        {
+            using var probe = TorchSharp.torch.empty(1);
+        }
+        catch (Exception e) when (FailureReason(e) is not null)
+        {
+            // Kept by TorchSharp's type initializer or by Failure: the first real tensor reports it.
+        }
+    });
+
     /// <summary>Why preparing the native library failed in this process, or null when it did not (or has not run).</summary>
     public static Exception? Failure
     {
