@@ -38,6 +38,7 @@ public static class DatabaseSetup
         }
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<VisionFactoryDb>>().CreateDbContext());
+        services.AddSingleton<Audit.AuditLog>();
         return services;
     }
 
