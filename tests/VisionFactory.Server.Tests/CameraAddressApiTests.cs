@@ -10,6 +10,8 @@ namespace VisionFactory.Server.Tests;
 /// </summary>
 public sealed class CameraAddressApiTests : IAsyncDisposable
 {
+    private static readonly string[] Loopback = ["127.0.0.0/8"];
+    private static readonly string[] NotCidr = ["127.0.0.1/99"];
     private readonly ServerFactory factory = new();
     private readonly LocalWebServer trap = new("127.0.0.1", context =>
     {
@@ -101,6 +103,52 @@ public sealed class CameraAddressApiTests : IAsyncDisposable
         var page = await allowed.PageAsync("/settings");
         Assert.Contains("127.0.0.0/8", page, StringComparison.Ordinal);
         Assert.Contains("Pipelines:CameraAllowedNetworks", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAdministratorAllowsACameraNetworkAtRunTimeAndItIsKeptAcrossARestart()
+    {
+        string dataRoot;
+        var frames = Enumerable.Range(0, 6).Select(i => SyntheticImages.Encode(i % 2, i, 64, SkiaSharp.SKEncodedImageFormat.Jpeg)).ToList();
+        await using var camera = await MjpegTestServer.StartAsync(frames, fps: 20);
+        await using (var first = new ServerFactory { KeepData = true })
+        {
+            dataRoot = first.DataRoot;
+            using var admin = first.CreateClient();
+            (await admin.PostAsync("/api/pipelines", Json.Body(new
+            {
+                name = "porch",
+                steps = new object[] { new { component = "mjpeg_camera", settings = new { url = camera.StreamUrl.ToString() } }, new { component = "results_store" } },
+            }))).EnsureSuccessStatusCode();
+            await Json.ProblemAsync(await admin.PostAsync("/api/pipelines/porch/start", null), 400);
+
+            var bad = await admin.PutAsync("/api/settings/camera-networks", Json.Body(new { networks = NotCidr }));
+            Assert.Contains("'127.0.0.1/99', which is not a CIDR range", (string?)(await Json.ProblemAsync(bad, 400))["detail"], StringComparison.Ordinal);
+            using var editor = await first.CreateClientWithRoleAsync("editor");
+            Assert.Equal(HttpStatusCode.Forbidden, (await editor.PutAsync("/api/settings/camera-networks", Json.Body(new { networks = Loopback }))).StatusCode);
+
+            var set = await Json.ReadAsync(await admin.PutAsync("/api/settings/camera-networks", Json.Body(new { networks = Loopback })));
+            Assert.Equal("127.0.0.0/8", (string?)set["added"]![0]);
+            (await admin.PostAsync("/api/pipelines/porch/start", null)).EnsureSuccessStatusCode();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (camera.Sent == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.True(camera.Sent > 0, "the camera in the network allowed at run time was never read");
+            (await admin.PostAsync("/api/pipelines/porch/stop", null)).EnsureSuccessStatusCode();
+            Assert.Contains((await Json.ReadAsync(await admin.GetAsync("/api/audit"))).AsArray(), e => (string?)e!["action"] == "settings_changed");
+        }
+
+        await using var second = new ServerFactory { DataRoot = dataRoot };
+        using var again = second.CreateClient();
+        Assert.Equal("127.0.0.0/8", (string?)(await Json.ReadAsync(await again.GetAsync("/api/settings/camera-networks")))["added"]![0]);
+        Assert.Contains("127.0.0.0/8", await second.PageAsync("/settings"), StringComparison.Ordinal);
+
+        // Removed again: a loopback camera is refused once more.
+        (await again.PutAsync("/api/settings/camera-networks", Json.Body(new { networks = Array.Empty<string>() }))).EnsureSuccessStatusCode();
+        await Json.ProblemAsync(await again.PostAsync("/api/pipelines/porch/start", null), 400);
     }
 
     public async ValueTask DisposeAsync()

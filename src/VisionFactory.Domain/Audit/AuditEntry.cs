@@ -2,7 +2,7 @@ namespace VisionFactory.Domain.Audit;
 
 /// <summary>
 /// One security-relevant event, kept in the database for administrators: sign-ins (successful and failed), changes to
-/// users, roles and API keys, dataset deletions and pipeline starts.
+/// users, roles and API keys, dataset deletions, pipeline starts and settings changed in the UI.
 /// </summary>
 public sealed class AuditEntry
 {
@@ -45,4 +45,5 @@ public static class AuditActions
     public const string KeyRevoked = "key_revoked";
     public const string DatasetDeleted = "dataset_deleted";
     public const string PipelineStarted = "pipeline_started";
+    public const string SettingsChanged = "settings_changed";
 }

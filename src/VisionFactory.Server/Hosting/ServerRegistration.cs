@@ -45,6 +45,7 @@ internal static class ServerRegistration
 
         services.AddVisionFactorySecurity(builder.Configuration);
         services.AddVisionFactoryPipelines(PipelineSettings.FromConfiguration(builder.Configuration, data));
+        services.AddSingleton<CameraNetworks>();
 
         // Sign-in cookies and anti-forgery tokens stay valid across restarts and across web hosts sharing the data folder.
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Root, "keys"))).SetApplicationName("VisionFactory");

@@ -193,8 +193,8 @@ public sealed record UserView(Guid Id, string UserName, Role Role, DateTimeOffse
 
 /// <summary>
 /// One audit event: <c>action</c> is sign_in, sign_in_failed, set_up, user_created, role_changed, user_disabled,
-/// user_enabled, user_deleted, password_reset, password_changed, key_created, key_revoked, dataset_deleted or
-/// pipeline_started; <c>actor</c> who did it (for a failed sign-in, the name that was tried), <c>target</c> what it was
+/// user_enabled, user_deleted, password_reset, password_changed, key_created, key_revoked, dataset_deleted,
+/// pipeline_started or settings_changed; <c>actor</c> who did it (for a failed sign-in, the name that was tried), <c>target</c> what it was
 /// done to, <c>address</c> the caller's network address.
 /// </summary>
 public sealed record AuditView(long Id, DateTimeOffset At, string Action, string? Actor, string? Target, string? Detail, string? Address)
