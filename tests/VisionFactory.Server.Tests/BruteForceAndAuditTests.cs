@@ -38,6 +38,36 @@ public sealed class BruteForceAndAuditTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task TheSignInPageSaysWhenToTryAgainAndRefusesTheRightPasswordDuringALockout()
+    {
+        using var admin = factory.CreateClient();
+        await AccountSecurityTests.CreateUserAsync(admin, "ivy", "viewer");
+        using var browser = SignedInSession.Open(factory.Server);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await browser.SignInAsync("ivy", "wrong password " + i)).StatusCode);
+        }
+
+        // The sign-in form as a browser posts it, with the right password.
+        var form = await browser.Client.GetStringAsync(new Uri("/account/login", UriKind.Relative));
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        using var fields = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "sign-in",
+            ["__RequestVerificationToken"] = token,
+            ["Input.UserName"] = "ivy",
+            ["Input.Password"] = AdminKey.Password,
+        });
+        var answer = await browser.Client.PostAsync("/account/login", fields);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, answer.StatusCode);
+        Assert.True(answer.Headers.RetryAfter?.Delta > TimeSpan.Zero, "the page's 429 has no Retry-After");
+        Assert.Contains("Too many failed sign-ins for this user name; try again in", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Client.GetAsync("/api/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task AnUnknownNameLocksOutLikeARealOneSoTheAnswersDoNotTellWhichExists()
     {
         using var admin = factory.CreateClient();
