@@ -1,4 +1,5 @@
 using System.Net;
+using VisionFactory.Server;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
@@ -117,6 +118,37 @@ public sealed class AccountSecurityTests : IAsyncDisposable
 
         Assert.Equal(1, answers.Count(s => s == HttpStatusCode.Created));
         Assert.All(answers.Where(s => s != HttpStatusCode.Created), s => Assert.Equal(HttpStatusCode.Conflict, s));
+    }
+
+    [Fact]
+    public async Task OnPostgresARoleChangeEndsTheSessionDuplicatesAnswer409AndTheAuditLogIsKept()
+    {
+        using var postgres = new PostgresServer();
+        await using var host = new ServerFactory
+        {
+            Settings = { [VisionFactoryWebHost.DatabaseKey] = postgres.CreateDatabase(), ["Security:SessionCheckInterval"] = "00:00:00.200" },
+        };
+        using var admin = host.CreateClient();
+        var ada = await CreateUserAsync(admin, "ada", "admin");
+        using var session = SignedInSession.Open(host.Server);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.SignInAsync("ada", "not her password")).StatusCode);
+        (await session.SignInAsync("ada")).EnsureSuccessStatusCode();
+
+        (await admin.PutAsync($"/api/users/{ada}/role", Json.Body(new { role = "viewer" }))).EnsureSuccessStatusCode();
+        await Task.Delay(400);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.Client.GetAsync("/api/users")).StatusCode);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await admin.PostAsync("/api/users", Json.Body(new { user_name = "twin", password = AdminKey.Password }));
+            return response.StatusCode;
+        }));
+        Assert.Equal(1, answers.Count(a => a == HttpStatusCode.Created));
+        Assert.All(answers.Where(a => a != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a));
+
+        var log = (await Json.ReadAsync(await admin.GetAsync("/api/audit"))).AsArray();
+        Assert.Contains(log, e => (string?)e!["action"] == "sign_in_failed" && (string?)e["target"] == "ada");
+        Assert.Contains(log, e => (string?)e!["action"] == "role_changed" && (string?)e["detail"] == "role admin -> viewer");
     }
 
     internal static async Task<string> CreateUserAsync(HttpClient admin, string name, string role)
