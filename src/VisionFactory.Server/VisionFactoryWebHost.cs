@@ -84,6 +84,7 @@ public static class VisionFactoryWebHost
         // The interactive API reference (Scalar, served from the package: no network needed) at /scalar/v1.
         app.MapScalarApiReference();
         app.MapAccountsApi();
+        app.MapCameraNetworksApi();
 
         // The web UI: Blazor with interactive server rendering; sign-in and set-up are plain forms under /account.
         app.UseAntiforgery();

@@ -14,7 +14,9 @@ public sealed class OperateJourneyTests(BrowserFixture browser) : IClassFixture<
     {
         var frames = Enumerable.Range(0, 10).Select(i => SyntheticImages.Encode(i % 2, i, 64, SKEncodedImageFormat.Jpeg)).ToList();
         await using var camera = await MjpegTestServer.StartAsync(frames, fps: 10);
-        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", signIn: false);
+        // The test camera is on loopback: the administrator allows that range for cameras.
+        var settings = new Dictionary<string, string> { ["Pipelines__CameraAllowedNetworks__0"] = "127.0.0.0/8" };
+        using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all", settings, signIn: false);
         await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.Client.BaseAddress!.ToString(),

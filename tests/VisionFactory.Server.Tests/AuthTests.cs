@@ -49,7 +49,8 @@ public sealed class AuthTests : IAsyncDisposable
             using var asAnonymous = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
             Assert.True(asAnonymous.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} answered {(int)asAnonymous.StatusCode} to an anonymous caller");
 
-            var adminOnly = path.StartsWith("/api/users", StringComparison.Ordinal);
+            var adminOnly = path.StartsWith("/api/users", StringComparison.Ordinal) || path.StartsWith("/api/audit", StringComparison.Ordinal)
+                || path.StartsWith("/api/settings", StringComparison.Ordinal);
             var changes = method is not "GET" && !path.StartsWith("/api/keys", StringComparison.Ordinal) && !path.StartsWith("/api/auth", StringComparison.Ordinal);
             using var asViewer = await viewer.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
             if (adminOnly || changes)

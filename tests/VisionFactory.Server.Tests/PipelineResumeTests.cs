@@ -20,7 +20,7 @@ public sealed class PipelineResumeTests
         long lastBeforeRestart;
         try
         {
-            await using (var first = new ServerFactory { KeepData = true, Settings = { ["Pipelines:FolderRoots:0"] = inbox } })
+            await using (var first = new ServerFactory { KeepData = true, Settings = { ["Pipelines:FolderRoots:0"] = inbox, ["Pipelines:CameraAllowedNetworks:0"] = "127.0.0.0/8" } })
             {
                 dataRoot = first.DataRoot;
                 using var client = first.CreateClient();
@@ -38,7 +38,7 @@ public sealed class PipelineResumeTests
 
             // The same data on a host that no longer allows the inbox folder: "gate" resumes, "inbox" cannot and says why,
             // "idle" was stopped by a person and stays stopped.
-            await using var second = new ServerFactory { DataRoot = dataRoot };
+            await using var second = new ServerFactory { DataRoot = dataRoot, Settings = { ["Pipelines:CameraAllowedNetworks:0"] = "127.0.0.0/8" } };
             using var again = second.CreateClient();
             var list = await WaitAsync(again, l => Running(l, "gate") && Problem(l, "inbox") is not null);
             Assert.False(Running(list, "idle"));

@@ -19,6 +19,9 @@ public sealed class PipelineHostFixture : IAsyncLifetime
             ["Pipelines:PredictQueueCapacity"] = "2",
             ["Pipelines:PredictMaxBatch"] = "8",
             ["Pipelines:PredictBatchWindowMs"] = "150",
+
+            // The test cameras are on loopback: the administrator allows that range for cameras.
+            ["Pipelines:CameraAllowedNetworks:0"] = "127.0.0.0/8",
         },
     };
 

@@ -32,6 +32,28 @@ public sealed class User
 
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>
+    /// A random value that changes whenever the role, the password or the disabled state changes. A sign-in cookie
+    /// carries the stamp it was issued with; one whose stamp no longer matches ends at its next check.
+    /// </summary>
+    public string SecurityStamp { get; set; } = NewStamp();
+
+    /// <summary>When an administrator disabled the account; a disabled user cannot sign in and their keys stop working.</summary>
+    public DateTimeOffset? DisabledAt { get; set; }
+
+    /// <summary>Wrong passwords since the last successful sign-in.</summary>
+    public int FailedSignIns { get; set; }
+
+    /// <summary>Until when sign-in is refused after repeated wrong passwords (even with the right one).</summary>
+    public DateTimeOffset? LockedOutUntil { get; set; }
+
+    public bool IsDisabled => DisabledAt is not null;
+
+    /// <summary>Gives the user a new stamp: every session made before now ends at its next check.</summary>
+    public void RenewStamp() => SecurityStamp = NewStamp();
+
+    private static string NewStamp() => Guid.NewGuid().ToString("N");
+
     public static string Normalize(string userName)
     {
         ArgumentNullException.ThrowIfNull(userName);

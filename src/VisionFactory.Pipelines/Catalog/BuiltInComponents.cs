@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Domain;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Pipelines.Definitions;
@@ -33,7 +34,12 @@ internal static class BuiltInComponents
                   }
                 }
                 """),
-            (_, s) => Task.FromResult<object>(new MjpegCameraSource(PipelineJson.Settings<MjpegCameraSettings>(s))));
+            (c, s) =>
+            {
+                var settings = PipelineJson.Settings<MjpegCameraSettings>(s);
+                CheckCameraUrl(settings.Url, c.Options.CameraAllowedNetworks);
+                return Task.FromResult<object>(new MjpegCameraSource(settings, c.Options.CameraAllowedNetworks));
+            });
 
         yield return Entry(
             new ComponentDescriptor("http_snapshot", V1, ComponentKind.Source, "HTTP snapshot camera",
@@ -51,7 +57,12 @@ internal static class BuiltInComponents
                   }
                 }
                 """),
-            (c, s) => Task.FromResult<object>(new HttpSnapshotSource(PipelineJson.Settings<HttpSnapshotSettings>(s), c.Clock)));
+            (c, s) =>
+            {
+                var settings = PipelineJson.Settings<HttpSnapshotSettings>(s);
+                CheckCameraUrl(settings.Url, c.Options.CameraAllowedNetworks);
+                return Task.FromResult<object>(new HttpSnapshotSource(settings, c.Clock, c.Options.CameraAllowedNetworks));
+            });
 
         yield return Entry(
             new ComponentDescriptor("folder_watch", V1, ComponentKind.Source, "Folder watch",
@@ -92,18 +103,20 @@ internal static class BuiltInComponents
                   }
                 }
                 """),
-            (c, s) =>
+            async (c, s) =>
             {
                 var settings = PipelineJson.Settings<VideoSettings>(s);
+
+                // A refused address is named whether or not ffmpeg is installed.
+                var stream = settings.Input.Contains("://", StringComparison.Ordinal)
+                    ? await CheckStreamUrlAsync(settings.Input, c.Options.CameraAllowedNetworks, CancellationToken.None).ConfigureAwait(false)
+                    : null;
                 if (FfmpegVideoSource.FindFfmpeg() is null)
                 {
                     throw FfmpegVideoSource.Missing();
                 }
 
-                var input = settings.Input.Contains("://", StringComparison.Ordinal)
-                    ? CheckStreamUrl(settings.Input)
-                    : FolderAccess.Check(settings.Input, c.Options.FolderRoots, "input");
-                return Task.FromResult<object>(new FfmpegVideoSource(settings, input));
+                return (object)new FfmpegVideoSource(settings, stream ?? FolderAccess.Check(settings.Input, c.Options.FolderRoots, "input"));
             });
 
         yield return Entry(
@@ -281,10 +294,44 @@ internal static class BuiltInComponents
 
     private static CatalogEntry Entry(ComponentDescriptor descriptor, Func<ComponentContext, JsonElement, Task<object>> create) => new(descriptor, create);
 
-    private static string CheckStreamUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "rtsp" or "rtsps" or "http" or "https"
-            ? url
-            : throw ProblemException.Invalid($"input: '{url}' is not an rtsp://, rtsps://, http:// or https:// address");
+    /// <summary>
+    /// A video stream's address as ffmpeg gets it. ffmpeg makes its own connections, so on the web host
+    /// (<paramref name="allowedNetworks"/> set) only rtsp:// and rtsps:// are taken (ffmpeg's HTTP client follows
+    /// redirects unchecked: HTTP cameras use mjpeg_camera or http_snapshot, guarded at connect time), and the host is
+    /// resolved and checked first; an rtsp:// address is handed over with the checked address in place of the name.
+    /// </summary>
+    private static async Task<string> CheckStreamUrlAsync(string url, IReadOnlyList<string>? allowedNetworks, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("rtsp" or "rtsps" or "http" or "https"))
+        {
+            throw ProblemException.Invalid($"input: '{url}' is not an rtsp://, rtsps://, http:// or https:// address");
+        }
+
+        if (allowedNetworks is null)
+        {
+            return url;
+        }
+
+        if (uri.Scheme is not ("rtsp" or "rtsps"))
+        {
+            throw ProblemException.Invalid($"input: '{url}': on the server the video source reads rtsp:// and rtsps:// streams; use mjpeg_camera or http_snapshot for an HTTP camera");
+        }
+
+        var address = await OutboundGuard.ResolveAsync(uri.IdnHost, allowedNetworks, "input", cancellationToken).ConfigureAwait(false);
+
+        // rtsps checks its certificate against the name, so the name is kept there.
+        return uri.Scheme == "rtsp" ? new UriBuilder(uri) { Host = address.ToString() }.Uri.ToString() : url;
+    }
+
+    /// <summary>Refuses, naming the address, a camera URL whose host is a literal internal address (or localhost) not allowed on the web host.</summary>
+    internal static void CheckCameraUrl(string url, IReadOnlyList<string>? allowedNetworks)
+    {
+        if (allowedNetworks is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            && OutboundGuard.RefusedLiteral(uri.Host, allowedNetworks) is { } refused)
+        {
+            throw ProblemException.Invalid(OutboundGuard.Refused(uri.Host, refused, "url"));
+        }
+    }
 
     private static FaceDetectionProcessor FaceDetection(ComponentContext context, FaceDetectionSettings settings)
     {

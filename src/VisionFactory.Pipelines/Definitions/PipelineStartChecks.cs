@@ -1,3 +1,4 @@
+using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Domain;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Pipelines.Sources;
@@ -21,6 +22,11 @@ public sealed class PipelineStartChecks(PipelineOptions options)
         for (var i = 0; i < steps.Count; i++)
         {
             var step = steps[i];
+            if (CameraProblem(step) is { } cameraProblem)
+            {
+                warnings.Add($"step {i + 1} '{step.Id}' ({step.Component}): Start will be refused: {cameraProblem}");
+            }
+
             var (setting, path) = step.Component switch
             {
                 "folder_watch" => ("path", Text(step, "path")),
@@ -43,6 +49,22 @@ public sealed class PipelineStartChecks(PipelineOptions options)
         }
 
         return warnings;
+    }
+
+    // A camera at a literal internal address (or localhost) that the administrator did not allow; names that resolve
+    // inward are refused when Start resolves them and when the connection is made.
+    private string? CameraProblem(StepDefinition step)
+    {
+        var (setting, url) = step.Component switch
+        {
+            "mjpeg_camera" or "http_snapshot" => ("url", Text(step, "url")),
+            "video" when Text(step, "input") is { } input && input.Contains("://", StringComparison.Ordinal) => ("input", input),
+            _ => ("", null),
+        };
+        return options.CameraAllowedNetworks is { } allowed && url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            && OutboundGuard.RefusedLiteral(uri.Host, allowed) is { } refused
+            ? OutboundGuard.Refused(uri.Host, refused, setting)
+            : null;
     }
 
     private static string? Text(StepDefinition step, string name) =>

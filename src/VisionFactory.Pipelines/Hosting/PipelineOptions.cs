@@ -32,6 +32,14 @@ public sealed class PipelineOptions
     public List<string> WebhookAllowedNetworks { get; set; } = [];
 
     /// <summary>
+    /// Networks (CIDR, e.g. 192.168.1.0/24) that camera sources (mjpeg_camera, http_snapshot, video streams) may
+    /// connect to although they are private, loopback or link-local; every other internal address is refused when the
+    /// pipeline is saved or started and when the connection is made. Null (the command line, run with its user's own
+    /// network rights) allows any address; the web host allows only these (none unless configured).
+    /// </summary>
+    public List<string>? CameraAllowedNetworks { get; set; }
+
+    /// <summary>
     /// Whether the web host starts again, when it starts, the pipelines that were running on it when it stopped or
     /// crashed (those a person started and nobody stopped).
     /// </summary>

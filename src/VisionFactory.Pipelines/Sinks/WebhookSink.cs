@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.Security.AntiSSRF;
+using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Runtime;
 
@@ -41,13 +42,7 @@ public sealed class WebhookSink : IResultSink
         this.report = report;
         this.clock = clock;
         url = new Uri(settings.Url);
-        var policy = new AntiSSRFPolicy(PolicyConfigOptions.ExternalOnlyLatest) { AllowPlainTextHttp = true, AddXFFHeader = false };
-        if (allowedNetworks.Count > 0)
-        {
-            policy.AddAllowedAddresses([.. allowedNetworks]);
-        }
-
-        http = new HttpClient(policy.GetHandler()) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
+        http = new HttpClient(OutboundGuard.CreateHandler([.. allowedNetworks])) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
     }
 
     public bool WantsThumbnail => false;

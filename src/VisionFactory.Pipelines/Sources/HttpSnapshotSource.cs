@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Pipelines.Runtime;
 
 namespace VisionFactory.Pipelines.Sources;
@@ -16,9 +17,12 @@ public sealed class HttpSnapshotSettings
 }
 
 /// <summary>A camera that serves one still image per request: polled at a fixed interval.</summary>
-public sealed class HttpSnapshotSource(HttpSnapshotSettings settings, TimeProvider clock) : IFrameSource
+public sealed class HttpSnapshotSource(HttpSnapshotSettings settings, TimeProvider clock, IReadOnlyList<string>? allowedNetworks = null) : IFrameSource
 {
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
+    private readonly HttpClient http = new(allowedNetworks is null ? new SocketsHttpHandler() : OutboundGuard.CreateHandler([.. allowedNetworks]))
+    {
+        Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds),
+    };
 
     public bool IsLive => true;
 
@@ -27,7 +31,7 @@ public sealed class HttpSnapshotSource(HttpSnapshotSettings settings, TimeProvid
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = clock.GetTimestamp();
-            using (var response = await http.GetAsync(new Uri(settings.Url), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false))
+            using (var response = await CameraRequest.GetAsync(http, new Uri(settings.Url), cancellationToken).ConfigureAwait(false))
             {
                 if (!response.IsSuccessStatusCode)
                 {

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Pipelines.Runtime;
 
 namespace VisionFactory.Pipelines.Sources;
@@ -18,18 +19,21 @@ public sealed class MjpegCameraSettings
 
 /// <summary>
 /// A camera that serves Motion JPEG over HTTP (<c>multipart/x-mixed-replace</c>): every part of the endless multipart
-/// response is one JPEG frame. The parts are read with ASP.NET Core's <see cref="MultipartReader"/>.
+/// response is one JPEG frame. The parts are read with ASP.NET Core's <see cref="MultipartReader"/>. With
+/// <c>allowedNetworks</c> (the web host) the connection goes through <see cref="OutboundGuard"/>: internal addresses
+/// outside those networks are refused when it is made.
 /// </summary>
 public sealed class MjpegCameraSource : IFrameSource
 {
     private readonly MjpegCameraSettings settings;
     private readonly HttpClient http;
 
-    public MjpegCameraSource(MjpegCameraSettings settings)
+    public MjpegCameraSource(MjpegCameraSettings settings, IReadOnlyList<string>? allowedNetworks = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         this.settings = settings;
-        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(settings.ConnectTimeoutSeconds) })
+        var connectTimeout = TimeSpan.FromSeconds(settings.ConnectTimeoutSeconds);
+        http = new HttpClient(allowedNetworks is null ? new SocketsHttpHandler { ConnectTimeout = connectTimeout } : OutboundGuard.CreateHandler([.. allowedNetworks], connectTimeout))
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -39,7 +43,7 @@ public sealed class MjpegCameraSource : IFrameSource
 
     public async IAsyncEnumerable<byte[]> ConnectAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(new Uri(settings.Url), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await CameraRequest.GetAsync(http, new Uri(settings.Url), cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"the camera answered {(int)response.StatusCode} {response.ReasonPhrase}");

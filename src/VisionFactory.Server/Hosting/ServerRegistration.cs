@@ -43,8 +43,9 @@ internal static class ServerRegistration
         services.AddHostedService<Datasets.InboxService>();
         services.AddSingleton<Datasets.GeoImportJobStarter>();
 
-        services.AddVisionFactorySecurity();
+        services.AddVisionFactorySecurity(builder.Configuration);
         services.AddVisionFactoryPipelines(PipelineSettings.FromConfiguration(builder.Configuration, data));
+        services.AddSingleton<CameraNetworks>();
 
         // Sign-in cookies and anti-forgery tokens stay valid across restarts and across web hosts sharing the data folder.
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Root, "keys"))).SetApplicationName("VisionFactory");
@@ -55,6 +56,7 @@ internal static class ServerRegistration
 
         // Hosted services start in registration order: the schema is current before the worker takes a run.
         services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<SetupToken.Announcer>();
         services.AddHostedService<PipelineResumer>();
         services.AddHostedService<Datasets.ImportJobRecovery>();
         if (factory.ProcessesRuns)

@@ -2,10 +2,12 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using VisionFactory.Domain;
+using VisionFactory.Domain.Audit;
 using VisionFactory.Pipelines.Assistant;
 using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
+using VisionFactory.Storage.Audit;
 using VisionFactory.Storage.Blobs;
 
 namespace VisionFactory.Server.Pipelines;
@@ -137,8 +139,14 @@ public static class PipelinesApi
             running ? null : await host.ResumeErrorAsync(name, cancellationToken).ConfigureAwait(false), checks));
     }
 
-    private static async Task<Ok<PipelineStatus>> Start(string name, PipelineHost host, CancellationToken cancellationToken, int? version = null) =>
-        TypedResults.Ok(new PipelineStatus(name, true, await host.StartAsync(name, version, cancellationToken).ConfigureAwait(false)));
+    private static async Task<Ok<PipelineStatus>> Start(
+        string name, PipelineHost host, AuditLog audit, HttpContext context, CancellationToken cancellationToken, int? version = null)
+    {
+        var started = await host.StartAsync(name, version, cancellationToken).ConfigureAwait(false);
+        var caller = Security.Caller.Of(context);
+        await audit.RecordAsync(AuditActions.PipelineStarted, caller.UserName, name, version is null ? null : $"version {version}", caller.Address, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new PipelineStatus(name, true, started));
+    }
 
     private static async Task<Ok<PipelineStatus>> Stop(string name, PipelineHost host) =>
         TypedResults.Ok(new PipelineStatus(name, false, await host.StopAsync(name).ConfigureAwait(false)));

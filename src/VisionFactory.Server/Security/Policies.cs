@@ -24,6 +24,9 @@ public static class Policies
         options.DefaultPolicy = options.GetPolicy(Viewer)!;
     }
 
+    /// <summary>The claim that carries the user's security stamp in a sign-in cookie.</summary>
+    public const string StampClaim = "vf:stamp";
+
     public static ClaimsPrincipal PrincipalOf(User user, string authenticationType)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -32,6 +35,7 @@ public static class Policies
                 new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()),
                 new Claim(ClaimTypes.Name, user.UserName),
                 new Claim(ClaimTypes.Role, user.Role.ToString()),
+                new Claim(StampClaim, user.SecurityStamp),
             ],
             authenticationType);
         return new ClaimsPrincipal(identity);

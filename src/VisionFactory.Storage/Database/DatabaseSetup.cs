@@ -40,6 +40,7 @@ public static class DatabaseSetup
         }
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<VisionFactoryDb>>().CreateDbContext());
+        services.AddSingleton<Audit.AuditLog>();
         return services;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using VisionFactory.Domain.Audit;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Review;
@@ -70,6 +71,8 @@ public class VisionFactoryDb : DbContext
 
     public DbSet<PipelineDeployment> PipelineDeployments => Set<PipelineDeployment>();
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -141,6 +144,18 @@ public class VisionFactoryDb : DbContext
             u.Property(x => x.NormalizedUserName).HasMaxLength(User.MaxNameLength);
             u.HasIndex(x => x.NormalizedUserName).IsUnique();
             u.Property(x => x.Role).HasConversion<string>().HasMaxLength(16);
+            u.Property(x => x.SecurityStamp).HasMaxLength(64);
+            u.Ignore(x => x.IsDisabled);
+        });
+
+        modelBuilder.Entity<AuditEntry>(a =>
+        {
+            a.Property(x => x.Action).HasMaxLength(32);
+            a.Property(x => x.Actor).HasMaxLength(AuditEntry.MaxTextLength);
+            a.Property(x => x.Target).HasMaxLength(AuditEntry.MaxTextLength);
+            a.Property(x => x.Detail).HasMaxLength(AuditEntry.MaxTextLength);
+            a.Property(x => x.Address).HasMaxLength(64);
+            a.HasIndex(x => x.At);
         });
 
         modelBuilder.Entity<ApiKey>(k =>

@@ -44,6 +44,14 @@ public sealed class RemoteHostPolicy
         restricted = false;
     }
 
+    /// <summary>Whether an address is loopback, private, link-local or another internal or special-use address.</summary>
+    public static bool IsInternal(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        return Internal.Any(n => n.Contains(plain));
+    }
+
     /// <summary>Any host (the command line, which runs with its user's own rights).</summary>
     public static RemoteHostPolicy Unrestricted { get; } = new();
 

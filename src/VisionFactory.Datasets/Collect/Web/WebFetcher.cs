@@ -24,13 +24,7 @@ public sealed class WebFetcher : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        var policy = new AntiSSRFPolicy(PolicyConfigOptions.ExternalOnlyLatest) { AllowPlainTextHttp = true, AddXFFHeader = false };
-        if (options.AllowedRanges.Count > 0)
-        {
-            policy.AddAllowedAddresses([.. options.AllowedRanges]);
-        }
-
-        client = new HttpClient(policy.GetHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        client = new HttpClient(OutboundGuard.CreateHandler([.. options.AllowedRanges]), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
         limiter = PartitionedRateLimiter.Create<string, string>(host => RateLimitPartition.GetTokenBucketLimiter(host, _ => new TokenBucketRateLimiterOptions
         {
