@@ -20,7 +20,7 @@ namespace VisionFactory.Storage.Database.CompiledModels
                 "VisionFactory.Domain.Users.User",
                 typeof(User),
                 baseEntityType,
-                propertyCount: 6,
+                propertyCount: 10,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -40,6 +40,29 @@ namespace VisionFactory.Storage.Database.CompiledModels
                 fieldInfo: typeof(User).GetField("<CreatedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 valueConverter: new DateTimeOffsetToBinaryConverter());
             createdAt.SetSentinelFromProviderValue(0L);
+
+            var disabledAt = runtimeEntityType.AddProperty(
+                "DisabledAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(User).GetProperty("DisabledAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(User).GetField("<DisabledAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                valueConverter: new DateTimeOffsetToBinaryConverter());
+
+            var failedSignIns = runtimeEntityType.AddProperty(
+                "FailedSignIns",
+                typeof(int),
+                propertyInfo: typeof(User).GetProperty("FailedSignIns", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(User).GetField("<FailedSignIns>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: 0);
+
+            var lockedOutUntil = runtimeEntityType.AddProperty(
+                "LockedOutUntil",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(User).GetProperty("LockedOutUntil", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(User).GetField("<LockedOutUntil>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                valueConverter: new DateTimeOffsetToBinaryConverter());
 
             var normalizedUserName = runtimeEntityType.AddProperty(
                 "NormalizedUserName",
@@ -62,6 +85,13 @@ namespace VisionFactory.Storage.Database.CompiledModels
                 maxLength: 16,
                 providerPropertyType: typeof(string));
             role.SetSentinelFromProviderValue("Viewer");
+
+            var securityStamp = runtimeEntityType.AddProperty(
+                "SecurityStamp",
+                typeof(string),
+                propertyInfo: typeof(User).GetProperty("SecurityStamp", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(User).GetField("<SecurityStamp>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                maxLength: 64);
 
             var userName = runtimeEntityType.AddProperty(
                 "UserName",

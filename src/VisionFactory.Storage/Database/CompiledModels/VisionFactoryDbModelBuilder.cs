@@ -11,12 +11,13 @@ namespace VisionFactory.Storage.Database.CompiledModels
     public partial class VisionFactoryDbModel
     {
         private VisionFactoryDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d382fe6c-cd93-4124-90ed-aa9596eddd91"), entityTypeCount: 19)
+            : base(skipDetectChanges: false, modelId: new Guid("6abc48c5-0c56-4132-a99c-48902e52ab3c"), entityTypeCount: 20)
         {
         }
 
         partial void Initialize()
         {
+            var auditEntry = AuditEntryEntityType.Create(this);
             var dataset = DatasetEntityType.Create(this);
             var datasetVersion = DatasetVersionEntityType.Create(this);
             var imageItem = ImageItemEntityType.Create(this);
@@ -44,6 +45,7 @@ namespace VisionFactory.Storage.Database.CompiledModels
             MetricPointEntityType.CreateForeignKey1(metricPoint, trainingRun);
             ApiKeyEntityType.CreateForeignKey1(apiKey, user);
 
+            AuditEntryEntityType.CreateAnnotations(auditEntry);
             DatasetEntityType.CreateAnnotations(dataset);
             DatasetVersionEntityType.CreateAnnotations(datasetVersion);
             ImageItemEntityType.CreateAnnotations(imageItem);
