@@ -137,14 +137,14 @@ public static class PipelinesApi
             running ? null : await host.ResumeErrorAsync(name, cancellationToken).ConfigureAwait(false), checks));
     }
 
-    private static async Task<Ok<PipelineStatus>> Start(string name, PipelineHost host, CancellationToken cancellationToken, int? version = null) =>
-        TypedResults.Ok(new PipelineStatus(name, true, await host.StartAsync(name, version, cancellationToken).ConfigureAwait(false)));
+    private static async Task<Ok<PipelineStatus>> Start(string name, PipelineService pipelines, CancellationToken cancellationToken, int? version = null) =>
+        TypedResults.Ok(new PipelineStatus(name, true, await pipelines.StartAsync(name, version, cancellationToken).ConfigureAwait(false)));
 
-    private static async Task<Ok<PipelineStatus>> Stop(string name, PipelineHost host) =>
-        TypedResults.Ok(new PipelineStatus(name, false, await host.StopAsync(name).ConfigureAwait(false)));
+    private static async Task<Ok<PipelineStatus>> Stop(string name, PipelineService pipelines) =>
+        TypedResults.Ok(new PipelineStatus(name, false, await pipelines.StopAsync(name).ConfigureAwait(false)));
 
-    private static async Task<Ok<PipelineStatus>> Restart(string name, PipelineHost host, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new PipelineStatus(name, true, await host.RestartAsync(name, cancellationToken).ConfigureAwait(false)));
+    private static async Task<Ok<PipelineStatus>> Restart(string name, PipelineService pipelines, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new PipelineStatus(name, true, await pipelines.RestartAsync(name, cancellationToken).ConfigureAwait(false)));
 
     private static async Task<Ok<PipelineStatus>> Metrics(string name, PipelineService pipelines, PipelineHost host, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using VisionFactory.Domain.Users;
 
 namespace VisionFactory.Server.Security;
@@ -17,6 +18,7 @@ public static class SecurityRegistration
     public static IServiceCollection AddVisionFactorySecurity(this IServiceCollection services)
     {
         services.AddScoped<AccountService>();
+        services.TryAddScoped<Caller>();
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddAuthentication(Policies.Scheme)
             .AddPolicyScheme(Policies.Scheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
@@ -49,6 +51,13 @@ public static class SecurityRegistration
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseAuthentication();
+
+        // The services that change data check the caller's role themselves: they act as this request's user.
+        app.Use((context, next) =>
+        {
+            context.RequestServices.GetRequiredService<Caller>().ActAs(context.User);
+            return next(context);
+        });
         app.UseAuthorization();
         app.Use(async (context, next) =>
         {

@@ -1,16 +1,24 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using VisionFactory.Domain;
+using VisionFactory.Domain.Users;
+using VisionFactory.Server.Security;
 
 namespace VisionFactory.Server.Components.Common;
 
 /// <summary>
 /// A page that uses the platform's services. A Blazor circuit lives as long as the browser tab, so every operation
-/// gets a scope (and a database context) of its own instead of keeping one for the page's lifetime.
+/// gets a scope (and a database context) of its own instead of keeping one for the page's lifetime. The scope's
+/// <see cref="Caller"/> is the page's signed-in user, so the services refuse what the user's role does not allow,
+/// whatever the page shows.
 /// </summary>
 public abstract class ServicePage : ComponentBase
 {
     [Inject]
     private IServiceScopeFactory Scopes { get; set; } = default!;
+
+    [Inject]
+    private AuthenticationStateProvider Authentication { get; set; } = default!;
 
     /// <summary>The message of the last operation that failed in a way a person can act on; shown inline.</summary>
     protected string? Problem { get; set; }
@@ -19,9 +27,11 @@ public abstract class ServicePage : ComponentBase
         where TService : notnull
     {
         ArgumentNullException.ThrowIfNull(use);
+        var user = (await Authentication.GetAuthenticationStateAsync().ConfigureAwait(false)).User;
         var scope = Scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
+            scope.ServiceProvider.GetRequiredService<Caller>().ActAs(user);
             return await use(scope.ServiceProvider.GetRequiredService<TService>()).ConfigureAwait(false);
         }
     }
