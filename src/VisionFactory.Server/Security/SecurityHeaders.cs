@@ -17,6 +17,14 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The API reference (Scalar, under <c>/scalar</c>) starts itself with an inline module script it writes with its
+    /// settings; it shows the OpenAPI document and no user data, so only there inline script is allowed.
+    /// </summary>
+    public const string ApiReferencePolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     public const string ReferrerPolicy = "strict-origin-when-cross-origin";
 
     /// <summary>Adds the headers to every response, including error answers written after an exception.</summary>
@@ -28,8 +36,9 @@ public static class SecurityHeaders
             // Set when the response starts: the exception handler clears headers set earlier before it writes its answer.
             context.Response.OnStarting(static state =>
             {
-                var headers = ((HttpContext)state).Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                var http = (HttpContext)state;
+                var headers = http.Response.Headers;
+                headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/scalar") ? ApiReferencePolicy : ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = ReferrerPolicy;
                 headers.XFrameOptions = "DENY";

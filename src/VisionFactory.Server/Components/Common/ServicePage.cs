@@ -23,6 +23,14 @@ public abstract class ServicePage : ComponentBase
     /// <summary>The message of the last operation that failed in a way a person can act on; shown inline.</summary>
     protected string? Problem { get; set; }
 
+    /// <summary>The page's signed-in user as a <see cref="Caller"/>, for the services that outlive a scope (background jobs).</summary>
+    protected async Task<Caller> CallerAsync()
+    {
+        var caller = new Caller();
+        caller.ActAs((await Authentication.GetAuthenticationStateAsync().ConfigureAwait(false)).User);
+        return caller;
+    }
+
     protected async Task<TResult> UseAsync<TService, TResult>(Func<TService, Task<TResult>> use)
         where TService : notnull
     {
