@@ -23,7 +23,7 @@ public sealed class HostileNamesJourneyTests(BrowserFixture browser) : IClassFix
         "[data-testid=new-dataset], [data-testid=new-pipeline], [data-testid=start-pipeline], [data-testid=stop-pipeline], [data-testid=restart-pipeline], " +
         "[data-testid=edit-pipeline], [data-testid=save-pipeline], [data-testid=test-on-dataset], [data-testid=start-review], [data-testid=regroup-split], " +
         "[data-testid=relabel-all], [data-testid=keep-one], [data-testid=resume-run], #start-run, #start-sweep, [aria-label^='Cancel run'], " +
-        "[aria-label^='Resume run'], [data-testid=users-admin]";
+        "[aria-label^='Resume run'], [data-testid=users-admin], [data-testid=external-test-save], [data-testid=queue-cancel], [data-testid=cancel-import]";
 
     // What the page holds that a hostile name could have become: inline handlers, the planted image, script links.
     private const string InjectedScript = """
@@ -45,8 +45,9 @@ public sealed class HostileNamesJourneyTests(BrowserFixture browser) : IClassFix
         var source = temp.Combine(HostileFolder);
         SyntheticImages.WriteDataset(source, HostileClasses, perClass: 12);
         File.Move(Path.Combine(source, HostileClasses[0], "000.png"), Path.Combine(source, HostileClasses[0], HostileFile));
+        // The test camera is on loopback: the administrator allows that range for cameras (where cameras are guarded).
         using var server = await VfProcess.StartAsync("server", temp.Combine("data"), null, "all",
-            new Dictionary<string, string> { ["Server__ImportRoots__0"] = temp.Path });
+            new Dictionary<string, string> { ["Server__ImportRoots__0"] = temp.Path, ["Pipelines__CameraAllowedNetworks__0"] = "127.0.0.0/8" });
         await server.PostAsync("/api/datasets/hostile/imports", new { path = source });
         await server.PostAsync("/api/datasets/hostile/review", new { hashes_only = true });
         var started = await server.PostAsync("/api/runs", new { dataset = "hostile", mode = "head", epochs = 3, batch_size = 8, image_size = 32, threads = 2 });
@@ -63,6 +64,8 @@ public sealed class HostileNamesJourneyTests(BrowserFixture browser) : IClassFix
                 new { component = "mjpeg_camera", settings = new { url = camera.StreamUrl.ToString() } },
                 new { component = "classify", settings = new { model } },
                 new { component = "results_store" },
+                // A step setting a user types (the alert's label, shown in the alert on the live view): hostile too.
+                new { component = "alert", settings = new { label = HostileClasses[0], min_confidence = 0.0, consecutive_frames = 1 } },
             },
         });
         await server.PostAsync("/api/pipelines/lobby/start", new { });

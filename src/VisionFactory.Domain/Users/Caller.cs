@@ -14,8 +14,11 @@ public sealed class Caller
     /// <summary>The role, or null when nobody is signed in.</summary>
     public Role? Role { get; private set; }
 
-    /// <summary>The person at the machine's command line: the data directory is theirs, so every change is allowed.</summary>
-    public static Caller Operator() => new() { Name = "the local operator", Role = Users.Role.Admin };
+    /// <summary>
+    /// The person at the machine's command line, or a service of the host acting for the administrator who set it up
+    /// (the FTP inbox): the data directory is theirs, so every change is allowed.
+    /// </summary>
+    public static Caller Operator(string? name = null) => new() { Name = name ?? "the local operator", Role = Users.Role.Admin };
 
     /// <summary>Acts as this user from now on (null: nobody).</summary>
     public void ActAs(string? name, Role? role)

@@ -11,9 +11,10 @@ namespace VisionFactory.Server.Security;
 /// <summary>
 /// Users and API keys: the first-run administrator, sign-in checks, users made by an administrator, and keys for
 /// scripts. Passwords are hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>; API keys are 32
-/// random bytes, of which only the sha256 is stored.
+/// random bytes, of which only the sha256 is stored. Managing users needs the admin role, checked here against the
+/// <see cref="Domain.Users.Caller"/> (the same rule as the <c>/api/users</c> routes), so the Settings page cannot forget it.
 /// </summary>
-public sealed class AccountService(VisionFactoryDb db, IPasswordHasher<User> hasher)
+public sealed class AccountService(VisionFactoryDb db, IPasswordHasher<User> hasher, Domain.Users.Caller caller)
 {
     public const string KeyPrefix = "vf_";
 
@@ -29,10 +30,17 @@ public sealed class AccountService(VisionFactoryDb db, IPasswordHasher<User> has
             throw ProblemException.Conflict("set-up is done: an administrator exists; sign in, or ask an administrator for an account");
         }
 
-        return await CreateAsync(userName, password, Role.Admin, cancellationToken).ConfigureAwait(false);
+        return await AddAsync(userName, password, Role.Admin, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>An administrator adds a user with a role.</summary>
     public async Task<User> CreateAsync(string? userName, string? password, Role role, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, "add a user");
+        return await AddAsync(userName, password, role, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<User> AddAsync(string? userName, string? password, Role role, CancellationToken cancellationToken)
     {
         if (User.CheckName(userName) is { } nameProblem)
         {
@@ -84,11 +92,15 @@ public sealed class AccountService(VisionFactoryDb db, IPasswordHasher<User> has
         return result == PasswordVerificationResult.Failed ? null : user;
     }
 
-    public Task<List<User>> ListUsersAsync(CancellationToken cancellationToken) =>
-        db.Users.AsNoTracking().OrderBy(u => u.NormalizedUserName).ToListAsync(cancellationToken);
+    public Task<List<User>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, "list the users");
+        return db.Users.AsNoTracking().OrderBy(u => u.NormalizedUserName).ToListAsync(cancellationToken);
+    }
 
     public async Task<User> SetRoleAsync(Guid id, Role role, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Admin, "change a user's role");
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, cancellationToken).ConfigureAwait(false)
             ?? throw ProblemException.NotFound($"user {id} does not exist");
         if (user.Role == Role.Admin && role != Role.Admin
@@ -131,6 +143,11 @@ public sealed class AccountService(VisionFactoryDb db, IPasswordHasher<User> has
     /// <summary>Revokes a key; <paramref name="ownerOnly"/> restricts it to the caller's own keys.</summary>
     public async Task RevokeKeyAsync(Guid keyId, Guid? ownerOnly, CancellationToken cancellationToken)
     {
+        if (ownerOnly is null)
+        {
+            caller.Require(Role.Admin, "revoke another user's API key");
+        }
+
         var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && (ownerOnly == null || k.UserId == ownerOnly), cancellationToken).ConfigureAwait(false)
             ?? throw ProblemException.NotFound($"API key {keyId} does not exist");
         key.RevokedAt ??= DateTimeOffset.UtcNow;

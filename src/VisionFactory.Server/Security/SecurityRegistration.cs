@@ -18,7 +18,7 @@ public static class SecurityRegistration
     public static IServiceCollection AddVisionFactorySecurity(this IServiceCollection services)
     {
         services.AddScoped<AccountService>();
-        services.TryAddScoped<Caller>();
+        services.TryAddScoped<Domain.Users.Caller>();
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddAuthentication(Policies.Scheme)
             .AddPolicyScheme(Policies.Scheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
@@ -55,7 +55,7 @@ public static class SecurityRegistration
         // The services that change data check the caller's role themselves: they act as this request's user.
         app.Use((context, next) =>
         {
-            context.RequestServices.GetRequiredService<Caller>().ActAs(context.User);
+            context.RequestServices.GetRequiredService<Domain.Users.Caller>().ActAs(context.User);
             return next(context);
         });
         app.UseAuthorization();
