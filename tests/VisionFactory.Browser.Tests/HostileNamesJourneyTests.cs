@@ -96,6 +96,11 @@ public sealed class HostileNamesJourneyTests(BrowserFixture browser) : IClassFix
                 await Assertions.Expect(page.Locator("body")).ToContainTextAsync(name);
             }
 
+            // The live view shows the alert that names the hostile label, as text.
+            await page.GotoAsync("/operate/pipelines/lobby");
+            await Live(page);
+            await Assertions.Expect(page.GetByTestId("alert").First).ToContainTextAsync(HostileClasses[0], new() { Timeout = 60_000 });
+
             await page.GotoAsync("/settings");
             await Live(page);
             await Assertions.Expect(page.GetByTestId("users-admin")).ToContainTextAsync(HostileUser);
