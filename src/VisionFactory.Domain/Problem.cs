@@ -14,6 +14,9 @@ public enum ProblemKind
 
     /// <summary>Stored data is missing or damaged (500, exit code 5).</summary>
     Damaged,
+
+    /// <summary>The caller's role does not allow this change (403; the CLI acts as the machine's operator and never meets it).</summary>
+    Forbidden,
 }
 
 /// <summary>A failure with a message a person can act on, as opposed to a bug.</summary>
@@ -50,4 +53,6 @@ public sealed class ProblemException : Exception
     public static ProblemException Conflict(string message) => new(ProblemKind.Conflict, message);
 
     public static ProblemException Damaged(string message, Exception? inner = null) => new(ProblemKind.Damaged, message, inner);
+
+    public static ProblemException Forbidden(string message) => new(ProblemKind.Forbidden, message);
 }

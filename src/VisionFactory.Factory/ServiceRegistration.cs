@@ -44,6 +44,9 @@ public static class ServiceRegistration
 
         services.AddSingleton(data);
         services.AddSingleton(factory);
+
+        // Who is asking: nobody (every change refused) until the host says; the CLI registers the operator first.
+        services.TryAddScoped<Domain.Users.Caller>();
         services.AddLogging();
         services.TryAddTimeProvider();
 

@@ -21,6 +21,7 @@ public static class PipelineRegistration
         services.TryAddSingleton<PipelineBuilder>();
         services.TryAddSingleton<PipelineHost>();
         services.TryAddSingleton<PredictionBatcher>();
+        services.TryAddScoped<Domain.Users.Caller>();
         services.TryAddScoped<PipelineService>();
         services.TryAddSingleton<PipelineStartChecks>();
         services.TryAddScoped<ModelAdvisor>();

@@ -67,6 +67,7 @@ public static class VisionFactoryWebHost
         builder.AddVisionFactoryServer(data);
 
         var app = builder.Build();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseVisionFactorySecurity();

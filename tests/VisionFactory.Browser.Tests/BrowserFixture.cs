@@ -39,7 +39,11 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// A page of a new browser context on <paramref name="baseAddress"/>, signed in as the test administrator
     /// (<see cref="AdminKey"/>); dispose the context when done.
     /// </summary>
-    public async Task<(IBrowserContext Context, IPage Page)> SignedInPageAsync(Uri baseAddress, int viewportHeight)
+    public Task<(IBrowserContext Context, IPage Page)> SignedInPageAsync(Uri baseAddress, int viewportHeight) =>
+        SignedInPageAsync(baseAddress, viewportHeight, AdminKey.UserName, AdminKey.Password);
+
+    /// <summary>A page of a new browser context, signed in as the given user; dispose the context when done.</summary>
+    public async Task<(IBrowserContext Context, IPage Page)> SignedInPageAsync(Uri baseAddress, int viewportHeight, string userName, string password)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
@@ -50,10 +54,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
         await page.GotoAsync("/account/login");
-        await page.FillAsync("#user-name", AdminKey.UserName);
-        await page.FillAsync("#password", AdminKey.Password);
+        await page.FillAsync("#user-name", userName);
+        await page.FillAsync("#password", password);
         await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(AdminKey.UserName);
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(userName);
         return (context, page);
     }
 

@@ -22,7 +22,7 @@ public sealed class LeaseTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        services = new ServiceCollection().AddSingleton<TimeProvider>(clock).AddVisionFactory(new DataDirectory(temp.Path), options).BuildServiceProvider();
+        services = new ServiceCollection().AddSingleton<TimeProvider>(clock).AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(new DataDirectory(temp.Path), options).BuildServiceProvider();
         await services.MigrateDatabaseAsync(CancellationToken.None);
     }
 

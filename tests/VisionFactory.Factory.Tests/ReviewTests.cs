@@ -63,7 +63,7 @@ public sealed class ReviewTests
         await scope.ServiceProvider.GetRequiredService<DatasetImporter>().ImportAsync("clean", source, ImportOptions.Default, null, CancellationToken.None);
         var jobs = services.GetRequiredService<ReviewJobs>();
 
-        jobs.Start("clean", 1, new ReviewOptions());
+        jobs.Start(Domain.Users.Caller.Operator(), "clean", 1, new ReviewOptions());
         await jobs.WaitAsync("clean");
 
         Assert.Equal("succeeded", jobs.Get("clean")!.State);
@@ -85,7 +85,7 @@ public sealed class ReviewTests
 
     private static async Task<ServiceProvider> StartAsync(TempDirectory temp)
     {
-        var services = new ServiceCollection().AddVisionFactory(new DataDirectory(temp.Combine("data"))).BuildServiceProvider();
+        var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(new DataDirectory(temp.Combine("data"))).BuildServiceProvider();
         await services.MigrateDatabaseAsync(CancellationToken.None);
         return services;
     }

@@ -20,6 +20,7 @@ public sealed class ThreadBudgetTests : IDisposable
         var data = temp.Combine("data");
         await Datasets.ImportAsync(temp, data, null, "tiny", perClass: 16, size: 32);
         await using var services = new ServiceCollection()
+            .AddScoped(_ => Domain.Users.Caller.Operator())
             .AddVisionFactory(new DataDirectory(data), new FactoryOptions { ThreadBudget = 2 })
             .BuildServiceProvider();
         await services.MigrateDatabaseAsync(CancellationToken.None);

@@ -28,7 +28,7 @@ public sealed class ImportJobDurabilityTests
                 progress.Report(new VisionFactory.Datasets.Import.ImportProgress(1, 10, 0, "red/1.png"));
                 await Task.Delay(Timeout.Infinite, ct);
                 throw new InvalidOperationException("not reached");
-            }, startedBy: "tester").Id;
+            }, startedBy: Tester()).Id;
             var running = await WaitForAsync(client, id, j => (int)j["done"]! == 1);
             Assert.Equal("running", (string?)running["state"]);
             Assert.Equal("tester", (string?)running["started_by"]);
@@ -123,6 +123,14 @@ public sealed class ImportJobDurabilityTests
     {
         var root = Path.Combine(factory.DataRoot, "blobs");
         return Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories) : [];
+    }
+
+    // An editor named "tester", as a signed-in user of the API or a page would start a job.
+    private static VisionFactory.Domain.Users.Caller Tester()
+    {
+        var caller = new VisionFactory.Domain.Users.Caller();
+        caller.ActAs("tester", VisionFactory.Domain.Users.Role.Editor);
+        return caller;
     }
 
     private static int DeadProcessId()

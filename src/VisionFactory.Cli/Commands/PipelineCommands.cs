@@ -339,7 +339,8 @@ public static class PipelineCommands
 
     private static async Task<ServiceProvider> OpenAsync(CliContext cli, PipelineOptions options, CancellationToken cancellationToken)
     {
-        var services = new ServiceCollection().AddVisionFactory(cli.Data).AddVisionFactoryPipelines(options).BuildServiceProvider();
+        // The person at the command line owns the data directory: they act as its operator.
+        var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(cli.Data).AddVisionFactoryPipelines(options).BuildServiceProvider();
         await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);
         return services;
     }

@@ -35,7 +35,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, bool json, b
         // <data>/models/face_detection_yunet.onnx).
         var yunet = Environment.GetEnvironmentVariable("VF_YUNET")
             ?? PipelineSettings.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build(), Data).YuNetModelPath;
-        var services = new ServiceCollection().AddVisionFactory(Data).AddYuNetFaceLocator(yunet).BuildServiceProvider();
+        // The person at the command line owns the data directory: they act as its operator.
+        var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(Data).AddYuNetFaceLocator(yunet).BuildServiceProvider();
         await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);
         return services;
     }

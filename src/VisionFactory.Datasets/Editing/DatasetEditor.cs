@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Runs;
+using VisionFactory.Domain.Users;
 using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Datasets.Editing;
@@ -14,8 +15,9 @@ namespace VisionFactory.Datasets.Editing;
 /// derived from the newest one: every image keeps its split (relabelled ones too, so a test image never becomes a
 /// training image by being relabelled), and the rows are copied by one INSERT ... SELECT in the database, so a change
 /// to a dataset of 100 000 images costs a handful of statements, not one per image.
+/// Every change needs the editor role, checked here against the <see cref="Caller"/>.
 /// </summary>
-public sealed class DatasetEditor(VisionFactoryDb db)
+public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
 {
     /// <summary>The most images one relabel or delete may name.</summary>
     public const int MaxImagesPerChange = 10_000;
@@ -27,6 +29,7 @@ public sealed class DatasetEditor(VisionFactoryDb db)
     public async Task<DatasetVersion> RelabelAsync(
         string datasetName, IReadOnlyCollection<string> images, string className, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "relabel images");
         if (ValidateClassName(className) is { } classProblem)
         {
             throw ProblemException.Invalid(classProblem);
@@ -71,6 +74,7 @@ public sealed class DatasetEditor(VisionFactoryDb db)
     public async Task<DatasetVersion> RelabelEachAsync(
         string datasetName, IReadOnlyDictionary<string, string> targets, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "relabel images");
         ArgumentNullException.ThrowIfNull(targets);
         var (previous, chosen) = await LoadChangeAsync(datasetName, targets.Keys.ToList(), cancellationToken).ConfigureAwait(false);
         var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -116,6 +120,7 @@ public sealed class DatasetEditor(VisionFactoryDb db)
     public async Task<DatasetVersion> MoveSplitsAsync(
         string datasetName, IReadOnlyDictionary<string, Split> splits, string why, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "move images between splits");
         ArgumentNullException.ThrowIfNull(splits);
         var (previous, chosen) = await LoadChangeAsync(datasetName, splits.Keys.ToList(), cancellationToken).ConfigureAwait(false);
         var target = splits.ToDictionary(s => s.Key.Trim().ToLowerInvariant(), s => s.Value, StringComparer.Ordinal);
@@ -135,6 +140,7 @@ public sealed class DatasetEditor(VisionFactoryDb db)
     /// <summary>Leaves the named images out of a new version; their files stay stored for the older versions.</summary>
     public async Task<DatasetVersion> DeleteImagesAsync(string datasetName, IReadOnlyCollection<string> images, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "delete images");
         var (previous, chosen) = await LoadChangeAsync(datasetName, images, cancellationToken).ConfigureAwait(false);
         var counts = await CountsAsync(previous, previous.Classes.Count, cancellationToken).ConfigureAwait(false);
         foreach (var image in chosen)
@@ -158,6 +164,7 @@ public sealed class DatasetEditor(VisionFactoryDb db)
     /// </summary>
     public async Task DeleteDatasetAsync(string datasetName, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "delete a dataset");
         var dataset = await db.Datasets.AsNoTracking().SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false)
             ?? throw ProblemException.NotFound($"dataset '{datasetName}' does not exist");
         var models = await db.Models.CountAsync(m => m.DatasetVersion!.DatasetId == dataset.Id, cancellationToken).ConfigureAwait(false);

@@ -16,7 +16,7 @@ namespace VisionFactory.Factory.Evaluation;
 /// every model of it is evaluated when training ends and on demand; that figure says more about a camera elsewhere than
 /// the own test split, whose images come from the same source as the training images.
 /// </summary>
-public sealed class ExternalTestSets(VisionFactoryDb db, DatasetCatalog catalog, EvaluationService evaluations, ModelService models)
+public sealed class ExternalTestSets(VisionFactoryDb db, DatasetCatalog catalog, EvaluationService evaluations, ModelService models, Domain.Users.Caller caller)
 {
     /// <summary>The dataset and the external test set it names (null: none).</summary>
     public async Task<ExternalTestSetLink> GetAsync(string dataset, CancellationToken cancellationToken)
@@ -32,6 +32,7 @@ public sealed class ExternalTestSets(VisionFactoryDb db, DatasetCatalog catalog,
     /// </summary>
     public async Task<ExternalTestSetLink> SetAsync(string dataset, string external, CancellationToken cancellationToken)
     {
+        caller.Require(Domain.Users.Role.Editor, "set a dataset's external test set");
         ArgumentNullException.ThrowIfNull(dataset);
         if (string.IsNullOrWhiteSpace(external))
         {
@@ -70,6 +71,7 @@ public sealed class ExternalTestSets(VisionFactoryDb db, DatasetCatalog catalog,
     /// <summary>Removes the dataset's external test set (and its models' figures on it).</summary>
     public async Task<ExternalTestSetLink> ClearAsync(string dataset, CancellationToken cancellationToken)
     {
+        caller.Require(Domain.Users.Role.Editor, "clear a dataset's external test set");
         var row = await FindAsync(dataset, cancellationToken).ConfigureAwait(false);
         row.ExternalTestSet = null;
         await ForgetOtherExternalEvaluationsAsync(dataset, null, cancellationToken).ConfigureAwait(false);
@@ -122,6 +124,7 @@ public sealed class ExternalTestSets(VisionFactoryDb db, DatasetCatalog catalog,
     /// </summary>
     public async Task<EvaluationReport> EvaluateAsync(string modelId, CancellationToken cancellationToken)
     {
+        caller.Require(Domain.Users.Role.Editor, "evaluate a model on its external test set");
         var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
         var dataset = model.DatasetVersion?.Dataset?.Name
             ?? throw ProblemException.NotFound($"the dataset of model {modelId} no longer exists");

@@ -28,9 +28,14 @@ public sealed partial class ReviewJobs(IServiceScopeFactory scopes, ILogger<Revi
     /// <summary>Raised (on a background thread) whenever a review reports progress or ends.</summary>
     public event Action<ReviewJobStatus>? Changed;
 
-    /// <summary>Starts a review of <paramref name="version"/>, or returns the one already running for the dataset.</summary>
-    public ReviewJobStatus Start(string dataset, int version, ReviewOptions options)
+    /// <summary>
+    /// Starts a review of <paramref name="version"/>, or returns the one already running for the dataset; the
+    /// <paramref name="caller"/> needs the editor role (a review writes measures and findings).
+    /// </summary>
+    public ReviewJobStatus Start(Domain.Users.Caller caller, string dataset, int version, ReviewOptions options)
     {
+        ArgumentNullException.ThrowIfNull(caller);
+        caller.Require(Domain.Users.Role.Editor, "review a dataset");
         // A lock rather than AddOrUpdate, whose factories may run twice and so start two reviews.
         lock (starting)
         {

@@ -3,18 +3,23 @@ using VisionFactory.Datasets.Catalog;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Runs;
+using VisionFactory.Domain.Users;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Training;
 using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Factory.Runs;
 
-/// <summary>Queues runs and answers questions about them: the factory's front desk for the API, the UI and the CLI.</summary>
-public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, ArchitectureCatalog architectures, IRunDispatcher queue, RunLeases leases)
+/// <summary>
+/// Queues runs and answers questions about them: the factory's front desk for the API, the UI and the CLI. Queuing,
+/// cancelling and resuming need the editor role, checked here against the <see cref="Caller"/>.
+/// </summary>
+public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, ArchitectureCatalog architectures, IRunDispatcher queue, RunLeases leases, Caller caller)
 {
     /// <summary>Checks everything that can be checked now, stores the run as queued and hands it to the queue.</summary>
     public async Task<TrainingRun> EnqueueAsync(string datasetName, TrainingSpec spec, string? sweepId, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "start a training run");
         var run = await PrepareAsync(datasetName, spec, sweepId, cancellationToken).ConfigureAwait(false);
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -104,6 +109,7 @@ public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, Arch
     /// </summary>
     public async Task<TrainingRun> CancelAsync(string id, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "cancel a run");
         var run = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (run.State.IsFinal())
         {
@@ -131,6 +137,7 @@ public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, Arch
     /// </summary>
     public async Task<TrainingRun> ResumeAsync(string id, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "resume a run");
         // A run whose worker died while no server was up to notice (a killed 'vf train --wait') is interrupted now.
         foreach (var reaped in await leases.ReapExpiredAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -31,10 +31,11 @@ public sealed record SweepReport(Sweep Sweep, IReadOnlyList<TrainingRun> Runs, I
 }
 
 /// <summary>Expands a sweep into runs (all validated before any is queued) and ranks them.</summary>
-public sealed class SweepService(VisionFactoryDb db, RunService runs, IRunDispatcher queue)
+public sealed class SweepService(VisionFactoryDb db, RunService runs, IRunDispatcher queue, Domain.Users.Caller caller)
 {
     public async Task<SweepReport> StartAsync(string datasetName, SweepSpec spec, CancellationToken cancellationToken)
     {
+        caller.Require(Domain.Users.Role.Editor, "start a sweep");
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Validate() is { Count: > 0 } problems)
         {

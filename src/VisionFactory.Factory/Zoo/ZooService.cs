@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace VisionFactory.Factory.Zoo;
 
 /// <summary>The model zoo as users see it: architectures with their measured figures, and imported weights.</summary>
-public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, ArchitectureCatalog architectures, ZooProfilingGate profiling)
+public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, ArchitectureCatalog architectures, ZooProfilingGate profiling, Domain.Users.Caller caller)
 {
     /// <summary>
     /// Every architecture with parameters, FLOPs, input, normalisation, weights and latency. Parameters and FLOPs
@@ -75,6 +75,7 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
     /// </summary>
     public async Task<ImportedWeights> ImportWeightsAsync(string architectureName, string path, CancellationToken cancellationToken)
     {
+        caller.Require(Domain.Users.Role.Editor, "import pretrained weights");
         var architecture = architectures.Get(architectureName);
         var weights = await Task.Run(() => WeightFileReader.Read(path), cancellationToken).ConfigureAwait(false);
         try

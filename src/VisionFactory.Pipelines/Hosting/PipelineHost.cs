@@ -29,7 +29,8 @@ public sealed partial class PipelineHost(IServiceProvider services, PipelineBuil
     public IReadOnlyCollection<string> Running => [.. running.Keys];
 
     /// <summary>Starts the newest version (or the given one) of a saved pipeline; 409 when it already runs.</summary>
-    public async Task<PipelineMetrics> StartAsync(string name, int? version, CancellationToken cancellationToken)
+    /// <remarks>Internal: callers go through <see cref="PipelineService"/>, which checks the caller's role.</remarks>
+    internal async Task<PipelineMetrics> StartAsync(string name, int? version, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -43,7 +44,7 @@ public sealed partial class PipelineHost(IServiceProvider services, PipelineBuil
     }
 
     /// <summary>Stops a running pipeline; 409 when it is not running. It is no longer resumed when the host restarts.</summary>
-    public async Task<PipelineMetrics> StopAsync(string name)
+    internal async Task<PipelineMetrics> StopAsync(string name)
     {
         if (!running.TryRemove(name, out var runner))
         {
@@ -61,7 +62,7 @@ public sealed partial class PipelineHost(IServiceProvider services, PipelineBuil
         return metrics;
     }
 
-    public async Task<PipelineMetrics> RestartAsync(string name, CancellationToken cancellationToken)
+    internal async Task<PipelineMetrics> RestartAsync(string name, CancellationToken cancellationToken)
     {
         if (running.ContainsKey(name))
         {

@@ -1,18 +1,25 @@
 using Microsoft.EntityFrameworkCore;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Pipelines;
+using VisionFactory.Domain.Users;
 using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
+using VisionFactory.Pipelines.Runtime;
 using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Pipelines.Hosting;
 
-/// <summary>Saved pipelines (versioned definitions), their stored results and alerts.</summary>
-public sealed class PipelineService(VisionFactoryDb db, ComponentCatalog catalog, TimeProvider clock)
+/// <summary>
+/// Saved pipelines (versioned definitions), their stored results and alerts, and starting and stopping them: the
+/// pipelines' front desk for the API, the UI and the CLI. Saving, starting, stopping and restarting need the editor
+/// role, checked here against the <see cref="Caller"/>, so every door meets the same rule.
+/// </summary>
+public sealed class PipelineService(VisionFactoryDb db, ComponentCatalog catalog, TimeProvider clock, PipelineHost host, Caller caller)
 {
     /// <summary>Validates the definition and saves it as the next version of its name (1 for a new name).</summary>
     public async Task<PipelineVersion> SaveAsync(PipelineDefinition definition, CancellationToken cancellationToken)
     {
+        caller.Require(Role.Editor, "save a pipeline");
         var valid = new PipelineValidator(catalog).ValidateOrThrow(definition);
         var latest = await db.PipelineVersions.Where(p => p.Name == valid.Name)
             .MaxAsync(p => (int?)p.Number, cancellationToken).ConfigureAwait(false) ?? 0;
@@ -34,6 +41,27 @@ public sealed class PipelineService(VisionFactoryDb db, ComponentCatalog catalog
         }
 
         return version;
+    }
+
+    /// <summary>Starts the newest version (or the given one) of a saved pipeline; 409 when it already runs.</summary>
+    public Task<PipelineMetrics> StartAsync(string name, int? version, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Editor, "start a pipeline");
+        return host.StartAsync(name, version, cancellationToken);
+    }
+
+    /// <summary>Stops a running pipeline; 409 when it is not running.</summary>
+    public Task<PipelineMetrics> StopAsync(string name)
+    {
+        caller.Require(Role.Editor, "stop a pipeline");
+        return host.StopAsync(name);
+    }
+
+    /// <summary>Stops the pipeline if it runs and starts its newest version.</summary>
+    public Task<PipelineMetrics> RestartAsync(string name, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Editor, "restart a pipeline");
+        return host.RestartAsync(name, cancellationToken);
     }
 
     /// <summary>The newest version of every pipeline, by name.</summary>

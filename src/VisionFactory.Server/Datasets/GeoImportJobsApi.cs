@@ -73,7 +73,7 @@ internal static class GeoImportJobsApi
             throw ProblemException.Invalid("the request body is not valid JSON for a geo import: " + ProblemExceptionHandler.Describe(e));
         }
 
-        var job = starter.Start(name, body ?? throw ProblemException.Invalid("the request body is empty"));
+        var job = starter.Start(name, body ?? throw ProblemException.Invalid("the request body is empty"), request.HttpContext.RequestServices.GetRequiredService<Domain.Users.Caller>());
         return TypedResults.Accepted($"/api/import-jobs/{job.Id}", job);
     }
 
@@ -94,7 +94,7 @@ internal static class GeoImportJobsApi
         try
         {
             var body = await GeoUpload.ReadAsync(request, staging, json, cancellationToken).ConfigureAwait(false);
-            return starter.StartUpload(name, body, staging, request.HttpContext.User.Identity?.Name);
+            return starter.StartUpload(name, body, staging, request.HttpContext.RequestServices.GetRequiredService<Domain.Users.Caller>());
         }
         catch
         {
@@ -156,7 +156,7 @@ public sealed record GeoImportJobRequest(
 /// </summary>
 public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, ImageLimits limits, IOptions<ServerOptions> server, IConfiguration configuration)
 {
-    public ImportJobStatus Start(string dataset, GeoImportJobRequest body)
+    public ImportJobStatus Start(string dataset, GeoImportJobRequest body, Domain.Users.Caller caller)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (DatasetName.Validate(dataset) is { } nameProblem)
@@ -172,7 +172,7 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
             var path = roots.Check(body.Path);
             var source = GeoSource.Open([path], options);
             return jobs.Start(dataset, source.Description, (services, progress, ct) =>
-                services.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, source, null, importOptions, progress, ct), source.Dispose);
+                services.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, source, null, importOptions, progress, ct), source.Dispose, caller);
         }
 
         if (string.IsNullOrWhiteSpace(body.Stac))
@@ -211,7 +211,7 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
         {
             using var source = await GeoImport.OpenAsync([api.ToString()], options, search, web, data.TempPath, ct).ConfigureAwait(false);
             return await services.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, source, null, importOptions, progress, ct).ConfigureAwait(false);
-        });
+        }, startedBy: caller);
     }
 
     /// <summary>
@@ -219,7 +219,7 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
     /// ends, or at once when the scene or the options are refused). The staged files are read without an ImportRoots
     /// check because the server wrote them itself.
     /// </summary>
-    public ImportJobStatus StartUpload(string dataset, GeoImportJobRequest body, GeoUploadStaging staging, string? user = null)
+    public ImportJobStatus StartUpload(string dataset, GeoImportJobRequest body, GeoUploadStaging staging, Domain.Users.Caller caller)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(staging);
@@ -241,7 +241,7 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
                 {
                     opened.Dispose();
                     staging.Dispose();
-                }, user);
+                }, caller);
         }
         catch
         {

@@ -64,14 +64,19 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
 
     public delegate Task<DatasetVersion> ImportWork(IServiceProvider services, IProgress<ImportProgress> progress, CancellationToken cancellationToken);
 
-    /// <summary>Records and starts <paramref name="work"/>; <paramref name="cleanup"/> runs when it ends, whatever the outcome.</summary>
-    public ImportJobStatus Start(string dataset, string source, ImportWork work, Action? cleanup = null, string? startedBy = null)
+    /// <summary>
+    /// Records and starts <paramref name="work"/>; <paramref name="cleanup"/> runs when it ends, whatever the outcome
+    /// (at once when the job is refused). <paramref name="startedBy"/> needs the editor role (nobody: refused).
+    /// </summary>
+    public ImportJobStatus Start(string dataset, string source, ImportWork work, Action? cleanup = null, Domain.Users.Caller? startedBy = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         ImportJob job;
         try
         {
-            job = runner.Create(dataset, source, startedBy);
+            var caller = startedBy ?? new Domain.Users.Caller();
+            caller.Require(Domain.Users.Role.Editor, "import images into a dataset");
+            job = runner.Create(dataset, source, caller.Name);
         }
         catch
         {
@@ -96,10 +101,15 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
         return jobs.Select(j => active.TryGetValue(j.Id, out var live) ? live : ImportJobStatus.Of(j)).ToList();
     }
 
-    /// <summary>Asks a queued or running job to stop; nothing it read is kept and no version is made.</summary>
-    public async Task<ImportJobStatus> CancelAsync(Guid id, string? by, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks a queued or running job to stop; nothing it read is kept and no version is made. <paramref name="by"/>
+    /// needs the editor role.
+    /// </summary>
+    public async Task<ImportJobStatus> CancelAsync(Guid id, Domain.Users.Caller by, CancellationToken cancellationToken)
     {
-        var job = await runner.CancelAsync(id, by, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(by);
+        by.Require(Domain.Users.Role.Editor, "cancel an import");
+        var job = await runner.CancelAsync(id, by.Name, cancellationToken).ConfigureAwait(false);
         if (active.TryGetValue(id, out var live))
         {
             var marked = live with { CancelRequested = true };

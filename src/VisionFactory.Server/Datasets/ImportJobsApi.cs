@@ -51,8 +51,8 @@ internal static class ImportJobsApi
             .WithName("GetImportJob")
             .WithSummary("One import job: state (queued, running, succeeded, failed, cancelled, interrupted), files done of total, skipped, and when finished the new version with the skipped files and their reasons.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        jobs.MapPost("/{id:guid}/cancel", async (Guid id, HttpContext context, ImportJobs all, CancellationToken ct) =>
-                TypedResults.Ok(await all.CancelAsync(id, context.User.Identity?.Name, ct).ConfigureAwait(false)))
+        jobs.MapPost("/{id:guid}/cancel", async (Guid id, Domain.Users.Caller caller, ImportJobs all, CancellationToken ct) =>
+                TypedResults.Ok(await all.CancelAsync(id, caller, ct).ConfigureAwait(false)))
             .WithName("CancelImportJob")
             .WithSummary("Cancels a queued or running import job: it stops within a second, keeps nothing it read and makes no version.")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -78,7 +78,7 @@ internal static class ImportJobsApi
         }
 
         var importOptions = ImportOptions.Default with { Limits = limits };
-        var user = request.HttpContext.User.Identity?.Name;
+        var user = request.HttpContext.RequestServices.GetRequiredService<Domain.Users.Caller>();
         ImportJobStatus job;
         if (request.HasFormContentType)
         {
@@ -133,7 +133,7 @@ internal static class ImportJobsApi
         return TypedResults.Accepted($"/api/import-jobs/{job.Id}", job);
     }
 
-    private static ImportJobStatus StartPath(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, ServerOptions server, string? user)
+    private static ImportJobStatus StartPath(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, ServerOptions server, Domain.Users.Caller user)
     {
         if (string.IsNullOrWhiteSpace(body.Path))
         {
@@ -151,7 +151,7 @@ internal static class ImportJobsApi
             services.GetRequiredService<DatasetImporter>().ImportAsync(name, path, importOptions with { Format = format }, progress, ct), startedBy: user);
     }
 
-    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, string? user)
+    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, Domain.Users.Caller user)
     {
         List<WebItem> items =
         [
@@ -168,7 +168,7 @@ internal static class ImportJobsApi
         }, startedBy: user);
     }
 
-    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, string? user)
+    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, Domain.Users.Caller user)
     {
         var search = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
         if (string.IsNullOrWhiteSpace(search.Key))
@@ -185,7 +185,7 @@ internal static class ImportJobsApi
     // The connection, sign-in, host key and folder are checked before the job starts, so that these errors come back
     // at once as problems rather than as a failed job.
     private static async Task<ImportJobStatus> StartRemoteAsync(
-        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, IConfiguration configuration, string? user,
+        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, IConfiguration configuration, Domain.Users.Caller user,
         CancellationToken cancellationToken)
     {
         if (DatasetName.Validate(name) is { } nameProblem)

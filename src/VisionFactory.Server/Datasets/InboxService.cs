@@ -49,7 +49,8 @@ public sealed partial class InboxService(IConfiguration configuration, ImportJob
         }
 
         var description = $"inbox: {batch.Files} file{(batch.Files == 1 ? "" : "s")}";
-        jobs.Start(batch.Dataset, description, async (services, progress, ct) =>
+        // The inbox acts for the administrator who set it up (deploy/ftp-inbox): files dropped there are imported.
+        jobs.Start(batch.Dataset, description, startedBy: Domain.Users.Caller.Operator("the FTP inbox"), work: async (services, progress, ct) =>
         {
             try
             {

@@ -49,11 +49,11 @@ public static class ReviewApi
 
     private static async Task<Accepted<ReviewStatusResponse>> StartReview(
         string name, int? version, StartReviewRequest? body, DatasetCatalog catalog, ReviewJobs jobs, DatasetReviewer reviewer,
-        CancellationToken cancellationToken)
+        Domain.Users.Caller caller, CancellationToken cancellationToken)
     {
         var resolved = await catalog.GetVersionAsync(name, version, withItems: false, cancellationToken).ConfigureAwait(false);
         var hashesOnly = body?.HashesOnly ?? false;
-        var status = jobs.Start(name, resolved.Number, new ReviewOptions(Embeddings: !hashesOnly, Labels: !hashesOnly));
+        var status = jobs.Start(caller, name, resolved.Number, new ReviewOptions(Embeddings: !hashesOnly, Labels: !hashesOnly));
         var stored = await reviewer.LatestAsync(name, status.Version, cancellationToken).ConfigureAwait(false);
         return TypedResults.Accepted(
             $"/api/datasets/{Uri.EscapeDataString(name)}/review?version={status.Version}",

@@ -64,6 +64,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ProblemKind.Invalid => StatusCodes.Status400BadRequest,
         ProblemKind.NotFound => StatusCodes.Status404NotFound,
         ProblemKind.Conflict => StatusCodes.Status409Conflict,
+        ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -72,6 +73,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ProblemKind.Invalid => "The request is invalid",
         ProblemKind.NotFound => "Not found",
         ProblemKind.Conflict => "The request conflicts with what is stored",
+        ProblemKind.Forbidden => "Your role does not allow this",
         _ => "Stored data is missing or damaged",
     };
 

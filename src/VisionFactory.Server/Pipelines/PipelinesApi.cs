@@ -140,19 +140,19 @@ public static class PipelinesApi
     }
 
     private static async Task<Ok<PipelineStatus>> Start(
-        string name, PipelineHost host, AuditLog audit, HttpContext context, CancellationToken cancellationToken, int? version = null)
+        string name, PipelineService pipelines, AuditLog audit, HttpContext context, CancellationToken cancellationToken, int? version = null)
     {
-        var started = await host.StartAsync(name, version, cancellationToken).ConfigureAwait(false);
+        var started = await pipelines.StartAsync(name, version, cancellationToken).ConfigureAwait(false);
         var caller = Security.Caller.Of(context);
         await audit.RecordAsync(AuditActions.PipelineStarted, caller.UserName, name, version is null ? null : $"version {version}", caller.Address, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new PipelineStatus(name, true, started));
     }
 
-    private static async Task<Ok<PipelineStatus>> Stop(string name, PipelineHost host) =>
-        TypedResults.Ok(new PipelineStatus(name, false, await host.StopAsync(name).ConfigureAwait(false)));
+    private static async Task<Ok<PipelineStatus>> Stop(string name, PipelineService pipelines) =>
+        TypedResults.Ok(new PipelineStatus(name, false, await pipelines.StopAsync(name).ConfigureAwait(false)));
 
-    private static async Task<Ok<PipelineStatus>> Restart(string name, PipelineHost host, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new PipelineStatus(name, true, await host.RestartAsync(name, cancellationToken).ConfigureAwait(false)));
+    private static async Task<Ok<PipelineStatus>> Restart(string name, PipelineService pipelines, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new PipelineStatus(name, true, await pipelines.RestartAsync(name, cancellationToken).ConfigureAwait(false)));
 
     private static async Task<Ok<PipelineStatus>> Metrics(string name, PipelineService pipelines, PipelineHost host, CancellationToken cancellationToken)
     {

@@ -16,6 +16,8 @@ namespace VisionFactory.Server.Security;
 /// by an administrator, passwords, and keys for scripts. Passwords are hashed by ASP.NET Core Identity's
 /// <see cref="PasswordHasher{TUser}"/>; API keys are 32 random bytes, of which only the sha256 is stored. Every
 /// change renews the user's security stamp where it should end their other sessions, and is written to the audit log.
+/// Managing users needs the admin role, checked here against the signed-in <see cref="Domain.Users.Caller"/> (the
+/// same rule as the <c>/api/users</c> routes), so no page can forget it.
 /// </summary>
 public sealed class AccountService(
     VisionFactoryDb db,
@@ -24,7 +26,8 @@ public sealed class AccountService(
     SignInLockouts lockouts,
     SetupToken setupToken,
     IOptions<SecurityOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    Domain.Users.Caller signedIn)
 {
     public const string KeyPrefix = "vf_";
 
@@ -59,6 +62,7 @@ public sealed class AccountService(
     public async Task<User> CreateAsync(string? userName, string? password, Role role, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        signedIn.Require(Role.Admin, "add a user");
         var user = await AddUserAsync(userName, password, role, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(AuditActions.UserCreated, caller.UserName, user.UserName, $"role {Name(role)}", caller.Address, cancellationToken).ConfigureAwait(false);
         return user;
@@ -177,8 +181,11 @@ public sealed class AccountService(
         return SignInOutcome.Success(user);
     }
 
-    public Task<List<User>> ListUsersAsync(CancellationToken cancellationToken) =>
-        db.Users.AsNoTracking().OrderBy(u => u.NormalizedUserName).ToListAsync(cancellationToken);
+    public Task<List<User>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        signedIn.Require(Role.Admin, "list the users");
+        return db.Users.AsNoTracking().OrderBy(u => u.NormalizedUserName).ToListAsync(cancellationToken);
+    }
 
     /// <summary>The user a signed-in session belongs to, while its stamp is current and the account enabled; else null.</summary>
     public Task<User?> FindSessionUserAsync(Guid id, string? stamp, CancellationToken cancellationToken) =>
@@ -189,6 +196,7 @@ public sealed class AccountService(
     public async Task<User> SetRoleAsync(Guid id, Role role, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        signedIn.Require(Role.Admin, "change a user's role");
         var user = await FindAsync(id, cancellationToken).ConfigureAwait(false);
         if (role != Role.Admin)
         {
@@ -207,6 +215,7 @@ public sealed class AccountService(
     public async Task<User> SetDisabledAsync(Guid id, bool disabled, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        signedIn.Require(Role.Admin, "disable or enable a user");
         var user = await FindAsync(id, cancellationToken).ConfigureAwait(false);
         if (disabled && user.IsDisabled || !disabled && !user.IsDisabled)
         {
@@ -236,6 +245,7 @@ public sealed class AccountService(
     public async Task DeleteAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        signedIn.Require(Role.Admin, "delete a user");
         var user = await FindAsync(id, cancellationToken).ConfigureAwait(false);
         if (string.Equals(user.UserName, caller.UserName, StringComparison.Ordinal))
         {
@@ -252,6 +262,7 @@ public sealed class AccountService(
     public async Task<User> ResetPasswordAsync(Guid id, string? password, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        signedIn.Require(Role.Admin, "reset a user's password");
         var user = await FindAsync(id, cancellationToken).ConfigureAwait(false);
         SetPassword(user, password);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -336,6 +347,11 @@ public sealed class AccountService(
     public async Task RevokeKeyAsync(Guid keyId, Guid? ownerOnly, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        if (ownerOnly is null)
+        {
+            signedIn.Require(Role.Admin, "revoke another user's API key");
+        }
+
         var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && (ownerOnly == null || k.UserId == ownerOnly), cancellationToken).ConfigureAwait(false)
             ?? throw ProblemException.NotFound($"API key {keyId} does not exist");
         if (key.RevokedAt is null)

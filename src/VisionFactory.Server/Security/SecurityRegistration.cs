@@ -31,6 +31,7 @@ public static class SecurityRegistration
         services.AddSingleton<SignInLockouts>();
         services.AddSingleton<SetupToken>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddScoped<Domain.Users.Caller>();
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddAuthentication(Policies.Scheme)
             .AddPolicyScheme(Policies.Scheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
@@ -122,6 +123,13 @@ public static class SecurityRegistration
         ArgumentNullException.ThrowIfNull(app);
         app.UseRateLimiter();
         app.UseAuthentication();
+
+        // The services that change data check the caller's role themselves: they act as this request's user.
+        app.Use((context, next) =>
+        {
+            context.RequestServices.GetRequiredService<Domain.Users.Caller>().ActAs(context.User);
+            return next(context);
+        });
         app.UseAuthorization();
         app.Use(async (context, next) =>
         {

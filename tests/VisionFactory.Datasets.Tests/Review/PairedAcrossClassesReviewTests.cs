@@ -26,7 +26,7 @@ public sealed class PairedAcrossClassesReviewTests
         File.WriteAllBytes(Path.Combine(source, "circles", "copy.jpg"), ReviewImages.Variant(0, 7, scale: 0.75, quality: 70));
         await f.Importer.ImportAsync("paired", source, ImportOptions.Default, null, CancellationToken.None);
         var reviewer = ReviewFindingsTests.Reviewer(f);
-        var fixes = new ReviewFixes(reviewer, new DatasetEditor(f.Db), f.Catalog);
+        var fixes = new ReviewFixes(reviewer, new DatasetEditor(f.Db, VisionFactory.Domain.Users.Caller.Operator()), f.Catalog);
 
         var report = await reviewer.ReviewAsync("paired", null, new ReviewOptions(), null, CancellationToken.None);
         var pair = Assert.Single(report.NearDuplicates, g => g.CrossesClasses);

@@ -117,7 +117,7 @@ public sealed class ReviewFindingsTests
         var before = await reviewer.ReviewAsync("straddle", null, new ReviewOptions(), null, CancellationToken.None);
         Assert.Equal(1, before.Leakage.Pairs);
 
-        var fixes = new ReviewFixes(reviewer, new DatasetEditor(f.Db), f.Catalog);
+        var fixes = new ReviewFixes(reviewer, new DatasetEditor(f.Db, VisionFactory.Domain.Users.Caller.Operator()), f.Catalog);
         var regrouped = await fixes.ApplyAsync("straddle", ReviewFix.RegroupSplit, null, null, CancellationToken.None);
 
         Assert.Equal(2, regrouped.Number);

@@ -1,27 +1,40 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using VisionFactory.Domain;
+using VisionFactory.Server.Security;
 
 namespace VisionFactory.Server.Components.Common;
 
 /// <summary>
 /// A page that uses the platform's services. A Blazor circuit lives as long as the browser tab, so every operation
-/// gets a scope (and a database context) of its own instead of keeping one for the page's lifetime.
+/// gets a scope (and a database context) of its own instead of keeping one for the page's lifetime. The scope's
+/// <see cref="Domain.Users.Caller"/> is the page's signed-in user, so the services refuse what the user's role does not allow,
+/// whatever the page shows.
 /// </summary>
 public abstract class ServicePage : ComponentBase
 {
     [Inject]
     private IServiceScopeFactory Scopes { get; set; } = default!;
 
+    [Inject]
+    private AuthenticationStateProvider Authentication { get; set; } = default!;
+
     /// <summary>The message of the last operation that failed in a way a person can act on; shown inline.</summary>
     protected string? Problem { get; set; }
+
+    /// <summary>The page's signed-in user as a <see cref="Domain.Users.Caller"/>, for the services that outlive a scope (background jobs).</summary>
+    protected async Task<Domain.Users.Caller> CallerAsync() =>
+        await CallerIdentity.OfAsync(Authentication.GetAuthenticationStateAsync()).ConfigureAwait(false);
 
     protected async Task<TResult> UseAsync<TService, TResult>(Func<TService, Task<TResult>> use)
         where TService : notnull
     {
         ArgumentNullException.ThrowIfNull(use);
+        var user = (await Authentication.GetAuthenticationStateAsync().ConfigureAwait(false)).User;
         var scope = Scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
+            scope.ServiceProvider.GetRequiredService<Domain.Users.Caller>().ActAs(user);
             return await use(scope.ServiceProvider.GetRequiredService<TService>()).ConfigureAwait(false);
         }
     }
