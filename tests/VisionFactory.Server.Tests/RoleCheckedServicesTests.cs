@@ -100,12 +100,16 @@ public sealed class RoleCheckedServicesTests : IAsyncDisposable
         await using var editorScope = As("maker", Role.Editor);
         foreach (var (who, accounts) in new[] { ("watcher has the viewer role", services.GetRequiredService<AccountService>()), ("maker has the editor role", editorScope.ServiceProvider.GetRequiredService<AccountService>()) })
         {
+            var audited = new Security.Caller(who.Split(' ')[0], "127.0.0.1");
             var adminOnly = new (string Action, Func<Task> Call)[]
             {
-                ("add a user", () => accounts.CreateAsync("intruder", "a long enough password", Role.Admin, CancellationToken.None)),
+                ("add a user", () => accounts.CreateAsync("intruder", "a long enough password", Role.Admin, audited, CancellationToken.None)),
                 ("list the users", () => accounts.ListUsersAsync(CancellationToken.None)),
-                ("change a user's role", () => accounts.SetRoleAsync(Guid.NewGuid(), Role.Admin, CancellationToken.None)),
-                ("revoke another user's API key", () => accounts.RevokeKeyAsync(keyId, null, CancellationToken.None)),
+                ("change a user's role", () => accounts.SetRoleAsync(Guid.NewGuid(), Role.Admin, audited, CancellationToken.None)),
+                ("disable or enable a user", () => accounts.SetDisabledAsync(Guid.NewGuid(), true, audited, CancellationToken.None)),
+                ("delete a user", () => accounts.DeleteAsync(Guid.NewGuid(), audited, CancellationToken.None)),
+                ("reset a user's password", () => accounts.ResetPasswordAsync(Guid.NewGuid(), "a long enough password", audited, CancellationToken.None)),
+                ("revoke another user's API key", () => accounts.RevokeKeyAsync(keyId, null, audited, CancellationToken.None)),
             };
             foreach (var (action, call) in adminOnly)
             {
