@@ -26,7 +26,8 @@ namespace VisionFactory.Server.Tests;
 /// </summary>
 public sealed class RoleCheckedServicesTests : IAsyncDisposable
 {
-    private readonly ServerFactory factory = new();
+    // The test camera listens on loopback, which the camera guard refuses unless allowed.
+    private readonly ServerFactory factory = new() { Settings = { ["Pipelines:CameraAllowedNetworks:0"] = "127.0.0.0/8" } };
     private readonly TinyImageFolder images = TinyImageFolder.Create();
 
     [Fact]
