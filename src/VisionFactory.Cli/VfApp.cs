@@ -35,6 +35,7 @@ public static class VfApp
         root.Add(ServeCommand.Create(globals));
         root.Add(PipelineCommands.Create(globals, interactive));
         root.Add(ImportJobsCommands.Create(globals, interactive));
+        root.Add(AdminCommands.Create(globals, interactive));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }
 }

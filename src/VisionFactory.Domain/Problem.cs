@@ -14,6 +14,9 @@ public enum ProblemKind
 
     /// <summary>Stored data is missing or damaged (500, exit code 5).</summary>
     Damaged,
+
+    /// <summary>The disk holding the data directory or the database is full (507, exit code 7).</summary>
+    InsufficientStorage,
 }
 
 /// <summary>A failure with a message a person can act on, as opposed to a bug.</summary>
@@ -50,4 +53,7 @@ public sealed class ProblemException : Exception
     public static ProblemException Conflict(string message) => new(ProblemKind.Conflict, message);
 
     public static ProblemException Damaged(string message, Exception? inner = null) => new(ProblemKind.Damaged, message, inner);
+
+    public static ProblemException InsufficientStorage(string message, Exception? inner = null) =>
+        new(ProblemKind.InsufficientStorage, message, inner);
 }

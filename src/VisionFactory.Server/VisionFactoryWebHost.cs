@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Scalar.AspNetCore;
 using VisionFactory.Factory.Runs;
+using VisionFactory.Server.Admin;
 using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
@@ -84,6 +85,7 @@ public static class VisionFactoryWebHost
         // The interactive API reference (Scalar, served from the package: no network needed) at /scalar/v1.
         app.MapScalarApiReference();
         app.MapAccountsApi();
+        app.MapStorageAdminApi();
 
         // The web UI: Blazor with interactive server rendering; sign-in and set-up are plain forms under /account.
         app.UseAntiforgery();
