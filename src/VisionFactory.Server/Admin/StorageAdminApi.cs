@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Server.Security;
@@ -21,7 +22,7 @@ public static class StorageAdminApi
 
     private static async Task<Ok<CollectionReport>> CollectAsync(
         BlobCollector collector, IServiceScopeFactory scopes, IOptions<MaintenanceOptions> options, CancellationToken cancellationToken,
-        bool dryRun = false, double? graceMinutes = null)
+        [FromQuery(Name = "dry_run")] bool dryRun = false, [FromQuery(Name = "grace_minutes")] double? graceMinutes = null)
     {
         if (graceMinutes is < 0)
         {
