@@ -71,6 +71,7 @@ public static class VisionFactoryWebHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseVisionFactorySecurity();
+        app.UseUploadLimits();
 
         app.MapHealthApi();
 

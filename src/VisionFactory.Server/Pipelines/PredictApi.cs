@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using VisionFactory.Domain;
 using VisionFactory.Factory.Models;
 using VisionFactory.Pipelines.Serving;
+using VisionFactory.Server.Hosting;
 
 namespace VisionFactory.Server.Pipelines;
 
@@ -12,11 +13,10 @@ namespace VisionFactory.Server.Pipelines;
 /// </summary>
 public static class PredictApi
 {
-    private const long MaxImageBytes = 32L * 1024 * 1024;
-
     public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<ServerOptions>>().Value;
         app.MapGroup("/api/predict").WithTags("Models")
             .MapPost("", Predict)
             .WithName("Predict")
@@ -24,7 +24,7 @@ public static class PredictApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxImageBytes))
+            .WithUploadLimit(limits.MaxImageUploadBytes, $"{ServerOptions.Section}:{nameof(ServerOptions.MaxImageUploadBytes)}", multipart: true)
             .DisableAntiforgery();
         return app;
     }
