@@ -18,6 +18,9 @@ public class PipelineHostFixture : IAsyncLifetime
             ["Pipelines:PredictQueueCapacity"] = "2",
             ["Pipelines:PredictMaxBatch"] = "8",
             ["Pipelines:PredictBatchWindowMs"] = "150",
+
+            // A budget long enough that the queue's capacity, not the measured rate, is what refuses here.
+            ["Pipelines:PredictLatencyBudgetMs"] = "60000",
         })
     {
     }
@@ -324,7 +327,7 @@ public sealed class PredictAdmissionTests(AdmissionHostFixture fixture) : IClass
         }
 
         // 300 at once against a queue of 1000: a queue sized by its capacity alone admits them all and the last waits for
-        // every one before it; sized by the rate, those beyond a batch and a millisecond's work are refused at once.
+        // every one before it; sized by the rate, those beyond a millisecond's work (at least one) are refused at once.
         var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(async _ =>
         {
             using var content = new ByteArrayContent(image);
@@ -335,7 +338,7 @@ public sealed class PredictAdmissionTests(AdmissionHostFixture fixture) : IClass
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
         Assert.Equal(300, served.Count + refused.Count);
         Assert.True(refused.Count >= 100, $"{refused.Count} of 300 were refused");
-        Assert.True(served.Count >= 4, $"{served.Count} of 300 were served");
+        Assert.NotEmpty(served);
         var problem = await Json.ProblemAsync(refused[0], 429);
         Assert.Contains("images/s measured", (string?)problem["detail"], StringComparison.Ordinal);
         foreach (var ok in served)

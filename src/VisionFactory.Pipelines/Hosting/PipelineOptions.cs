@@ -59,9 +59,9 @@ public sealed class PipelineOptions
     public int PredictQueueCapacity { get; set; } = 64;
 
     /// <summary>
-    /// POST /api/predict: the queueing an admitted request may meet (milliseconds). Requests in flight are capped at one
-    /// batch plus the measured service rate times this budget (and at <see cref="PredictQueueCapacity"/>), so that an
-    /// admitted request keeps its latency under overload and the rest are answered 429 at once.
+    /// POST /api/predict: the queueing an admitted request may meet (milliseconds). Requests in flight are capped at the
+    /// measured service rate times this budget (at least one; at most a batch plus <see cref="PredictQueueCapacity"/>),
+    /// so that an admitted request keeps its latency under overload and the rest are answered 429 at once.
     /// </summary>
     [Range(1, 60_000)]
     public int PredictLatencyBudgetMs { get; set; } = 100;

@@ -23,7 +23,7 @@ public sealed class PredictionQueueFullException(int capacity, double rate)
 /// Serves single-image predictions in batches: requests wait in a bounded queue, and one worker takes every waiting
 /// request of a model (up to the batch size) into one forward pass. Under load this turns many small requests into
 /// few large batches; when the queue is full a request is refused at once instead of waiting without bound. The queue's
-/// size follows the measured service rate: one batch in service plus what the rate clears within the latency budget
+/// size follows the measured service rate: what the rate clears within the latency budget
 /// (<see cref="PipelineOptions.PredictLatencyBudgetMs"/>), so an admitted request is served in about its idle time plus
 /// that budget however many clients call. The networks of recently used models stay loaded, so switching the served model under load fails nobody.
 /// </summary>
@@ -69,8 +69,9 @@ public sealed class PredictionBatcher : IDisposable
         Volatile.Read(ref inFlight), AdmissionLimit, Volatile.Read(ref serviceRate));
 
     /// <summary>
-    /// Requests admitted at most at once: the batch in service plus what the measured rate serves within the latency
-    /// budget, never more than the queue's capacity beside a batch; until a batch has been measured, the capacity.
+    /// Requests admitted at most at once: what the measured rate serves within the latency budget (at least one, at most a
+    /// batch plus the queue's capacity); until a batch has been measured, a batch plus the capacity. A whole batch is not
+    /// admitted by right: on a slow model or a busy machine a batch of 16 alone takes seconds, and the rate says so.
     /// </summary>
     public int AdmissionLimit
     {
@@ -79,8 +80,18 @@ public sealed class PredictionBatcher : IDisposable
             var rate = Volatile.Read(ref serviceRate);
             return rate <= 0
                 ? maxBatch + capacity
-                : maxBatch + (int)Math.Clamp(Math.Floor(rate * budgetSeconds), 1, capacity);
+                : (int)Math.Clamp(Math.Floor(rate * budgetSeconds), 1, maxBatch + capacity);
         }
+    }
+
+    /// <summary>True when a request arriving now would be refused: the caller can answer 429 before reading its image.</summary>
+    public bool Saturated => Volatile.Read(ref inFlight) >= AdmissionLimit;
+
+    /// <summary>The refusal a saturated queue gives.</summary>
+    public PredictionQueueFullException Refuse()
+    {
+        Interlocked.Increment(ref rejected);
+        return new PredictionQueueFullException(AdmissionLimit, Volatile.Read(ref serviceRate));
     }
 
     /// <summary>Queues one image; throws <see cref="PredictionQueueFullException"/> at once when the queue is full.</summary>

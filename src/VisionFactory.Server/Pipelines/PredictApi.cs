@@ -37,6 +37,12 @@ public static class PredictApi
             throw ProblemException.Invalid("name the model version with ?model=m-xxxxxxxx ('vf models' lists them)");
         }
 
+        // Under overload the refusal costs no read of the image: the cores are left to the requests admitted.
+        if (batcher.Saturated)
+        {
+            return TooMany(response, batcher.Refuse());
+        }
+
         var (name, bytes) = await ReadImageAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -44,9 +50,14 @@ public static class PredictApi
         }
         catch (PredictionQueueFullException e)
         {
-            response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many predictions at once", detail: e.Message);
+            return TooMany(response, e);
         }
+    }
+
+    private static ProblemHttpResult TooMany(HttpResponse response, PredictionQueueFullException refusal)
+    {
+        response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many predictions at once", detail: refusal.Message);
     }
 
     private static async Task<(string Name, byte[] Bytes)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)
