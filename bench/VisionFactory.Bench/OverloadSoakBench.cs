@@ -33,9 +33,10 @@ internal static class OverloadSoakBench
         Console.WriteLine($"## Overload: POST /api/predict on a 'vf serve' process (mobilenet_v3_small, 224 px), {Environment.ProcessorCount} cores, default queue settings");
         await LoadAsync(server.Client, path, image, 1, TimeSpan.FromSeconds(3), null);
         var idle = await LoadAsync(server.Client, path, image, 1, TimeSpan.FromSeconds(seconds), "idle, 1 client");
-        var loaded = await LoadAsync(server.Client, path, image, clients, TimeSpan.FromSeconds(seconds), $"overload, {clients} clients");
+        var flood = await LoadAsync(server.Client, path, image, clients, TimeSpan.FromSeconds(seconds), $"overload, {clients} clients retrying at once");
+        var polite = await LoadAsync(server.Client, path, image, clients, TimeSpan.FromSeconds(seconds), $"overload, {clients} clients honouring Retry-After", honourRetryAfter: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  admitted p95 / idle p95 = {loaded.P95 / idle.P95:0.0} (target <= 3.0)"));
+            $"  admitted p95 / idle p95 = {flood.P95 / idle.P95:0.0} retrying at once, {polite.P95 / idle.P95:0.0} honouring Retry-After (target <= 3.0)"));
     }
 
     public static async Task SoakAsync(string masks, double minutes, int clients)
@@ -119,7 +120,8 @@ internal static class OverloadSoakBench
         return content;
     }
 
-    private static async Task<(double P95, int Ok)> LoadAsync(HttpClient client, string path, byte[] image, int clients, TimeSpan duration, string? label)
+    private static async Task<(double P95, int Ok)> LoadAsync(
+        HttpClient client, string path, byte[] image, int clients, TimeSpan duration, string? label, bool honourRetryAfter = false)
     {
         var results = new ConcurrentBag<(HttpStatusCode Status, double Ms)>();
         var total = Stopwatch.StartNew();
@@ -131,6 +133,10 @@ internal static class OverloadSoakBench
                 var clock = Stopwatch.StartNew();
                 using var response = await client.PostAsync(new Uri(path, UriKind.Relative), content);
                 results.Add((response.StatusCode, clock.Elapsed.TotalMilliseconds));
+                if (honourRetryAfter && response.Headers.RetryAfter?.Delta is { } wait)
+                {
+                    await Task.Delay(wait);
+                }
             }
         })));
         var ok = results.Where(r => r.Status == HttpStatusCode.OK).Select(r => r.Ms).Order().ToArray();
@@ -149,8 +155,8 @@ internal static class OverloadSoakBench
 
     private static async Task<long> StoredAsync(VfProcess server)
     {
-        var metrics = await server.GetAsync("/api/pipelines/soak/metrics");
-        var steps = metrics["steps"]?.AsArray();
+        var status = await server.GetAsync("/api/pipelines/soak/metrics");
+        var steps = status["metrics"]?["steps"]?.AsArray();
         return steps is { Count: > 0 } ? (long?)steps[^1]?["frames_out"] ?? -1 : -1;
     }
 
