@@ -47,7 +47,7 @@ internal static class PipelineBench
         await PredictUnderLoadAsync(data, modelId, masks);
     }
 
-    private static List<byte[]> Frames640x480(string masks, int count)
+    internal static List<byte[]> Frames640x480(string masks, int count)
     {
         var files = Directory.EnumerateFiles(masks, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Where((_, i) => i % 20 == 0).Take(count);
         var frames = new List<byte[]>();
@@ -70,7 +70,7 @@ internal static class PipelineBench
         return frames;
     }
 
-    private static async Task<string> TrainAsync(IServiceProvider services, string masks, TempDirectory temp)
+    internal static async Task<string> TrainAsync(IServiceProvider services, string masks, TempDirectory temp)
     {
         var folder = temp.Combine("train");
         foreach (var label in new[] { "with_mask", "without_mask" })

@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [throughput|time-to-model|predict|zoo|quality|startup|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|stress [TEST_IMAGES]|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [overload [--clients N] [--seconds N]|soak --minutes N [--clients N]|throughput|time-to-model|predict|zoo|quality|startup|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|stress [TEST_IMAGES]|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 //   latency [ARCH] [SIZE]: one network's CPU latency as evaluation, the assistant and the zoo used to measure it, beside CpuLatency.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -116,6 +116,18 @@ if (which is "review-scale")
 if (which is "pipeline" or "all")
 {
     await PipelineBench.RunAsync(masks);
+}
+
+if (which is "overload")
+{
+    // overload [--clients 160] [--seconds 10]: POST /api/predict's admitted p95 under many clients beside its idle p95.
+    await OverloadSoakBench.OverloadAsync(masks, IntOption("--clients", 160), IntOption("--seconds", 10));
+}
+
+if (which is "soak")
+{
+    // soak --minutes N [--clients 8]: a running pipeline plus prediction load; RSS, handles and threads every minute.
+    await OverloadSoakBench.SoakAsync(masks, IntOption("--minutes", 30), IntOption("--clients", 8));
 }
 
 if (which is "geo" or "all")
@@ -409,6 +421,12 @@ static void ZooLatency(PyTorchReference? reference, IReadOnlyList<string> names,
 }
 
 // The machine's load averages (1, 5, 15 minutes), printed with each measurement: the cores may be shared.
+int IntOption(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
 static async Task Predict(string masks, string? artifactPath)

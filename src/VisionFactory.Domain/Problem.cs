@@ -17,6 +17,9 @@ public enum ProblemKind
 
     /// <summary>The caller's role does not allow this change (403; the CLI acts as the machine's operator and never meets it).</summary>
     Forbidden,
+
+    /// <summary>The disk holding the data directory or the database is full (507, exit code 7).</summary>
+    InsufficientStorage,
 }
 
 /// <summary>A failure with a message a person can act on, as opposed to a bug.</summary>
@@ -55,4 +58,6 @@ public sealed class ProblemException : Exception
     public static ProblemException Damaged(string message, Exception? inner = null) => new(ProblemKind.Damaged, message, inner);
 
     public static ProblemException Forbidden(string message) => new(ProblemKind.Forbidden, message);
+    public static ProblemException InsufficientStorage(string message, Exception? inner = null) =>
+        new(ProblemKind.InsufficientStorage, message, inner);
 }

@@ -53,6 +53,8 @@ public static class ServiceRegistration
         // Short-lived contexts for the training thread, heartbeats and watchers; one per scope for everything else.
         services.AddVisionFactoryDatabase(data);
         services.AddSingleton<BlobStore>();
+        services.AddScoped<VisionFactory.Storage.Maintenance.BlobCollector>();
+        services.AddScoped<VisionFactory.Storage.Maintenance.IntegrityCheck>();
         services.AddSingleton(ImageLimits.Default);
         services.AddSingleton(_ => new PixelCache(Path.Combine(data.CachePath, "pixels")));
         services.AddSingleton(_ => new FeatureCache(Path.Combine(data.CachePath, "features")));

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Scalar.AspNetCore;
 using VisionFactory.Factory.Runs;
+using VisionFactory.Server.Admin;
 using VisionFactory.Server.Datasets;
 using VisionFactory.Server.Health;
 using VisionFactory.Server.Hosting;
@@ -71,6 +72,7 @@ public static class VisionFactoryWebHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseVisionFactorySecurity();
+        app.UseUploadLimits();
 
         app.MapHealthApi();
 
@@ -86,6 +88,7 @@ public static class VisionFactoryWebHost
         app.MapScalarApiReference();
         app.MapAccountsApi();
         app.MapCameraNetworksApi();
+        app.MapStorageAdminApi();
 
         // The web UI: Blazor with interactive server rendering; sign-in and set-up are plain forms under /account.
         app.UseAntiforgery();

@@ -13,9 +13,9 @@ public sealed class ImportFixture : IAsyncDisposable
 {
     private readonly TempDirectory temp = new("vf-datasets");
 
-    private ImportFixture()
+    private ImportFixture(string? dataRoot = null)
     {
-        Data = new DataDirectory(temp.Combine("data"));
+        Data = new DataDirectory(dataRoot ?? temp.Combine("data"));
         Db = new VisionFactoryDb(DatabaseSetup.SqliteOptions(Data));
         Blobs = new BlobStore(Data);
         Pixels = new PixelCache(Path.Combine(Data.CachePath, "pixels"));
@@ -43,9 +43,10 @@ public sealed class ImportFixture : IAsyncDisposable
         return path;
     }
 
-    public static async Task<ImportFixture> CreateAsync()
+    /// <summary>A fixture whose data directory is <paramref name="dataRoot"/> (e.g. a small disk) when given.</summary>
+    public static async Task<ImportFixture> CreateAsync(string? dataRoot = null)
     {
-        var fixture = new ImportFixture();
+        var fixture = new ImportFixture(dataRoot);
         await DatabaseSetup.MigrateAsync(fixture.Db, CancellationToken.None);
         return fixture;
     }

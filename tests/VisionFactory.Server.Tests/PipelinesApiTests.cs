@@ -10,20 +10,33 @@ using VisionFactory.Testing;
 namespace VisionFactory.Server.Tests;
 
 /// <summary>A host with a tiny model trained through the API, and prediction settings that make the queue observable.</summary>
-public sealed class PipelineHostFixture : IAsyncLifetime
+public class PipelineHostFixture : IAsyncLifetime
 {
-    public ServerFactory Factory { get; } = new()
-    {
-        Settings =
+    public PipelineHostFixture()
+        : this(new Dictionary<string, string>
         {
             ["Pipelines:PredictQueueCapacity"] = "2",
             ["Pipelines:PredictMaxBatch"] = "8",
             ["Pipelines:PredictBatchWindowMs"] = "150",
 
-            // The test cameras are on loopback: the administrator allows that range for cameras.
-            ["Pipelines:CameraAllowedNetworks:0"] = "127.0.0.0/8",
-        },
-    };
+            // A budget long enough that the queue's capacity, not the measured rate, is what refuses here.
+            ["Pipelines:PredictLatencyBudgetMs"] = "60000",
+        })
+    {
+    }
+
+    /// <summary>The same host and model with other host settings.</summary>
+    protected PipelineHostFixture(IReadOnlyDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var (key, value) in settings)
+        {
+            Factory.Settings[key] = value;
+        }
+    }
+
+    // The test cameras are on loopback: the administrator allows that range for cameras.
+    public ServerFactory Factory { get; } = new() { Settings = { ["Pipelines:CameraAllowedNetworks:0"] = "127.0.0.0/8" } };
 
     public TinyImageFolder Images { get; } = TinyImageFolder.Create();
 
@@ -286,5 +299,52 @@ public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixtu
 
         var missing = await fixture.Factory.PageAsync("/operate/pipelines/nobody");
         Assert.Contains("pipeline &#x27;nobody&#x27; does not exist", missing, StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>The pipeline host with a deep queue and a short latency budget: admission follows the measured rate.</summary>
+public sealed class AdmissionHostFixture() : PipelineHostFixture(new Dictionary<string, string>
+{
+    ["Pipelines:PredictQueueCapacity"] = "1000",
+    ["Pipelines:PredictMaxBatch"] = "4",
+    ["Pipelines:PredictBatchWindowMs"] = "2",
+    ["Pipelines:PredictLatencyBudgetMs"] = "1",
+});
+
+public sealed class PredictAdmissionTests(AdmissionHostFixture fixture) : IClassFixture<AdmissionHostFixture>
+{
+    [Fact]
+    public async Task OverloadIsRefusedByTheMeasuredRateNotOnlyByTheQueueCapacity()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var image = TinyImageFolder.Image(TinyImageFolder.ThreeClasses[2].Colour, 3);
+
+        // One at a time first: the service rate is measured on these.
+        string? label = null;
+        for (var i = 0; i < 5; i++)
+        {
+            using var content = new ByteArrayContent(image);
+            label = (string?)(await Json.ReadAsync(await client.PostAsync($"/api/predict?model={fixture.ModelId}", content)))["label"];
+        }
+
+        // 300 at once against a queue of 1000: a queue sized by its capacity alone admits them all and the last waits for
+        // every one before it; sized by the rate, those beyond a millisecond's work (at least one) are refused at once.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(async _ =>
+        {
+            using var content = new ByteArrayContent(image);
+            return await client.PostAsync($"/api/predict?model={fixture.ModelId}", content);
+        }));
+
+        var served = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(300, served.Count + refused.Count);
+        Assert.True(refused.Count >= 100, $"{refused.Count} of 300 were refused");
+        Assert.NotEmpty(served);
+        var problem = await Json.ProblemAsync(refused[0], 429);
+        Assert.Contains("images/s measured", (string?)problem["detail"], StringComparison.Ordinal);
+        foreach (var ok in served)
+        {
+            Assert.Equal(label, (string?)(await Json.ReadAsync(ok))["label"]);
+        }
     }
 }

@@ -9,15 +9,17 @@ using VisionFactory.Storage.Audit;
 namespace VisionFactory.Cli.Commands;
 
 /// <summary>
-/// <c>vf admin ...</c>: the administrator's commands on the data directory (the audit log). Each sub-command is made
-/// by a method of its own and added in <see cref="Create"/>.
+/// <c>vf admin ...</c>: the administrator's commands on the data directory and database: the audit log here, and
+/// reclaiming space, backing up, restoring and checking the instance in <see cref="AdminStorageCommands"/>. Each
+/// sub-command is made by a method of its own and added in <see cref="Create"/>.
 /// </summary>
 public static class AdminCommands
 {
     public static Command Create(GlobalOptions globals, bool interactive)
     {
-        var command = new Command("admin", "Administer the installation: the audit log");
+        var command = new Command("admin", "Administer the installation: the audit log; reclaim space, back up, restore and check an instance");
         command.Add(CreateAudit(globals, interactive));
+        AdminStorageCommands.AddTo(command, globals, interactive);
         return command;
     }
 

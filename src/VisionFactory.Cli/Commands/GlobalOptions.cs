@@ -44,8 +44,9 @@ public sealed class GlobalOptions
     /// <summary>
     /// Runs a command body with its context. Every failure ends as one message on standard error (and one JSON error
     /// document with <c>--json</c>) with a documented exit code (<see cref="CliFailure"/>): a
-    /// <see cref="ProblemException"/> by its kind (2 invalid input, 3 not found, 4 conflict, 5 damaged data), anything
-    /// else as 1, or 6 when the training engine's native library cannot load; <c>--verbose</c> adds the stack trace.
+    /// <see cref="ProblemException"/> by its kind (2 invalid input, 3 not found, 4 conflict, 5 damaged data, 7 not enough
+    /// disk space, also when the disk fills under the command), anything else as 1, or 6 when the training engine's
+    /// native library cannot load; <c>--verbose</c> adds the stack trace.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "The command body reads best as the last argument.")]
     public async Task<int> RunAsync(

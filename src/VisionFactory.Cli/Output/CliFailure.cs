@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using VisionFactory.Domain;
 using VisionFactory.Learning.Native;
+using VisionFactory.Storage.Space;
 
 namespace VisionFactory.Cli.Output;
 
@@ -10,8 +11,8 @@ namespace VisionFactory.Cli.Output;
 /// documented exit code (README, "Exit codes").
 /// </summary>
 /// <param name="Message">What went wrong, in the user's terms.</param>
-/// <param name="Kind">The error document's <c>kind</c>: invalid, notfound, conflict, damaged, engine, unexpected, cancelled.</param>
-/// <param name="ExitCode">2 invalid input, 3 not found, 4 conflict, 5 damaged data, 6 the training engine cannot load, 1 anything else, 130 cancelled.</param>
+/// <param name="Kind">The error document's <c>kind</c>: invalid, notfound, conflict, damaged, engine, nospace, unexpected, cancelled.</param>
+/// <param name="ExitCode">2 invalid input, 3 not found, 4 conflict, 5 damaged data, 6 the training engine cannot load, 7 not enough disk space, 1 anything else, 130 cancelled.</param>
 /// <param name="Hint">A second line, e.g. what to try next; null when the message says it all.</param>
 public sealed partial record CliFailure(string Message, string Kind, int ExitCode, string? Hint)
 {
@@ -24,6 +25,8 @@ public sealed partial record CliFailure(string Message, string Kind, int ExitCod
     public static CliFailure Of(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        if (DiskSpace.AsProblem(exception) is { } full)
+            return new CliFailure(full.Message, "nospace", ExitCodeOf(ProblemKind.InsufficientStorage), null);
         if (exception is ProblemException problem)
             return new CliFailure(problem.Message, problem.Kind.ToString().ToLowerInvariant(), ExitCodeOf(problem.Kind), null);
         if (TorchNativeLibrary.FailureReason(exception) is { } reason)
@@ -57,6 +60,7 @@ public sealed partial record CliFailure(string Message, string Kind, int ExitCod
         ProblemKind.NotFound => 3,
         ProblemKind.Conflict => 4,
         ProblemKind.Damaged => 5,
+        ProblemKind.InsufficientStorage => 7,
         _ => 1,
     };
 

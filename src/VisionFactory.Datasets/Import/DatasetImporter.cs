@@ -9,6 +9,7 @@ using VisionFactory.Imaging.Decoding;
 using VisionFactory.Imaging.Quality;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
+using VisionFactory.Storage.Space;
 
 namespace VisionFactory.Datasets.Import;
 
@@ -72,21 +73,59 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             ? null
             : await new DatasetCatalog(db).GetVersionAsync(datasetName, null, withItems: true, cancellationToken).ConfigureAwait(false);
 
+        DiskSpace.EnsureFree(blobs.RootPath, EstimatedBytes(source), "the import");
         var added = new ConcurrentBag<string>();
+        var claims = new ConcurrentBag<IDisposable>();
         try
         {
-            return await ImportDecodedAsync(datasetName, description, source, dataset, previous, options, added, progress, cancellationToken)
+            return await ImportDecodedAsync(datasetName, description, source, dataset, previous, options, added, claims, progress, cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch
+        catch (Exception failure)
         {
-            // Nothing half-imported: blobs this import added are removed again when it fails.
+            // Nothing half-imported: blobs this import added are removed again when it fails, except those another import
+            // in flight found present meanwhile (it claimed them) or a committed version names.
+            Release(claims);
             foreach (var sha in added)
             {
-                File.Delete(blobs.PathOf(sha));
+                blobs.DeleteUnclaimed(sha, IsNamedByAVersion);
+            }
+
+            if (DiskSpace.AsProblem(failure, blobs.RootPath) is { } full && !ReferenceEquals(full, failure))
+            {
+                throw full;
             }
 
             throw;
+        }
+        finally
+        {
+            Release(claims);
+        }
+    }
+
+    // The blobs plus the pixel cache at the training size (3 bytes a pixel).
+    private static long EstimatedBytes(ImportSource source) =>
+        source.Files.Sum(f => f.Length + (long)WarmCacheSize * WarmCacheSize * 3);
+
+    private static void Release(ConcurrentBag<IDisposable> claims)
+    {
+        while (claims.TryTake(out var claim))
+        {
+            claim.Dispose();
+        }
+    }
+
+    private bool IsNamedByAVersion(string sha256)
+    {
+        try
+        {
+            return db.Images.AsNoTracking().Any(i => i.Sha256 == sha256);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Data.Common.DbException)
+        {
+            // Unsure whether a version names it: keep it; the garbage collector decides later.
+            return true;
         }
     }
 
@@ -112,12 +151,13 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         DatasetVersion? previous,
         ImportOptions options,
         ConcurrentBag<string> added,
+        ConcurrentBag<IDisposable> claims,
         IProgress<ImportProgress>? progress,
         CancellationToken cancellationToken)
     {
         // New blobs are flushed to the disk while later files decode; all of them before the version is committed.
         await using var flusher = new BlobFlusher(blobs, FlushParallelism);
-        var decoded = await DecodeAllAsync(source, options, added, flusher, progress, cancellationToken).ConfigureAwait(false);
+        var decoded = await DecodeAllAsync(source, options, added, claims, flusher, progress, cancellationToken).ConfigureAwait(false);
         var classes = ClassesOf(source, decoded.Accepted, previous);
         var (splits, grouping) = SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
@@ -169,7 +209,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<DecodeResult> DecodeAllAsync(
-        ImportSource source, ImportOptions options, ConcurrentBag<string> added, BlobFlusher flusher,
+        ImportSource source, ImportOptions options, ConcurrentBag<string> added, ConcurrentBag<IDisposable> claims, BlobFlusher flusher,
         IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         var accepted = new ConcurrentDictionary<string, AcceptedFile>(StringComparer.Ordinal);
@@ -184,7 +224,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var outcome = await DecodeOneAsync(source, file, options.Limits, stored, added, flusher, ct).ConfigureAwait(false);
+                var outcome = await DecodeOneAsync(source, file, options.Limits, stored, added, claims, flusher, ct).ConfigureAwait(false);
                 if (outcome.Skip is { } skip)
                 {
                     skipped.Add(skip);
@@ -219,7 +259,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
 
     private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
         ImportSource source, SourceFile file, ImageLimits limits, ConcurrentDictionary<string, Lazy<StoredImage>> stored,
-        ConcurrentBag<string> added, BlobFlusher flusher, CancellationToken cancellationToken)
+        ConcurrentBag<string> added, ConcurrentBag<IDisposable> claims, BlobFlusher flusher, CancellationToken cancellationToken)
     {
         var className = ImportSource.ClassOf(file.RelativePath);
         if (className is null)
@@ -239,7 +279,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
 
             // Identical files are decoded, stored and cached once; their copies (reported as duplicates) share that.
             // A rejection is shared the same way: Lazy keeps the exception for every copy.
-            var image = stored.GetOrAdd(sha, key => new Lazy<StoredImage>(() => Store(key, bytes, limits, added, flusher))).Value;
+            var image = stored.GetOrAdd(sha, key => new Lazy<StoredImage>(() => Store(key, bytes, limits, added, claims, flusher))).Value;
             return (new AcceptedFile(file.RelativePath, className, sha, image.Header, bytes.LongLength, image.Hashes), null);
         }
         catch (ImageRejectedException e)
@@ -250,7 +290,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         {
             return (null, new SkippedFile(file.RelativePath, e.Message));
         }
-        catch (IOException e)
+        catch (IOException e) when (!DiskSpace.IsDiskFull(e))
         {
             return (null, new SkippedFile(file.RelativePath, "could not be read: " + e.Message));
         }
@@ -262,10 +302,15 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
 
     // Decodes one image once: its blob (unless the store has it), its pixels at the training size, its perceptual hashes.
     // Thumbnails are made when an image is first shown: most of a large import is never browsed.
-    private StoredImage Store(string sha, byte[] bytes, ImageLimits limits, ConcurrentBag<string> added, BlobFlusher flusher)
+    private StoredImage Store(
+        string sha, byte[] bytes, ImageLimits limits, ConcurrentBag<string> added, ConcurrentBag<IDisposable> claims, BlobFlusher flusher)
     {
         var (header, rgb) = ImageDecoder.DecodeSquare(bytes, WarmCacheSize, limits);
-        if (!blobs.Exists(sha))
+
+        // Claimed before the look: a blob found present cannot be deleted by a failing import or the collector until
+        // this import has committed the version that names it (or failed).
+        claims.Add(blobs.Claim(sha));
+        if (!blobs.Touch(sha))
         {
             blobs.PutUnflushed(bytes);
             added.Add(sha);

@@ -83,10 +83,21 @@ public sealed class RunJournal(RunLeases leases, DataDirectory data, string runI
         Directory.CreateDirectory(folder);
         var final = Path.Combine(folder, name);
         var temporary = final + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+
+        // A checkpoint is about as large as the one before it: refuse up front rather than fill the disk half-way.
+        var previous = latest is null ? 0 : new FileInfo(Path.Combine(data.Root, latest)) is { Exists: true } last ? last.Length : 0;
+        Storage.Space.DiskSpace.EnsureFree(folder, previous, "the training checkpoint");
+        try
         {
+            using var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
             write(stream);
             stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            // No partial checkpoint is left behind; the previous one stays the one to resume from.
+            File.Delete(temporary);
+            throw;
         }
 
         File.Move(temporary, final, overwrite: true);

@@ -62,9 +62,17 @@ public sealed class PipelineOptions
     [Range(1, 256)]
     public int PredictMaxBatch { get; set; } = 16;
 
-    /// <summary>POST /api/predict: requests waiting beyond the running batch; one more is answered 429.</summary>
+    /// <summary>POST /api/predict: requests waiting beyond the running batch at most, whatever the measured rate; one more is answered 429.</summary>
     [Range(1, 100_000)]
     public int PredictQueueCapacity { get; set; } = 64;
+
+    /// <summary>
+    /// POST /api/predict: the queueing an admitted request may meet (milliseconds). Requests in flight are capped at the
+    /// measured service rate times this budget (at least one; at most a batch plus <see cref="PredictQueueCapacity"/>),
+    /// so that an admitted request keeps its latency under overload and the rest are answered 429 at once.
+    /// </summary>
+    [Range(1, 60_000)]
+    public int PredictLatencyBudgetMs { get; set; } = 100;
 
     /// <summary>POST /api/predict: how long the first request of a batch waits for others to join it (milliseconds).</summary>
     [Range(0, 1000)]

@@ -49,7 +49,7 @@ public static class DatasetsApi
             .AddOpenApiOperationTransformer(DescribeArchiveUpload)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithUploadLimit(ImportUploadLimit(app), ImportUploadSetting, multipart: true)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .DisableAntiforgery();
 
@@ -87,7 +87,7 @@ public static class DatasetsApi
                 "by the dataset's plan. Unusable files inside archives are skipped and reported; a file of another type refuses the upload.")
             .Accepts<UploadImagesForm>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithUploadLimit(ImportUploadLimit(app), ImportUploadSetting, multipart: true)
             .DisableAntiforgery();
 
         api.MapPost("/{name}/relabel", Relabel)
@@ -294,6 +294,13 @@ public static class DatasetsApi
 
         return Task.CompletedTask;
     }
+
+    /// <summary>The setting that bounds an import upload.</summary>
+    internal const string ImportUploadSetting = $"{ServerOptions.Section}:{nameof(ServerOptions.MaxImportUploadBytes)}";
+
+    /// <summary>The most bytes an import upload may hold.</summary>
+    internal static long ImportUploadLimit(IEndpointRouteBuilder app) =>
+        app.ServiceProvider.GetRequiredService<IOptions<ServerOptions>>().Value.MaxImportUploadBytes;
 
     private static void SetBodyLimit(HttpContext context, long bytes)
     {

@@ -39,7 +39,7 @@ internal static class ImportJobsApi
             .Produces<ImportJobStatus>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithUploadLimit(DatasetsApi.ImportUploadLimit(app), DatasetsApi.ImportUploadSetting, multipart: true)
             .DisableAntiforgery();
 
         var jobs = app.MapGroup("/api/import-jobs").WithTags("Datasets");

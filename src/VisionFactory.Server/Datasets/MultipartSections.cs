@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Domain;
 using VisionFactory.Server.Hosting;
+using VisionFactory.Storage.Space;
 
 namespace VisionFactory.Server.Datasets;
 
@@ -63,7 +64,12 @@ internal static class MultipartSections
         {
             throw ProblemException.Invalid("the multipart body is malformed: " + e.Message);
         }
-        catch (IOException e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (BadHttpRequestException)
+        {
+            // The server's own verdict on the body, e.g. 413 past the request size limit (it is an IOException too).
+            throw;
+        }
+        catch (IOException e) when (!request.HttpContext.RequestAborted.IsCancellationRequested && !DiskSpace.IsDiskFull(e))
         {
             // The body ended inside a part (or held no part at all): a form the sender did not finish.
             throw ProblemException.Invalid($"the multipart body ended early; send {what} as complete multipart files: " + e.Message);

@@ -2,13 +2,14 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using VisionFactory.Domain;
+using VisionFactory.Storage.Space;
 
 namespace VisionFactory.Server.Hosting;
 
 /// <summary>
 /// Turns exceptions into ProblemDetails: a <see cref="ProblemException"/> keeps its status and message, a request
 /// that cannot be bound gets 400 with the reason, a training engine that cannot load its native library 503 with
-/// the reason, anything else is a 500 without internals.
+/// the reason, a full disk 507 ("not enough space"), anything else is a 500 without internals.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
@@ -22,6 +23,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         var problem = exception switch
         {
+            _ when DiskSpace.AsProblem(exception) is { } full => new ProblemDetails
+            {
+                Status = StatusCodes.Status507InsufficientStorage,
+                Title = TitleOf(ProblemKind.InsufficientStorage),
+                Detail = full.Message,
+            },
             ProblemException p => new ProblemDetails { Status = StatusOf(p.Kind), Title = TitleOf(p.Kind), Detail = p.Message },
             BadHttpRequestException b => new ProblemDetails
             {
@@ -65,6 +72,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ProblemKind.NotFound => StatusCodes.Status404NotFound,
         ProblemKind.Conflict => StatusCodes.Status409Conflict,
         ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
+        ProblemKind.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -74,6 +82,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ProblemKind.NotFound => "Not found",
         ProblemKind.Conflict => "The request conflicts with what is stored",
         ProblemKind.Forbidden => "Your role does not allow this",
+        ProblemKind.InsufficientStorage => "Not enough space",
         _ => "Stored data is missing or damaged",
     };
 

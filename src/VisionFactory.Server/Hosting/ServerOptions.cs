@@ -24,6 +24,13 @@ public sealed class ServerOptions
     public long MaxPredictionUploadBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>
+    /// The largest single image <c>POST /api/predict</c> and <c>POST /api/models/{id}/explanations</c> take; 64 MiB
+    /// (the decoder's file limit) unless configured.
+    /// </summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxImageUploadBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
     /// Folders on the server that imports by path (<c>POST /api/datasets/{name}/imports</c> with a JSON path) may read;
     /// none unless configured, so that only uploads work. Links are resolved before the check.
     /// </summary>

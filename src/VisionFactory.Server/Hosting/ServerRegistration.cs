@@ -59,6 +59,11 @@ internal static class ServerRegistration
         services.AddHostedService<SetupToken.Announcer>();
         services.AddHostedService<PipelineResumer>();
         services.AddHostedService<Datasets.ImportJobRecovery>();
+        services.AddOptions<Admin.MaintenanceOptions>()
+            .Bind(builder.Configuration.GetSection(Admin.MaintenanceOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<Admin.StorageMaintenance>();
         if (factory.ProcessesRuns)
         {
             services.AddRunWorker(factory);

@@ -19,11 +19,10 @@ namespace VisionFactory.Server.Models;
 /// </summary>
 public static class EvaluationApi
 {
-    private const long MaxExplainedImageBytes = 64L * 1024 * 1024;
-
     public static IEndpointRouteBuilder MapEvaluationApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<ServerOptions>>().Value;
         var models = app.MapGroup("/api/models").WithTags("Compare");
 
         models.MapGet("/compare", Compare)
@@ -57,8 +56,8 @@ public static class EvaluationApi
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxExplainedImageBytes))
-            .WithFormOptions(multipartBodyLengthLimit: MaxExplainedImageBytes)
+            .WithUploadLimit(limits.MaxImageUploadBytes, $"{ServerOptions.Section}:{nameof(ServerOptions.MaxImageUploadBytes)}", multipart: true)
+            .WithFormOptions(multipartBodyLengthLimit: limits.MaxImageUploadBytes + UploadLimit.MultipartFraming)
             // Clients are scripts and the CLI with no cookies, so there is no cross-site request to forge.
             .DisableAntiforgery();
 
@@ -78,7 +77,7 @@ public static class EvaluationApi
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithUploadLimit(limits.MaxPredictionUploadBytes, $"{ServerOptions.Section}:{nameof(ServerOptions.MaxPredictionUploadBytes)}", multipart: true)
             .DisableAntiforgery();
 
         var datasets = app.MapGroup("/api/datasets").WithTags("Compare");

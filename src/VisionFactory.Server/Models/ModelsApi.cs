@@ -39,8 +39,7 @@ public static class ModelsApi
             .WithSummary("Classifies the uploaded images (multipart, one or more files); a file that is not an image gets an error.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .WithMetadata(new RequestSizeLimitAttribute(limits.MaxPredictionUploadBytes))
+            .WithUploadLimit(limits.MaxPredictionUploadBytes, $"{ServerOptions.Section}:{nameof(ServerOptions.MaxPredictionUploadBytes)}", multipart: true)
             .WithFormOptions(multipartBodyLengthLimit: limits.MaxPredictionUploadBytes, valueCountLimit: Math.Max(1024, limits.MaxPredictionFiles * 2))
             // Clients are scripts and the CLI with no cookies, so there is no cross-site request to forge.
             .DisableAntiforgery();

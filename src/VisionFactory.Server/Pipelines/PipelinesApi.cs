@@ -8,6 +8,7 @@ using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Storage.Audit;
+using VisionFactory.Server.Hosting;
 using VisionFactory.Storage.Blobs;
 
 namespace VisionFactory.Server.Pipelines;
@@ -38,6 +39,7 @@ public static class PipelinesApi
             .WithSummary("Validates a pipeline definition (JSON, or YAML with Content-Type application/yaml) and saves it as the next version of its name; 'warnings' says what would make Start refuse it here (e.g. a folder outside Pipelines:FolderRoots) and how to allow it.")
             .Accepts<PipelineDefinition>("application/json", "application/yaml")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithUploadLimit(MaxDefinitionBytes, null, multipart: false)
             // Scripts and the CLI post definitions with an API key; the UI saves through the service, not this route.
             .DisableAntiforgery();
 
@@ -113,14 +115,14 @@ public static class PipelinesApi
     {
         if (request.ContentLength > MaxDefinitionBytes)
         {
-            throw ProblemException.Invalid($"a pipeline definition is at most {MaxDefinitionBytes / 1024} KiB");
+            throw new BadHttpRequestException($"a pipeline definition is at most {MaxDefinitionBytes / 1024} KiB (this route's limit)", StatusCodes.Status413PayloadTooLarge);
         }
 
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         if (text.Length > MaxDefinitionBytes)
         {
-            throw ProblemException.Invalid($"a pipeline definition is at most {MaxDefinitionBytes / 1024} KiB");
+            throw new BadHttpRequestException($"a pipeline definition is at most {MaxDefinitionBytes / 1024} KiB (this route's limit)", StatusCodes.Status413PayloadTooLarge);
         }
 
         var yaml = request.ContentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true;

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using VisionFactory.Domain;
 using VisionFactory.Factory.Models;
 using VisionFactory.Pipelines.Serving;
+using VisionFactory.Server.Hosting;
 
 namespace VisionFactory.Server.Pipelines;
 
@@ -12,11 +13,10 @@ namespace VisionFactory.Server.Pipelines;
 /// </summary>
 public static class PredictApi
 {
-    private const long MaxImageBytes = 32L * 1024 * 1024;
-
     public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<ServerOptions>>().Value;
         app.MapGroup("/api/predict").WithTags("Models")
             .MapPost("", Predict)
             .WithName("Predict")
@@ -24,7 +24,7 @@ public static class PredictApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxImageBytes))
+            .WithUploadLimit(limits.MaxImageUploadBytes, $"{ServerOptions.Section}:{nameof(ServerOptions.MaxImageUploadBytes)}", multipart: true)
             .DisableAntiforgery();
         return app;
     }
@@ -37,6 +37,12 @@ public static class PredictApi
             throw ProblemException.Invalid("name the model version with ?model=m-xxxxxxxx ('vf models' lists them)");
         }
 
+        // Under overload the refusal costs no read of the image: the cores are left to the requests admitted.
+        if (batcher.Saturated)
+        {
+            return TooMany(response, batcher.Refuse());
+        }
+
         var (name, bytes) = await ReadImageAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -44,9 +50,14 @@ public static class PredictApi
         }
         catch (PredictionQueueFullException e)
         {
-            response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many predictions at once", detail: e.Message);
+            return TooMany(response, e);
         }
+    }
+
+    private static ProblemHttpResult TooMany(HttpResponse response, PredictionQueueFullException refusal)
+    {
+        response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many predictions at once", detail: refusal.Message);
     }
 
     private static async Task<(string Name, byte[] Bytes)> ReadImageAsync(HttpRequest request, CancellationToken cancellationToken)

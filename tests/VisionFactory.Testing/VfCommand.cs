@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace VisionFactory.Testing;
+
+/// <summary>What one <c>vf</c> process printed and how it exited.</summary>
+public sealed record VfCommandResult(int ExitCode, string Output, string Error)
+{
+    /// <summary>The single JSON document printed on standard output.</summary>
+    public JsonElement Json => JsonDocument.Parse(Output).RootElement;
+}
+
+/// <summary>Runs one <c>vf</c> command as a fresh process (the built vf.dll beside the tests), as an administrator's shell would.</summary>
+public static class VfCommand
+{
+    public static async Task<VfCommandResult> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vf.dll"));
+        foreach (var argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return new VfCommandResult(process.ExitCode, await output, await error);
+    }
+}
