@@ -50,7 +50,7 @@ public sealed class AuthTests : IAsyncDisposable
             Assert.True(asAnonymous.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} answered {(int)asAnonymous.StatusCode} to an anonymous caller");
 
             var adminOnly = path.StartsWith("/api/users", StringComparison.Ordinal) || path.StartsWith("/api/audit", StringComparison.Ordinal)
-                || path.StartsWith("/api/settings", StringComparison.Ordinal);
+                || path.StartsWith("/api/settings", StringComparison.Ordinal) || path.StartsWith("/api/admin", StringComparison.Ordinal);
             var changes = method is not "GET" && !path.StartsWith("/api/keys", StringComparison.Ordinal) && !path.StartsWith("/api/auth", StringComparison.Ordinal);
             using var asViewer = await viewer.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
             if (adminOnly || changes)
