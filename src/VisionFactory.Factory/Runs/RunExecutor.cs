@@ -152,6 +152,12 @@ public sealed partial class RunExecutor(
         {
             LogFailed(logger, runId, message);
         }
+        else
+        {
+            // The failure was this worker's own (e.g. its database session ended while it was stopped): the run had
+            // already been taken over, and stays with its new holder.
+            LogLeaseLost(logger, runId, token);
+        }
     }
 
     private async Task HeartbeatAsync(string runId, long token, RunProgressTracker tracker, Action<StopReason> stop, CancellationToken cancellationToken)

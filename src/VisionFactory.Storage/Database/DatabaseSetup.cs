@@ -1,9 +1,11 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace VisionFactory.Storage.Database;
 
@@ -21,6 +23,30 @@ public static class DatabaseSetup
         new DbContextOptionsBuilder<VisionFactoryDb>().UseSqlite(ConnectionString(data)).Options;
 
     /// <summary>
+    /// How long PostgreSQL keeps a session that sits inside an open transaction without sending anything. The
+    /// platform's transactions last milliseconds; one left open that long belongs to a process that was stopped
+    /// (SIGSTOP, a paused VM, a debugger) between two statements, and the row locks it holds would block every other
+    /// worker: the server ends the session, rolls its transaction back and frees the locks.
+    /// </summary>
+    public static readonly TimeSpan IdleInTransactionTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <paramref name="connectionString"/> with <see cref="IdleInTransactionTimeout"/> set for its sessions, unless
+    /// its <c>Options</c> already set <c>idle_in_transaction_session_timeout</c>.
+    /// </summary>
+    public static string PostgresConnectionString(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
+        {
+            var timeout = ((long)IdleInTransactionTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={timeout}".Trim();
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
     /// Registers <see cref="IDbContextFactory{VisionFactoryDb}"/> (short-lived contexts for background work) and a
     /// scoped <see cref="VisionFactoryDb"/>, on the database <paramref name="data"/> names.
     /// </summary>
@@ -30,7 +56,8 @@ public static class DatabaseSetup
         if (data.Postgres is { } postgres)
         {
             // A context of its own type, so that EF Core applies the PostgreSQL migrations, not the SQLite ones.
-            services.AddDbContextFactory<PostgresVisionFactoryDb>(o => o.UseNpgsql(postgres));
+            var connection = PostgresConnectionString(postgres);
+            services.AddDbContextFactory<PostgresVisionFactoryDb>(o => o.UseNpgsql(connection));
             services.AddSingleton<IDbContextFactory<VisionFactoryDb>>(sp =>
                 new Upcast(sp.GetRequiredService<IDbContextFactory<PostgresVisionFactoryDb>>()));
         }
