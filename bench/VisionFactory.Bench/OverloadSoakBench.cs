@@ -84,9 +84,15 @@ internal static class OverloadSoakBench
                     Interlocked.Increment(ref predictions[response.StatusCode switch { HttpStatusCode.OK => 0, HttpStatusCode.TooManyRequests => 1, _ => 2 }]);
                     await Task.Delay(20, stop.Token);
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
                     break;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // A request that failed or outlived the client's timeout is an error, and the client goes on: a
+                    // client that silently stopped would make a stalled server look quiet.
+                    Interlocked.Increment(ref predictions[2]);
                 }
             }
         })));

@@ -24,7 +24,7 @@ public sealed class BatchClassifier(ModelService models, ImageLimits limits)
         string id, IReadOnlyList<ClassificationInput> files, IProgress<ClassificationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var model = await models.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var model = await models.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false);
         return await Task.Run(
             () =>
             {

@@ -26,13 +26,26 @@ public sealed class ModelService(
     {
         var model = await db.Models.AsNoTracking().Include(m => m.DatasetVersion).ThenInclude(v => v!.Dataset)
             .SingleOrDefaultAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
-        if (model is not null)
-        {
-            return model;
-        }
+        return model ?? throw await NotFoundAsync(id, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// What running model <paramref name="id"/> needs (its artifact and class names), read without its dataset,
+    /// training history and evaluation reports: a one-image <c>vf predict</c> would otherwise spend a good part of its
+    /// run reading and deserialising them.
+    /// </summary>
+    public async Task<ModelArtifactReference> GetArtifactAsync(string id, CancellationToken cancellationToken)
+    {
+        var model = await db.Models.AsNoTracking().Where(m => m.Id == id)
+            .Select(m => new ModelArtifactReference(m.Id, m.ArtifactSha256, m.Classes))
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return model ?? throw await NotFoundAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ProblemException> NotFoundAsync(string id, CancellationToken cancellationToken)
+    {
         var count = await db.Models.CountAsync(cancellationToken).ConfigureAwait(false);
-        throw ProblemException.NotFound(count == 0
+        return ProblemException.NotFound(count == 0
             ? $"model '{id}' does not exist; no models have been trained yet: run 'vf train <dataset>'"
             : $"model '{id}' does not exist; 'vf models' lists the {count} trained model{(count == 1 ? "" : "s")}");
     }
@@ -99,11 +112,21 @@ public sealed class ModelService(
     public ClassifierNetwork Load(ModelVersion model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return Load(new ModelArtifactReference(model.Id, model.ArtifactSha256, model.Classes));
+    }
+
+    /// <summary>The model's network from its artifact, checked against its sha256; the caller disposes it.</summary>
+    public ClassifierNetwork Load(ModelArtifactReference model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         // Streamed from the file, not read into one array: a 45 MB artifact otherwise costs three copies of fresh memory.
+        // The file is hashed on another core while the network is read from it: a damaged file cannot hurt the reading
+        // (it fails with its own error), and no network leaves here before its file has proved to be the stored one.
+        var path = blobs.PathOf(model.ArtifactSha256);
         FileStream artifact;
         try
         {
-            artifact = new FileStream(blobs.PathOf(model.ArtifactSha256), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            artifact = OpenArtifact(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -113,16 +136,39 @@ public sealed class ModelService(
 
         using (artifact)
         {
-            if (Convert.ToHexStringLower(SHA256.HashData(artifact)) != model.ArtifactSha256)
+            var hashing = Task.Run(() =>
             {
-                throw ProblemException.Damaged($"the artifact of model {model.Id} is damaged: its content no longer matches its sha256");
+                using var copy = OpenArtifact(path);
+                return Convert.ToHexStringLower(SHA256.HashData(copy)) == model.ArtifactSha256;
+            });
+            ClassifierNetwork network;
+            try
+            {
+                network = ModelArtifact.Read(artifact, model.Id, architectures).Network;
+            }
+            catch (Exception e) when (!hashing.GetAwaiter().GetResult())
+            {
+                throw Damaged(model, e);
             }
 
-            artifact.Position = 0;
-            return ModelArtifact.Read(artifact, model.Id, architectures).Network;
+            if (!hashing.GetAwaiter().GetResult())
+            {
+                network.Dispose();
+                throw Damaged(model);
+            }
+
+            return network;
         }
+
+        static FileStream OpenArtifact(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+
+        static ProblemException Damaged(ModelArtifactReference model, Exception? reading = null) =>
+            ProblemException.Damaged($"the artifact of model {model.Id} is damaged: its content no longer matches its sha256", reading);
     }
 }
+
+/// <summary>A stored model's artifact (a blob, by its sha256) and the names of the classes it tells apart.</summary>
+public sealed record ModelArtifactReference(string Id, string ArtifactSha256, IReadOnlyList<string> Classes);
 
 /// <summary>One image's result: the label with its confidence and every class's probability, or why it failed.</summary>
 public sealed record Prediction(string File, string? Label, double? Confidence, Dictionary<string, double>? Probabilities, string? Error)

@@ -5,7 +5,7 @@ using VisionFactory.Learning.Architectures;
 
 namespace VisionFactory.Pipelines.Serving;
 
-/// <summary>Loads a model version's network from its artifact (checked against its sha256 by <see cref="ModelService.Load"/>).</summary>
+/// <summary>Loads a model version's network from its artifact (checked against its sha256 by <see cref="ModelService.Load(ModelVersion)"/>).</summary>
 public static class ModelNetworks
 {
     public static async Task<(ModelVersion Model, ClassifierNetwork Network)> LoadAsync(
