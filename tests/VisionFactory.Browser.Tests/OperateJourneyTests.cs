@@ -4,13 +4,13 @@ using VisionFactory.Testing;
 
 namespace VisionFactory.Browser.Tests;
 
-/// <summary>The operate step in a real browser: a pipeline built from catalog cards, started, watched live, stopped.</summary>
+/// <summary>The operate step in a real browser: a pipeline built from catalog cards, started, watched live, stopped, and audited.</summary>
 public sealed class OperateJourneyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
     private readonly TempDirectory temp = new("vf-browser-operate");
 
     [Fact]
-    public async Task APipelineIsBuiltFromCardsStartedAndWatchedLive()
+    public async Task APipelineIsBuiltFromCardsStartedWatchedLiveAndItsStartIsAuditedWithTheBrowsersAddress()
     {
         var frames = Enumerable.Range(0, 10).Select(i => SyntheticImages.Encode(i % 2, i, 64, SKEncodedImageFormat.Jpeg)).ToList();
         await using var camera = await MjpegTestServer.StartAsync(frames, fps: 10);
@@ -52,6 +52,21 @@ public sealed class OperateJourneyTests(BrowserFixture browser) : IClassFixture<
 
         await page.GetByTestId("stop-pipeline").ClickAsync();
         await Assertions.Expect(page.GetByTestId("pipeline-state")).ToHaveTextAsync("stopped");
+
+        // What the administrator did in the UI is in the audit log once, with her name and the browser's address.
+        await page.GotoAsync("/users");
+        await Live(page);
+        await page.Locator("input[data-testid=new-user-name], [data-testid=new-user-name] input").FillAsync("bob");
+        await page.Locator("input[data-testid=new-user-password], [data-testid=new-user-password] input").FillAsync(AdminKey.Password);
+        await page.GetByTestId("add-user").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("notice")).ToHaveTextAsync("bob was added.");
+        await page.GotoAsync("/audit");
+        var rows = page.GetByTestId("audit-row");
+        var started = rows.Filter(new() { HasText = "pipeline_started" });
+        await Assertions.Expect(started).ToHaveCountAsync(1);
+        await Assertions.Expect(started.Locator("td")).ToHaveTextAsync(Cells("pipeline_started", "ada", "camera", "", "127.0.0.1"));
+        var created = rows.Filter(new() { HasText = "user_created" });
+        await Assertions.Expect(created.Locator("td")).ToHaveTextAsync(Cells("user_created", "ada", "bob", "role viewer", "127.0.0.1"));
     }
 
     [Fact]
@@ -93,6 +108,10 @@ public sealed class OperateJourneyTests(BrowserFixture browser) : IClassFixture<
         await page.GetByTestId("save-pipeline").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/operate/pipelines/camera$"));
     }
+
+    /// <summary>An audit row's cells: any time, then exactly these texts.</summary>
+    private static System.Text.RegularExpressions.Regex[] Cells(params string[] texts) =>
+        [new(@"^\d{4}-\d\d-\d\d "), .. texts.Select(t => new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(t) + "$"))];
 
     private static Task Live(IPage page) =>
         page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using VisionFactory.Domain.Audit;
 using VisionFactory.Storage;
 using VisionFactory.Storage.Audit;
@@ -39,6 +40,29 @@ public sealed class CliAdminTests : IDisposable
         Assert.True(
             table.Output.IndexOf("dataset_deleted", StringComparison.Ordinal) < table.Output.IndexOf("sign_in_failed", StringComparison.Ordinal),
             "the newest event is not printed first");
+    }
+
+    [Fact]
+    public async Task APipelineRunFromTheCommandLineIsInTheAuditLog()
+    {
+        var file = Path.Combine(cli.Scratch("defs"), "door.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new
+        {
+            name = "door",
+            steps = new object[]
+            {
+                new { component = "folder_watch", settings = new { path = cli.Scratch("inbox"), poll_ms = 100 } },
+                new { component = "file", settings = new { file_name = "door.csv", format = "csv" } },
+            },
+        }));
+
+        var run = await cli.RunAsync("pipeline", "run", file, "--duration", "0.5");
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        var events = (await cli.RunJsonAsync("admin", "audit")).GetProperty("events").EnumerateArray().ToList();
+        var started = Assert.Single(events, e => e.GetProperty("action").GetString() == "pipeline_started");
+        Assert.Equal("door", started.GetProperty("target").GetString());
+        Assert.Equal("the local operator", started.GetProperty("actor").GetString());
     }
 
     [Fact]

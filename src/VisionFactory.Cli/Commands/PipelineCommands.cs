@@ -162,7 +162,8 @@ public static class PipelineCommands
                 WebhookAllowedNetworks = [.. parse.GetValue(allow) ?? []],
             };
             await using var services = await OpenAsync(cli, options, ct).ConfigureAwait(false);
-            var runner = await services.GetRequiredService<PipelineBuilder>().BuildAsync(definition, 0, ct).ConfigureAwait(false);
+            await using var scope = services.CreateAsyncScope();
+            var runner = await scope.ServiceProvider.GetRequiredService<PipelineService>().BuildToRunHereAsync(definition, ct).ConfigureAwait(false);
             await using (runner)
             {
                 runner.Start();

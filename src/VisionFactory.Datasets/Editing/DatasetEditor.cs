@@ -3,9 +3,11 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using VisionFactory.Domain;
+using VisionFactory.Domain.Audit;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Runs;
 using VisionFactory.Domain.Users;
+using VisionFactory.Storage.Audit;
 using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Datasets.Editing;
@@ -190,6 +192,10 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
                 .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             await db.Datasets.Where(d => d.Id == dataset.Id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+
+            // Recorded here, with the deletion, so a deletion from any door (API, web UI) is in the audit log once.
+            db.AuditEntries.Add(AuditLog.Entry(AuditActions.DatasetDeleted, caller.Name, datasetName, null, caller.Address));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -14,6 +14,9 @@ public sealed class Caller
     /// <summary>The role, or null when nobody is signed in.</summary>
     public Role? Role { get; private set; }
 
+    /// <summary>The network address the caller connects from (the request's, or the UI connection's), when known; the audit log records it.</summary>
+    public string? Address { get; private set; }
+
     /// <summary>
     /// The person at the machine's command line, or a service of the host acting for the administrator who set it up
     /// (the FTP inbox): the data directory is theirs, so every change is allowed.
@@ -26,6 +29,9 @@ public sealed class Caller
         Name = role is null ? null : name;
         Role = role;
     }
+
+    /// <summary>Records the network address the caller connects from.</summary>
+    public void ConnectedFrom(string? address) => Address = address;
 
     /// <summary>Whether the caller has <paramref name="needed"/> or a role above it.</summary>
     public bool Has(Role needed) => Role is { } role && role >= needed;

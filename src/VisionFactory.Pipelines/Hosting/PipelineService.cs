@@ -1,10 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using VisionFactory.Domain;
+using VisionFactory.Domain.Audit;
 using VisionFactory.Domain.Pipelines;
 using VisionFactory.Domain.Users;
 using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Runtime;
+using VisionFactory.Storage.Audit;
 using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Pipelines.Hosting;
@@ -12,9 +14,11 @@ namespace VisionFactory.Pipelines.Hosting;
 /// <summary>
 /// Saved pipelines (versioned definitions), their stored results and alerts, and starting and stopping them: the
 /// pipelines' front desk for the API, the UI and the CLI. Saving, starting, stopping and restarting need the editor
-/// role, checked here against the <see cref="Caller"/>, so every door meets the same rule.
+/// role, checked here against the <see cref="Caller"/>, so every door meets the same rule; and every start is recorded
+/// here in the audit log, with the caller's name and address, so a start from any door is recorded once.
 /// </summary>
-public sealed class PipelineService(VisionFactoryDb db, ComponentCatalog catalog, TimeProvider clock, PipelineHost host, Caller caller)
+public sealed class PipelineService(
+    VisionFactoryDb db, ComponentCatalog catalog, TimeProvider clock, PipelineHost host, PipelineBuilder builder, AuditLog audit, Caller caller)
 {
     /// <summary>Validates the definition and saves it as the next version of its name (1 for a new name).</summary>
     public async Task<PipelineVersion> SaveAsync(PipelineDefinition definition, CancellationToken cancellationToken)
@@ -44,10 +48,12 @@ public sealed class PipelineService(VisionFactoryDb db, ComponentCatalog catalog
     }
 
     /// <summary>Starts the newest version (or the given one) of a saved pipeline; 409 when it already runs.</summary>
-    public Task<PipelineMetrics> StartAsync(string name, int? version, CancellationToken cancellationToken)
+    public async Task<PipelineMetrics> StartAsync(string name, int? version, CancellationToken cancellationToken)
     {
         caller.Require(Role.Editor, "start a pipeline");
-        return host.StartAsync(name, version, cancellationToken);
+        var started = await host.StartAsync(name, version, cancellationToken).ConfigureAwait(false);
+        await RecordStartAsync(name, version is null ? null : $"version {version}", cancellationToken).ConfigureAwait(false);
+        return started;
     }
 
     /// <summary>Stops a running pipeline; 409 when it is not running.</summary>
@@ -58,11 +64,29 @@ public sealed class PipelineService(VisionFactoryDb db, ComponentCatalog catalog
     }
 
     /// <summary>Stops the pipeline if it runs and starts its newest version.</summary>
-    public Task<PipelineMetrics> RestartAsync(string name, CancellationToken cancellationToken)
+    public async Task<PipelineMetrics> RestartAsync(string name, CancellationToken cancellationToken)
     {
         caller.Require(Role.Editor, "restart a pipeline");
-        return host.RestartAsync(name, cancellationToken);
+        var started = await host.RestartAsync(name, cancellationToken).ConfigureAwait(false);
+        await RecordStartAsync(name, "restart", cancellationToken).ConfigureAwait(false);
+        return started;
     }
+
+    /// <summary>
+    /// Builds a pipeline from a definition to run in this process, outside the host (<c>vf pipeline run</c>); the
+    /// caller starts and disposes the runner.
+    /// </summary>
+    public async Task<PipelineRunner> BuildToRunHereAsync(PipelineDefinition definition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        caller.Require(Role.Editor, "run a pipeline");
+        var runner = await builder.BuildAsync(definition, 0, cancellationToken).ConfigureAwait(false);
+        await RecordStartAsync(definition.Name, "run from a definition file, in the process that asked", cancellationToken).ConfigureAwait(false);
+        return runner;
+    }
+
+    private Task RecordStartAsync(string name, string? detail, CancellationToken cancellationToken) =>
+        audit.RecordAsync(AuditActions.PipelineStarted, caller.Name, name, detail, caller.Address, cancellationToken);
 
     /// <summary>The newest version of every pipeline, by name.</summary>
     public async Task<List<PipelineVersion>> ListAsync(CancellationToken cancellationToken)

@@ -9,12 +9,10 @@ using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Editing;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Domain;
-using VisionFactory.Domain.Audit;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Storage;
-using VisionFactory.Storage.Audit;
 
 namespace VisionFactory.Server.Datasets;
 
@@ -110,11 +108,9 @@ public static class DatasetsApi
         return app;
     }
 
-    private static async Task<NoContent> DeleteDataset(string name, DatasetEditor editor, AuditLog audit, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<NoContent> DeleteDataset(string name, DatasetEditor editor, CancellationToken cancellationToken)
     {
         await editor.DeleteDatasetAsync(name, cancellationToken).ConfigureAwait(false);
-        var caller = Security.Caller.Of(context);
-        await audit.RecordAsync(AuditActions.DatasetDeleted, caller.UserName, name, null, caller.Address, cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 

@@ -2,12 +2,10 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using VisionFactory.Domain;
-using VisionFactory.Domain.Audit;
 using VisionFactory.Pipelines.Assistant;
 using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
-using VisionFactory.Storage.Audit;
 using VisionFactory.Server.Hosting;
 using VisionFactory.Storage.Blobs;
 
@@ -142,11 +140,9 @@ public static class PipelinesApi
     }
 
     private static async Task<Ok<PipelineStatus>> Start(
-        string name, PipelineService pipelines, AuditLog audit, HttpContext context, CancellationToken cancellationToken, int? version = null)
+        string name, PipelineService pipelines, CancellationToken cancellationToken, int? version = null)
     {
         var started = await pipelines.StartAsync(name, version, cancellationToken).ConfigureAwait(false);
-        var caller = Security.Caller.Of(context);
-        await audit.RecordAsync(AuditActions.PipelineStarted, caller.UserName, name, version is null ? null : $"version {version}", caller.Address, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new PipelineStatus(name, true, started));
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -32,6 +33,9 @@ public static class SecurityRegistration
         services.AddSingleton<SetupToken>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<Domain.Users.Caller>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<UiConnection>();
+        services.AddScoped<CircuitHandler, UiConnection.Tracker>();
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddAuthentication(Policies.Scheme)
             .AddPolicyScheme(Policies.Scheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
@@ -127,7 +131,9 @@ public static class SecurityRegistration
         // The services that change data check the caller's role themselves: they act as this request's user.
         app.Use((context, next) =>
         {
-            context.RequestServices.GetRequiredService<Domain.Users.Caller>().ActAs(context.User);
+            var caller = context.RequestServices.GetRequiredService<Domain.Users.Caller>();
+            caller.ActAs(context.User);
+            caller.ConnectedFrom(Caller.AddressOf(context));
             return next(context);
         });
         app.UseAuthorization();

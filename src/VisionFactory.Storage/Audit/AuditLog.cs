@@ -15,16 +15,19 @@ public sealed class AuditLog(IDbContextFactory<VisionFactoryDb> contexts)
     public async Task RecordAsync(string action, string? actor, string? target, string? detail, string? address, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        db.AuditEntries.Add(new AuditEntry
-        {
-            Action = action,
-            Actor = Clip(actor),
-            Target = Clip(target),
-            Detail = Clip(detail),
-            Address = address is { Length: > 64 } ? address[..64] : address,
-        });
+        db.AuditEntries.Add(Entry(action, actor, target, detail, address));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>An entry to save with the change it records, in the same transaction (texts clipped to the column sizes).</summary>
+    public static AuditEntry Entry(string action, string? actor, string? target, string? detail, string? address) => new()
+    {
+        Action = action,
+        Actor = Clip(actor),
+        Target = Clip(target),
+        Detail = Clip(detail),
+        Address = address is { Length: > 64 } ? address[..64] : address,
+    };
 
     /// <summary>The latest <paramref name="limit"/> entries, newest first.</summary>
     public async Task<List<AuditEntry>> LatestAsync(int limit, CancellationToken cancellationToken)

@@ -19,12 +19,22 @@ public abstract class ServicePage : ComponentBase
     [Inject]
     private AuthenticationStateProvider Authentication { get; set; } = default!;
 
+    [Inject]
+    private UiConnection Connection { get; set; } = default!;
+
+    /// <summary>The browser's network address, for the audit log (null before the UI connection was seen).</summary>
+    protected string? ClientAddress => Connection.Address;
+
     /// <summary>The message of the last operation that failed in a way a person can act on; shown inline.</summary>
     protected string? Problem { get; set; }
 
     /// <summary>The page's signed-in user as a <see cref="Domain.Users.Caller"/>, for the services that outlive a scope (background jobs).</summary>
-    protected async Task<Domain.Users.Caller> CallerAsync() =>
-        await CallerIdentity.OfAsync(Authentication.GetAuthenticationStateAsync()).ConfigureAwait(false);
+    protected async Task<Domain.Users.Caller> CallerAsync()
+    {
+        var caller = await CallerIdentity.OfAsync(Authentication.GetAuthenticationStateAsync()).ConfigureAwait(false);
+        caller.ConnectedFrom(Connection.Address);
+        return caller;
+    }
 
     protected async Task<TResult> UseAsync<TService, TResult>(Func<TService, Task<TResult>> use)
         where TService : notnull
@@ -34,7 +44,9 @@ public abstract class ServicePage : ComponentBase
         var scope = Scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            scope.ServiceProvider.GetRequiredService<Domain.Users.Caller>().ActAs(user);
+            var caller = scope.ServiceProvider.GetRequiredService<Domain.Users.Caller>();
+            caller.ActAs(user);
+            caller.ConnectedFrom(Connection.Address);
             return await use(scope.ServiceProvider.GetRequiredService<TService>()).ConfigureAwait(false);
         }
     }
