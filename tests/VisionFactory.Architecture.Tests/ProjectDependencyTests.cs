@@ -12,12 +12,15 @@ public sealed class ProjectDependencyTests
     public void EveryProjectUnderSrcIsChecked()
     {
         var src = Path.Combine(RepositoryRoot(), "src");
-        var projects = Directory.GetFiles(src, "*.csproj", SearchOption.AllDirectories)
-            .Select(Path.GetFileNameWithoutExtension)
+        var unseen = Directory.GetFiles(src, "*.csproj", SearchOption.AllDirectories)
+            .Select(p => Path.GetFileNameWithoutExtension(p)!)
+            .Where(p => !ByProject.ContainsKey(p))
             .Order(StringComparer.Ordinal)
             .ToList();
 
-        Assert.Equal(projects, ByProject.Keys.Order(StringComparer.Ordinal));
+        Assert.True(
+            unseen.Count == 0,
+            $"{string.Join(", ", unseen)}: under src/ but not used by vf, so these rules do not see it; reference it from a product project");
     }
 
     [Fact]
