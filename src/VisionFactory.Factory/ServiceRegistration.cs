@@ -62,7 +62,8 @@ public static class ServiceRegistration
         services.AddScoped(sp => new PixelSource(
             sp.GetRequiredService<PixelCache>(), sp.GetRequiredService<BlobStore>().ReadAllBytes, sp.GetRequiredService<ImageLimits>()));
         services.AddScoped<FeatureExtractor>();
-        services.AddScoped<IPretrainedWeightsSource, ImportedWeightsSource>();
+        services.AddScoped<IImportedWeightsFiles, ImportedWeightsSource>();
+        services.AddScoped<IPretrainedWeightsSource, SafetensorsWeightsSource>();
         services.AddScoped<ClassifierTrainer>();
         services.AddSingleton<ZooProfilingGate>();
         services.AddScoped<ZooService>();

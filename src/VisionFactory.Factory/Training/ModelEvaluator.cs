@@ -35,8 +35,7 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
         if (backboneFrozen)
         {
             features.Compute(network, images, batchSize, null, cancellationToken);
-            using var stacked = features.Stack(network, images);
-            probabilities = ImageClassifier.ProbabilitiesFromFeatures(network, stacked);
+            probabilities = features.ProbabilitiesFromCache(network, images);
         }
         else
         {

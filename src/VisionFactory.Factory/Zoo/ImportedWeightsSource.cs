@@ -1,23 +1,15 @@
-using TorchSharp.PyBridge;
 using VisionFactory.Learning.Weights;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
-using static TorchSharp.torch;
 
 namespace VisionFactory.Factory.Zoo;
 
-/// <summary>Imported pretrained weights, read from the blob store (see <see cref="ZooService.ImportWeightsAsync"/>).</summary>
-public sealed class ImportedWeightsSource(VisionFactoryDb db, BlobStore blobs) : IPretrainedWeightsSource
+/// <summary>Imported pretrained weights, kept in the blob store (see <see cref="ZooService.ImportWeightsAsync"/>).</summary>
+public sealed class ImportedWeightsSource(VisionFactoryDb db, BlobStore blobs) : IImportedWeightsFiles
 {
-    public (string Key, Dictionary<string, Tensor> Weights)? Find(string architecture)
+    public (string Key, string Path)? Find(string architecture)
     {
         var record = db.ImportedWeights.Find(architecture);
-        if (record is null)
-        {
-            return null;
-        }
-
-        using var stream = File.OpenRead(blobs.PathOf(record.Sha256));
-        return ($"{architecture}@{record.Sha256[..12]}", Safetensors.LoadStateDict(stream));
+        return record is null ? null : ($"{architecture}@{record.Sha256[..12]}", blobs.PathOf(record.Sha256));
     }
 }

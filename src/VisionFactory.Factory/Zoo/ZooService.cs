@@ -1,12 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using TorchSharp.PyBridge;
-using VisionFactory.Domain;
 using VisionFactory.Domain.Zoo;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Weights;
 using VisionFactory.Storage.Blobs;
 using VisionFactory.Storage.Database;
-using static TorchSharp.torch;
 
 namespace VisionFactory.Factory.Zoo;
 
@@ -77,43 +74,20 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
     {
         caller.Require(Domain.Users.Role.Editor, "import pretrained weights");
         var architecture = architectures.Get(architectureName);
-        var weights = await Task.Run(() => WeightFileReader.Read(path), cancellationToken).ConfigureAwait(false);
-        try
+        var weights = await Task.Run(() => WeightFileImport.Convert(architecture, path), cancellationToken).ConfigureAwait(false);
+        var sha = blobs.Put(weights.Safetensors);
+        var record = new ImportedWeights
         {
-            var headKey = architecture.HeadPath + ".weight";
-            var headClasses = weights.TryGetValue(headKey, out var head) ? (int)head.shape[0] : 1000;
-            using (var module = architecture.CreateModule(headClasses))
-            {
-                var report = StateDictLoader.Compare(module, weights);
-                if (!report.IsMatch)
-                {
-                    throw ProblemException.Invalid($"'{Path.GetFileName(path)}' does not fit {architecture.Name}: {report}");
-                }
-            }
-
-            using var buffer = new MemoryStream();
-            Safetensors.SaveStateDict(buffer, weights, leaveOpen: true);
-            var sha = blobs.Put(buffer.ToArray());
-            var record = new ImportedWeights
-            {
-                Architecture = architecture.Name,
-                Sha256 = sha,
-                SourceFile = Path.GetFileName(path),
-                HeadClasses = headClasses,
-                Tensors = weights.Count,
-            };
-            await db.ImportedWeights.Where(w => w.Architecture == architecture.Name).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            db.ImportedWeights.Add(record);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return record;
-        }
-        finally
-        {
-            foreach (var t in weights.Values)
-            {
-                t.Dispose();
-            }
-        }
+            Architecture = architecture.Name,
+            Sha256 = sha,
+            SourceFile = Path.GetFileName(path),
+            HeadClasses = weights.HeadClasses,
+            Tensors = weights.Tensors,
+        };
+        await db.ImportedWeights.Where(w => w.Architecture == architecture.Name).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        db.ImportedWeights.Add(record);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return record;
     }
 
     private static bool NeedsProfile(ArchitectureDefinition architecture, Dictionary<string, ArchitectureProfile> profiles) =>

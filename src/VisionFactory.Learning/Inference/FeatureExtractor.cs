@@ -60,6 +60,16 @@ public sealed class FeatureExtractor(PixelSource pixels, FeatureCache cache)
         }
     }
 
+    /// <summary>
+    /// Class probabilities of <paramref name="images"/> from their cached features (compute them first): the head's
+    /// forward only, for networks whose backbone stays frozen.
+    /// </summary>
+    public float[][] ProbabilitiesFromCache(ClassifierNetwork network, IReadOnlyList<LabelledImage> images)
+    {
+        using var stacked = Stack(network, images);
+        return ImageClassifier.ProbabilitiesFromFeatures(network, stacked);
+    }
+
     /// <summary>The cached features of <paramref name="images"/> as a [N, F] tensor (compute them first).</summary>
     public Tensor Stack(ClassifierNetwork network, IReadOnlyList<LabelledImage> images)
     {
