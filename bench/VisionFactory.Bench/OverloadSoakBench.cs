@@ -114,6 +114,14 @@ internal static class OverloadSoakBench
 
         await load;
         await server.Client.PostAsync("/api/pipelines/soak/stop", null);
+
+        // What the server logged as failures, so that errors in the table come with their cause.
+        var failures = server.Log.Split('\n').Select((line, i) => (line, i)).Where(x => x.line.StartsWith("fail:", StringComparison.Ordinal)).ToList();
+        Console.WriteLine($"  the server logged {failures.Count} failures{(failures.Count > 0 ? "; the first:" : "")}");
+        foreach (var line in server.Log.Split('\n').Skip(failures.FirstOrDefault().i).Take(failures.Count > 0 ? 12 : 0))
+        {
+            Console.WriteLine("    " + line);
+        }
     }
 
     private static async Task<(DataDirectory Data, string ModelId)> PrepareAsync(string masks, TempDirectory temp)

@@ -4,7 +4,11 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
+using VisionFactory.Domain.Models;
+using VisionFactory.Storage.Database;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
@@ -313,6 +317,40 @@ public sealed class AdmissionHostFixture() : PipelineHostFixture(new Dictionary<
 
 public sealed class PredictAdmissionTests(AdmissionHostFixture fixture) : IClassFixture<AdmissionHostFixture>
 {
+    [Fact]
+    public async Task ABatchThatFailsUnexpectedlyFailsItsOwnRequestsAndTheQueueGoesOn()
+    {
+        // A model whose stored class list disagrees with its network (it names no class): its batch fails where no check
+        // foresaw it. Before, such a failure ended the queue's one worker, and every later request waited until its
+        // client gave up (the soak bench saw every prediction stop after ten minutes).
+        const string broken = "m-b0b0b0b0";
+        using (var scope = fixture.Factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VisionFactoryDb>();
+            var model = await db.Models.AsNoTracking().SingleAsync(m => m.Id == fixture.ModelId);
+            db.Models.Add(new ModelVersion
+            {
+                Id = broken, DatasetVersionId = model.DatasetVersionId, Spec = model.Spec, Classes = [], ArtifactSha256 = model.ArtifactSha256,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        using var client = fixture.Factory.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        var image = TinyImageFolder.Image(TinyImageFolder.ThreeClasses[0].Colour, 5);
+        using (var content = new ByteArrayContent(image))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.PostAsync($"/api/predict?model={broken}", content)).StatusCode);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var content = new ByteArrayContent(image);
+            var served = await Json.ReadAsync(await client.PostAsync($"/api/predict?model={fixture.ModelId}", content));
+            Assert.Contains((string?)served["label"], TinyImageFolder.ThreeClasses.Select(c => c.Name));
+        }
+    }
+
     [Fact]
     public async Task OverloadIsRefusedByTheMeasuredRateNotOnlyByTheQueueCapacity()
     {

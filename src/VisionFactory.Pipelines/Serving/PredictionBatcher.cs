@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Factory.Models;
@@ -27,12 +28,13 @@ public sealed class PredictionQueueFullException(int capacity, double rate)
 /// (<see cref="PipelineOptions.PredictLatencyBudgetMs"/>), so an admitted request is served in about its idle time plus
 /// that budget however many clients call. The networks of recently used models stay loaded, so switching the served model under load fails nobody.
 /// </summary>
-public sealed class PredictionBatcher : IDisposable
+public sealed partial class PredictionBatcher : IDisposable
 {
     private const int LoadedModels = 2;
     private readonly Channel<Request> queue;
     private readonly IServiceProvider services;
     private readonly ImageLimits limits;
+    private readonly ILogger<PredictionBatcher> logger;
     private readonly int maxBatch;
     private readonly int capacity;
     private readonly TimeSpan window;
@@ -49,11 +51,12 @@ public sealed class PredictionBatcher : IDisposable
     // Images per second while a batch is served, a moving average over recent batches (0 until the first is measured).
     private double serviceRate;
 
-    public PredictionBatcher(IServiceProvider services, ImageLimits limits, PipelineOptions options)
+    public PredictionBatcher(IServiceProvider services, ImageLimits limits, PipelineOptions options, ILogger<PredictionBatcher> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.services = services;
         this.limits = limits;
+        this.logger = logger;
         maxBatch = options.PredictMaxBatch;
         capacity = options.PredictQueueCapacity;
         window = TimeSpan.FromMilliseconds(options.PredictBatchWindowMs);
@@ -220,7 +223,23 @@ public sealed class PredictionBatcher : IDisposable
                 request.Result.TrySetException(e);
             }
         }
+#pragma warning disable CA1031 // The one worker serves every request: a batch that fails unexpectedly fails its own requests, not the worker.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            // Before, such a failure (a native error in the forward pass, a model whose classes disagree with its
+            // network) ended the worker: every later request waited until its client gave up, and the queue then
+            // refused everything (the soak bench saw predictions stop after ten minutes).
+            LogBatchFailed(logger, modelId, batch.Length, e);
+            foreach (var request in batch)
+            {
+                request.Result.TrySetException(e);
+            }
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A prediction batch of {Count} for model {ModelId} failed; its requests get the error and the queue goes on")]
+    private static partial void LogBatchFailed(ILogger logger, string modelId, int count, Exception exception);
 
     // Decoding and the forward pass of one batch, as images per second; the average moves by a fifth each batch.
     private void Measure(int images, TimeSpan took)
