@@ -76,17 +76,9 @@ public sealed class FrozenWriterTests(PostgresFixture postgres) : IClassFixture<
         Assert.Contains("-c statement_timeout=5000 -c idle_in_transaction_session_timeout=10000", added, StringComparison.Ordinal);
     }
 
-    private RunLeases Leases(string worker) =>
-        new(Contexts, new FactoryOptions { LeaseDuration = TimeSpan.FromSeconds(10), WorkerName = worker }, clock);
+    private RunLeases Leases(string worker) => LeaseTestRuns.Leases(Contexts, TimeSpan.FromSeconds(10), worker, clock);
 
-    private async Task<string> AddRunAsync()
-    {
-        await using var db = await Contexts.CreateDbContextAsync();
-        var run = new TrainingRun { Id = TrainingRun.NewId(), DatasetName = "none", Spec = new TrainingSpec(), State = RunState.Queued };
-        db.Runs.Add(run);
-        await db.SaveChangesAsync();
-        return run.Id;
-    }
+    private Task<string> AddRunAsync() => LeaseTestRuns.AddQueuedAsync(Contexts);
 
     public async Task DisposeAsync() => await services.DisposeAsync();
 

@@ -127,17 +127,9 @@ public sealed class LeaseTests : IAsyncLifetime, IDisposable
         Assert.Null(await Leases("one").TryAcquireAsync(id, CancellationToken.None));
     }
 
-    private RunLeases Leases(string worker) =>
-        new(Contexts, new FactoryOptions { LeaseDuration = options.LeaseDuration, WorkerName = worker }, clock);
+    private RunLeases Leases(string worker) => LeaseTestRuns.Leases(Contexts, options.LeaseDuration, worker, clock);
 
-    private async Task<string> AddRunAsync()
-    {
-        await using var db = await Contexts.CreateDbContextAsync();
-        var run = new TrainingRun { Id = TrainingRun.NewId(), DatasetName = "none", Spec = new TrainingSpec(), State = RunState.Queued };
-        db.Runs.Add(run);
-        await db.SaveChangesAsync();
-        return run.Id;
-    }
+    private Task<string> AddRunAsync() => LeaseTestRuns.AddQueuedAsync(Contexts);
 
     private async Task<TrainingRun> GetAsync(string id)
     {
