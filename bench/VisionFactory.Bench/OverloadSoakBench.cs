@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using VisionFactory.Factory;
 using VisionFactory.Pipelines;
@@ -70,7 +71,9 @@ internal static class OverloadSoakBench
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"## Soak: 'vf serve' (role all) with a pipeline (MJPEG 640x480 at 15 fps -> classify -> results store) and {clients} prediction clients, {minutes:0.#} minutes"));
-        Console.WriteLine("  minute  RSS MiB  handles  threads  frames stored  predictions ok  429  errors");
+        Console.WriteLine("  minute  RSS MiB  GC MiB  C in use  C free  arenas  handles  threads  frames stored  predictions ok  429  errors");
+        var first = await server.GetAsync("/api/admin/process");
+        Console.WriteLine($"  (C heap: at most {first["native_arena_limit"]} arenas after the {first["native_arenas_before_limit"]} made before the limit was set)");
         var predictions = new int[3];
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
         var load = Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
@@ -99,7 +102,7 @@ internal static class OverloadSoakBench
 
         var clock = Stopwatch.StartNew();
         var minute = 0;
-        Report(server, minute, await StoredAsync(server), predictions);
+        await ReportAsync(server, minute, await StoredAsync(server), predictions);
         while (clock.Elapsed < TimeSpan.FromMinutes(minutes))
         {
             var next = TimeSpan.FromMinutes(++minute);
@@ -109,7 +112,7 @@ internal static class OverloadSoakBench
                 await Task.Delay(wait > TimeSpan.FromMinutes(minutes) - clock.Elapsed ? TimeSpan.FromMinutes(minutes) - clock.Elapsed : wait);
             }
 
-            Report(server, minute, await StoredAsync(server), predictions);
+            await ReportAsync(server, minute, await StoredAsync(server), predictions);
         }
 
         await load;
@@ -182,14 +185,15 @@ internal static class OverloadSoakBench
         return steps is { Count: > 0 } ? (long?)steps[^1]?["frames_out"] ?? -1 : -1;
     }
 
-    private static void Report(VfProcess server, int minute, long stored, int[] predictions)
+    // What the server says it holds (GET /api/admin/process): resident memory split into the managed heap and the C
+    // heap's blocks in use and kept free, with the C heap's arenas, so that growth can be told apart from reuse.
+    private static async Task ReportAsync(VfProcess server, int minute, long stored, int[] predictions)
     {
-        var status = File.ReadAllLines($"/proc/{server.Pid}/status");
-        long Field(string name) => long.Parse(
-            status.First(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        var handles = Directory.GetFiles($"/proc/{server.Pid}/fd").Length;
+        var process = await server.GetAsync("/api/admin/process");
+        double MiB(JsonNode? bytes) => (bytes?.GetValue<long>() ?? -1) / 1048576.0;
+        var heap = process["native_heap"];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {minute,6}  {Field("VmRSS") / 1024.0,7:0.0}  {handles,7}  {Field("Threads"),7}  {stored,13}  {Volatile.Read(ref predictions[0]),14}  {Volatile.Read(ref predictions[1]),3}  {Volatile.Read(ref predictions[2]),6}"));
+            $"  {minute,6}  {MiB(process["resident_bytes"]),7:0.0}  {MiB(process["managed_heap_bytes"]),7:0.0}  {MiB(heap?["in_use_bytes"]),8:0.0}  {MiB(heap?["free_bytes"]),7:0.0}  {heap?["arenas"]?.GetValue<int>() ?? -1,6}  {process["handles"]!.GetValue<int>(),7}  {process["threads"]!.GetValue<int>(),7}  {stored,13}  {Volatile.Read(ref predictions[0]),14}  {Volatile.Read(ref predictions[1]),3}  {Volatile.Read(ref predictions[2]),6}"));
     }
 
     private static async Task Expect(HttpResponseMessage response, params HttpStatusCode[] statuses)

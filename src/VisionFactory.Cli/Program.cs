@@ -1,5 +1,9 @@
 using System.Runtime.InteropServices;
 using VisionFactory.Cli;
+using VisionFactory.Learning.Native;
+
+// First, before the process's threads take malloc arenas of their own: the C heap's settings (see NativeHeap).
+NativeHeap.Apply();
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

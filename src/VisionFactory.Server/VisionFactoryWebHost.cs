@@ -89,6 +89,7 @@ public static class VisionFactoryWebHost
         app.MapAccountsApi();
         app.MapCameraNetworksApi();
         app.MapStorageAdminApi();
+        app.MapProcessAdminApi();
 
         // The web UI: Blazor with interactive server rendering; sign-in and set-up are plain forms under /account.
         app.UseAntiforgery();

@@ -62,8 +62,8 @@ public static class TorchNativeLibrary
     private static int hooked;
 
     /// <summary>
-    /// Prepares the native library before TorchSharp's first use, whatever path a process takes to it: OpenMP's and
-    /// the native heap's settings when the TorchSharp assembly loads (before any of its code runs), and the patched
+    /// Prepares the native library before TorchSharp's first use, whatever path a process takes to it: the native
+    /// heap's settings at once, OpenMP's when the TorchSharp assembly loads (before any of its code runs), and the patched
     /// copy at the moment TorchSharp asks for its native library and the original cannot load (the default load
     /// context's last resort for unmanaged libraries). Processes that never make a tensor never load libtorch. Cheap
     /// and idempotent; never throws (a failure is kept and reported by <see cref="EnsureLoaded"/> and <see cref="Failure"/>).
@@ -72,6 +72,9 @@ public static class TorchNativeLibrary
     {
         if (Interlocked.Exchange(ref hooked, 1) == 1)
             return;
+
+        // The arena limit holds only for arenas made after it is set: as early in the process as this library is used.
+        NativeHeap.Apply();
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += (assembly, name) =>
             IsTorchSharp(assembly) && name is "LibTorchSharp" or TorchSharpLibrary ? TryEnsureLoaded() : IntPtr.Zero;
         AppDomain.CurrentDomain.AssemblyLoad += (_, e) =>
@@ -158,7 +161,6 @@ public static class TorchNativeLibrary
     private static void PrepareProcess()
     {
         OpenMpWaitPolicy.Apply();
-        NativeHeap.Apply();
         OneDnnInstructionSet.Apply();
     }
 
