@@ -69,6 +69,9 @@ public static class NativeHeap
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate void FreeFunction(IntPtr block);
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int MallocTrim(nuint pad);
+
     /// <summary>
     /// Sets the two thresholds and the arena limit unless the person tuned <c>malloc</c> themselves; returns whether
     /// they were set (false where the person's choice stands, or where there is no glibc).
@@ -130,6 +133,17 @@ public static class NativeHeap
             (long)info.FordBlks,
             (long)info.HBlkHd);
     }
+
+    /// <summary>
+    /// Gives the kernel back the C heap's free memory: the free top of every arena and the free pages inside them
+    /// (glibc's <c>malloc_trim(0)</c>). Blocks in use stay where they are. A long-running process calls it now and
+    /// then (<c>vf serve</c> every minute), so that what the arenas keep for reuse between batches does not add up
+    /// over hours; returns whether glibc released anything (false without glibc).
+    /// </summary>
+    public static bool Trim() =>
+        OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out var libc)
+        && NativeLibrary.TryGetExport(libc, "malloc_trim", out var export)
+        && Marshal.GetDelegateForFunctionPointer<MallocTrim>(export)(0) == 1;
 
     /// <summary>Whether the process was started with its own <c>malloc</c> settings, which then stand.</summary>
     public static bool TunedByThePerson() =>

@@ -64,6 +64,7 @@ internal static class ServerRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<Admin.StorageMaintenance>();
+        services.AddHostedService<Admin.NativeHeapTrimming>();
         if (factory.ProcessesRuns)
         {
             services.AddRunWorker(factory);
