@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace VisionFactory.Learning.Architectures;
@@ -8,10 +9,13 @@ namespace VisionFactory.Learning.Architectures;
 /// </summary>
 public sealed class InputTransform : IDisposable
 {
+    private readonly Scalar scaleFactor;
+
     public InputTransform(bool bgr, float scale, Tensor mean, Tensor? std)
     {
         Bgr = bgr;
         Scale = scale;
+        scaleFactor = scale.ToScalar();
         Mean = mean;
         Std = std;
     }
@@ -30,7 +34,8 @@ public sealed class InputTransform : IDisposable
     /// <summary>Normalises a [N, 3, S, S] batch; the result belongs to the caller's dispose scope.</summary>
     public Tensor Apply(Tensor raw)
     {
-        var x = Scale == 1f ? raw - Mean : raw * Scale - Mean;
+        // Held Scalars, not numbers: see HeldScalars.
+        var x = Scale == 1f ? raw - Mean : raw.mul(scaleFactor).sub_(Mean);
         return Std is null ? x : x / Std;
     }
 
@@ -38,5 +43,6 @@ public sealed class InputTransform : IDisposable
     {
         Mean.Dispose();
         Std?.Dispose();
+        scaleFactor.Dispose();
     }
 }

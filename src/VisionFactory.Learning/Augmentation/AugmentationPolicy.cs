@@ -1,4 +1,5 @@
 using VisionFactory.Domain.Models;
+using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Data;
 using static TorchSharp.torch;
 
@@ -160,10 +161,11 @@ public sealed record AugmentationPolicy
         var saturation = tensor(draws.Select(d => (float)d.Saturation).ToArray(), [n, 1, 1, 1]);
         var luma = tensor(bgr ? [LumaRgb[2], LumaRgb[1], LumaRgb[0]] : LumaRgb, [1, 3, 1, 1]);
 
-        x = (x * brightness).clamp(0, 255);
+        // Held Scalars, not numbers: see HeldScalars.
+        x = (x * brightness).clamp_(HeldScalars.Zero, HeldScalars.MaxPixel);
         var meanGrey = (x * luma).sum(1, keepdim: true).mean([1, 2, 3], keepdim: true);
-        x = (((x - meanGrey) * contrast) + meanGrey).clamp(0, 255);
+        x = (x - meanGrey).mul_(contrast).add_(meanGrey, HeldScalars.One).clamp_(HeldScalars.Zero, HeldScalars.MaxPixel);
         var grey = (x * luma).sum(1, keepdim: true);
-        return (((x - grey) * saturation) + grey).clamp(0, 255);
+        return (x - grey).mul_(saturation).add_(grey, HeldScalars.One).clamp_(HeldScalars.Zero, HeldScalars.MaxPixel);
     }
 }

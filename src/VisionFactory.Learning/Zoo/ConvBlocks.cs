@@ -122,7 +122,10 @@ public sealed class StochasticDepth : Module<Tensor, Tensor>
             size[0] = input.shape[0];
         var noise = empty(size, dtype: input.dtype, device: input.device).bernoulli_(survival);
         if (survival > 0.0)
-            noise.div_(survival);
+        {
+            using var divisor = survival.ToScalar();
+            noise.div_(divisor);
+        }
         return (input * noise).MoveToOuterDisposeScope();
     }
 }

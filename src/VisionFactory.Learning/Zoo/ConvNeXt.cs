@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Architectures;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -207,7 +208,7 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>
         {
             using var scope = NewDisposeScope();
             var result = stochastic_depth.call(layer_scale * block.call(input));
-            return (result + input).MoveToOuterDisposeScope();
+            return result.add(input, HeldScalars.One).MoveToOuterDisposeScope();
         }
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Architectures;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -180,7 +181,7 @@ public sealed class EfficientNet : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var result = block.call(input);
             if (useResidual)
-                result = stochastic_depth.call(result).add(input);
+                result = stochastic_depth.call(result).add(input, HeldScalars.One);
             return result.MoveToOuterDisposeScope();
         }
     }

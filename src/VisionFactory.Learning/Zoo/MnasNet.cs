@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Native;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -209,7 +210,7 @@ public sealed class MnasNet : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var y = layers.call(input);
             if (applyResidual)
-                y = y.add_(input);
+                y = y.add_(input, HeldScalars.One);
             return y.MoveToOuterDisposeScope();
         }
     }

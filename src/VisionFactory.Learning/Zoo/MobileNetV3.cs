@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Architectures;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -211,7 +212,7 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var result = block.call(input);
             if (useResidual)
-                result = result + input;
+                result = result.add(input, HeldScalars.One);
             return result.MoveToOuterDisposeScope();
         }
     }

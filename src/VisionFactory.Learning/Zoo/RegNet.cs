@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Native;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -246,7 +247,7 @@ public sealed class RegNet : Module<Tensor, Tensor>
         {
             using var scope = NewDisposeScope();
             var shortcut = proj is null ? input : proj.call(input);
-            return activation.call(shortcut + f.call(input)).MoveToOuterDisposeScope();
+            return activation.call(shortcut.add(f.call(input), HeldScalars.One)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Native;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -167,7 +168,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
             var y = relu.call(bn1.call(conv1.call(input)));
             y = bn2.call(conv2.call(y));
             var identity = downsample is null ? input : downsample.call(input);
-            return y.add_(identity).relu_().MoveToOuterDisposeScope();
+            return y.add_(identity, HeldScalars.One).relu_().MoveToOuterDisposeScope();
         }
     }
 }
