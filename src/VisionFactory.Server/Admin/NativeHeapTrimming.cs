@@ -5,7 +5,7 @@ namespace VisionFactory.Server.Admin;
 /// <summary>
 /// Hands the C heap's free memory back to the kernel once a minute (<see cref="NativeHeap.Trim"/>). Each malloc arena
 /// keeps up to 128 MiB free for the next batch's tensors, and freed buffers between blocks in use are kept too; in a
-/// 30-minute soak of <c>vf serve</c> (pipeline and prediction load) what the arenas kept grew from 160 to 230 MiB
+/// 30-minute soak of <c>vf serve</c> (pipeline and prediction load) what the arenas kept grew from 160 to 270 MiB
 /// while the memory in use stayed at 115-135 MiB. A trim costs milliseconds; the next batch after it faults in the
 /// pages it needs once.
 /// </summary>
