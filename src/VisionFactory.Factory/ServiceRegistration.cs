@@ -16,9 +16,11 @@ using VisionFactory.Factory.Models;
 using VisionFactory.Factory.Training;
 using VisionFactory.Factory.Zoo;
 using VisionFactory.Learning.Weights;
+using VisionFactory.Datasets;
+using VisionFactory.Imaging;
 using VisionFactory.Imaging.Caching;
 using VisionFactory.Imaging.Decoding;
-using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning;
 using VisionFactory.Learning.Data;
 using VisionFactory.Learning.Inference;
 using VisionFactory.Learning.Training;
@@ -42,7 +44,6 @@ public static class ServiceRegistration
             throw new ArgumentException(string.Join("; ", problems), nameof(factory));
         }
 
-        services.AddSingleton(data);
         services.AddSingleton(factory);
 
         // Who is asking: nobody (every change refused) until the host says; the CLI registers the operator first.
@@ -50,38 +51,24 @@ public static class ServiceRegistration
         services.AddLogging();
         services.TryAddTimeProvider();
 
-        // Short-lived contexts for the training thread, heartbeats and watchers; one per scope for everything else.
-        services.AddVisionFactoryDatabase(data);
-        services.AddSingleton<BlobStore>();
-        services.AddScoped<VisionFactory.Storage.Maintenance.BlobCollector>();
-        services.AddScoped<VisionFactory.Storage.Maintenance.IntegrityCheck>();
-        services.AddSingleton(ImageLimits.Default);
-        services.AddSingleton(_ => new PixelCache(Path.Combine(data.CachePath, "pixels")));
-        services.AddSingleton(_ => new FeatureCache(Path.Combine(data.CachePath, "features")));
-        services.AddSingleton(ArchitectureCatalog.Default);
+        // The projects below, each registering its own services.
+        services.AddVisionFactoryStorage(data);
+        services.AddVisionFactoryImaging(data.CachePath);
+        services.AddVisionFactoryLearning(data.CachePath);
+        services.AddVisionFactoryDatasets();
+
+        // Pixels for training and review: Learning's source over Storage's blobs and Imaging's cache and limits.
         services.AddScoped(sp => new PixelSource(
             sp.GetRequiredService<PixelCache>(), sp.GetRequiredService<BlobStore>().ReadAllBytes, sp.GetRequiredService<ImageLimits>()));
-        services.AddScoped<FeatureExtractor>();
         services.AddScoped<IImportedWeightsFiles, ImportedWeightsSource>();
-        services.AddScoped<IPretrainedWeightsSource, SafetensorsWeightsSource>();
-        services.AddScoped<ClassifierTrainer>();
         services.AddSingleton<ZooProfilingGate>();
         services.AddScoped<ZooService>();
         services.AddScoped<ModelEvaluator>();
         services.AddScoped<Evaluation.HeatMaps.HeatMapChecker>();
         services.TryAddSingleton<Evaluation.HeatMaps.IFaceLocator, Evaluation.HeatMaps.NoFaceLocator>();
-        services.AddScoped<DatasetImporter>();
-        services.AddScoped<VisionFactory.Datasets.Export.DatasetExporter>();
-        services.AddScoped<DatasetCatalog>();
-        services.AddScoped<DatasetEditor>();
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
-        services.AddScoped<ImageSignatures>();
-        services.AddScoped<EmbeddingStore>();
-        services.AddScoped<ImageEmbedder>();
         services.AddScoped<IReviewModel, BackboneReviewModel>();
-        services.AddScoped<DatasetReviewer>();
-        services.AddScoped<ReviewFixes>();
         services.AddSingleton<ReviewJobs>();
         services.AddScoped<Evaluation.EvaluationService>();
         services.AddScoped<Evaluation.ExternalTestSets>();

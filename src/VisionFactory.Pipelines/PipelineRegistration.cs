@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using VisionFactory.Factory.Evaluation.HeatMaps;
 using VisionFactory.Pipelines.Assistant;
 using VisionFactory.Pipelines.Processors;
@@ -17,6 +18,16 @@ public static class PipelineRegistration
     {
         ArgumentNullException.ThrowIfNull(options);
         services.TryAddSingleton(options);
+        return services.AddVisionFactoryPipelines();
+    }
+
+    /// <summary>
+    /// Registers the pipeline services with the <see cref="PipelineOptions"/> registered before, else those the host bound
+    /// from its configuration (<c>IOptions&lt;PipelineOptions&gt;</c>, validated at start).
+    /// </summary>
+    public static IServiceCollection AddVisionFactoryPipelines(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value);
         services.TryAddSingleton(ComponentCatalog.Default);
         services.TryAddSingleton<PipelineBuilder>();
         services.TryAddSingleton<PipelineHost>();
@@ -25,7 +36,8 @@ public static class PipelineRegistration
         services.TryAddScoped<PipelineService>();
         services.TryAddSingleton<PipelineStartChecks>();
         services.TryAddScoped<ModelAdvisor>();
-        return services.AddYuNetFaceLocator(options.YuNetModelPath);
+        services.Replace(ServiceDescriptor.Singleton<IFaceLocator>(sp => new YuNetFaceLocator(sp.GetRequiredService<PipelineOptions>().YuNetModelPath)));
+        return services;
     }
 
     /// <summary>Lets evaluations look for faces (the heat-map check) with the YuNet model at <paramref name="modelPath"/>.</summary>

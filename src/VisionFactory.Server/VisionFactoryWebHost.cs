@@ -68,6 +68,10 @@ public static class VisionFactoryWebHost
         builder.AddVisionFactoryServer(data);
 
         var app = builder.Build();
+
+        // A bad setting stops the host here, before anything starts (and before the host logs its failure at length),
+        // with an OptionsValidationException for each bad section (an AggregateException when several are) naming the settings.
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -14,6 +14,18 @@ internal static class ProductAssemblies
     public static IReadOnlyList<string> ReferencesOf(Assembly assembly) =>
         [.. assembly.GetReferencedAssemblies().Select(r => r.Name!).Order(StringComparer.Ordinal)];
 
+    /// <summary>The repository's root folder (the one holding VisionFactory.slnx).</summary>
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VisionFactory.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("run the tests from inside the repository");
+    }
+
     public static string ProjectOf(Assembly assembly) => assembly == typeof(Cli.VfApp).Assembly ? Project.Cli : assembly.GetName().Name!;
 
     private static Dictionary<string, Assembly> Find()

@@ -90,15 +90,4 @@ public sealed class ProjectDependencyTests
         var types = Types.InAssembly(assembly).ShouldNot().HaveDependencyOnAny(namespaces).GetResult().FailingTypeNames ?? [];
         return types.Count == 0 ? "" : $" (used by {string.Join(", ", types.Order(StringComparer.Ordinal))})";
     }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VisionFactory.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("run the tests from inside the repository");
-    }
 }

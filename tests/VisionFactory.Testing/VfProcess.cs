@@ -100,6 +100,8 @@ public sealed class VfProcess : IDisposable
         {
             if (process.HasExited)
             {
+                // Waits until the redirected output has been read to its end, so the log holds the last lines.
+                await process.WaitForExitAsync();
                 throw new InvalidOperationException($"{name} exited {process.ExitCode} at start:\n{vf.Log}");
             }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using VisionFactory.Cli.Output;
@@ -12,6 +11,8 @@ using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
+using VisionFactory.Server.Hosting;
+using VisionFactory.Storage;
 
 namespace VisionFactory.Cli.Commands;
 
@@ -68,7 +69,7 @@ internal static class DatasetImportCommand
             }
 
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
-            var plan = await PlanAsync(parse, sourcePath, query, options, (className, allowRange, count, identity, hostKey, acceptAny), geo, cli.Data.TempPath, ct).ConfigureAwait(false);
+            var plan = await PlanAsync(parse, sourcePath, query, options, (className, allowRange, count, identity, hostKey, acceptAny), geo, cli.Data, ct).ConfigureAwait(false);
             using var resource = plan.Resource;
             var jobs = new ImportJobRunner(services.GetRequiredService<IServiceScopeFactory>());
             var job = await jobs.CreateAsync(datasetName, plan.Description, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
@@ -151,14 +152,14 @@ internal static class DatasetImportCommand
         ImportOptions options,
         (Option<string?> ClassName, Option<string[]> AllowRange, Option<int?> Count, Option<string?> Identity, Option<string?> HostKey, Option<bool> AcceptAny) o,
         CliGeoImport geo,
-        string tempPath,
+        DataDirectory data,
         CancellationToken cancellationToken)
     {
+        var tempPath = data.TempPath;
         var web = WebCollectOptions.Default with { AllowedRanges = parse.GetValue(o.AllowRange) ?? [] };
         if (!string.IsNullOrWhiteSpace(query))
         {
-            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-            var searchOptions = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
+            var searchOptions = SettingsRegistration.FromEnvironment<ImageSearchOptions>(data);
             if (string.IsNullOrWhiteSpace(searchOptions.Key))
             {
                 throw ProblemException.Invalid("image search is not set up: set the key in the environment variable Collect__Search__Key");

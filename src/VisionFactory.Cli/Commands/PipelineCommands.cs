@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using VisionFactory.Cli.Output;
@@ -14,6 +13,7 @@ using VisionFactory.Pipelines.Catalog;
 using VisionFactory.Pipelines.Definitions;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Pipelines.Runtime;
+using VisionFactory.Server.Hosting;
 using VisionFactory.Server.Pipelines;
 
 namespace VisionFactory.Cli.Commands;
@@ -240,7 +240,7 @@ public static class PipelineCommands
     /// Pipelines settings from the environment (e.g. Pipelines__FolderRoots__0) that the server does.
     /// </summary>
     private static List<string> StartWarnings(CliContext cli, PipelineDefinition definition) =>
-        new PipelineStartChecks(PipelineSettings.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build(), cli.Data))
+        new PipelineStartChecks(SettingsRegistration.FromEnvironment<PipelineOptions>(cli.Data))
             .Warnings(definition).Select(w => "on a web server with this environment, " + w).ToList();
 
     private static void ShowWarnings(CliContext cli, List<string> warnings)

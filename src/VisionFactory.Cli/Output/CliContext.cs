@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using VisionFactory.Pipelines;
-using VisionFactory.Server.Pipelines;
+using VisionFactory.Pipelines.Hosting;
+using VisionFactory.Server.Hosting;
 using VisionFactory.Factory;
 using VisionFactory.Storage;
 
@@ -34,7 +34,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, bool json, b
         // Evaluations look for faces with the YuNet model the pipelines use (VF_YUNET, Pipelines__YuNetModelPath, else
         // <data>/models/face_detection_yunet.onnx).
         var yunet = Environment.GetEnvironmentVariable("VF_YUNET")
-            ?? PipelineSettings.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build(), Data).YuNetModelPath;
+            ?? SettingsRegistration.FromEnvironment<PipelineOptions>(Data).YuNetModelPath;
         // The person at the command line owns the data directory: they act as its operator.
         var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(Data).AddYuNetFaceLocator(yunet).BuildServiceProvider();
         await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using VisionFactory.Domain;
 using VisionFactory.Learning.Native;
 using VisionFactory.Storage.Space;
@@ -29,6 +30,15 @@ public sealed partial record CliFailure(string Message, string Kind, int ExitCod
             return new CliFailure(full.Message, "nospace", ExitCodeOf(ProblemKind.InsufficientStorage), null);
         if (exception is ProblemException problem)
             return new CliFailure(problem.Message, problem.Kind.ToString().ToLowerInvariant(), ExitCodeOf(problem.Kind), null);
+        if (SettingsFailures(exception) is { Count: > 0 } settings)
+        {
+            return new CliFailure(
+                "the settings are not valid: " + string.Join("; ", settings),
+                "invalid",
+                2,
+                "correct them (appsettings.json, environment variables such as Collect__Web__MaxBytes, or --Section:Key=value) and start again");
+        }
+
         if (TorchNativeLibrary.FailureReason(exception) is { } reason)
         {
             return new CliFailure(
@@ -77,6 +87,15 @@ public sealed partial record CliFailure(string Message, string Kind, int ExitCod
 
         return null;
     }
+
+    /// <summary>What the settings checks refused (every section's failures, however the host wrapped them).</summary>
+    private static List<string> SettingsFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException invalid => [.. invalid.Failures],
+        AggregateException all => [.. all.InnerExceptions.SelectMany(SettingsFailures)],
+        _ when exception.InnerException is { } inner => SettingsFailures(inner),
+        _ => [],
+    };
 
     private static Exception Innermost(Exception exception)
     {

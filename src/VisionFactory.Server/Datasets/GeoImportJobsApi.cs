@@ -154,7 +154,7 @@ public sealed record GeoImportJobRequest(
 /// labels, stretch) before the job starts, so bad input is refused at once; a STAC search and its downloads run inside
 /// the job.
 /// </summary>
-public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, ImageLimits limits, IOptions<ServerOptions> server, IConfiguration configuration)
+public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, ImageLimits limits, IOptions<ServerOptions> server, IOptionsMonitor<WebCollectOptions> webSettings)
 {
     public ImportJobStatus Start(string dataset, GeoImportJobRequest body, Domain.Users.Caller caller)
     {
@@ -205,7 +205,7 @@ public sealed class GeoImportJobStarter(ImportJobs jobs, DataDirectory data, Ima
             GeoLabels.Load(labels, options.LabelProperty, options.LabelsCrs is { } crs ? GeoCrs.Parse(crs) : null);
         }
 
-        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
+        var web = webSettings.CurrentValue;
         Directory.CreateDirectory(data.TempPath);
         return jobs.Start(dataset, $"STAC: {api}", async (services, progress, ct) =>
         {

@@ -68,7 +68,9 @@ internal static class ImportJobsApi
         DataDirectory data,
         ImageLimits limits,
         IOptions<ServerOptions> options,
-        IConfiguration configuration,
+        IOptionsMonitor<WebCollectOptions> web,
+        IOptionsMonitor<ImageSearchOptions> search,
+        IOptionsMonitor<RemotePullLimits> remote,
         IOptions<JsonOptions> json,
         CancellationToken cancellationToken)
     {
@@ -118,11 +120,11 @@ internal static class ImportJobsApi
         {
             var body = await ReadAsync(request, json.Value.SerializerOptions, cancellationToken).ConfigureAwait(false);
             job = !string.IsNullOrWhiteSpace(body.Remote)
-                ? await StartRemoteAsync(name, body, jobs, importOptions, data, configuration, user, cancellationToken).ConfigureAwait(false)
+                ? await StartRemoteAsync(name, body, jobs, importOptions, data, remote.CurrentValue, user, cancellationToken).ConfigureAwait(false)
                 : !string.IsNullOrWhiteSpace(body.Search)
-                ? StartSearch(name, body, jobs, importOptions, configuration, user)
+                ? StartSearch(name, body, jobs, importOptions, search.CurrentValue, web.CurrentValue, user)
                 : body.Urls is { Count: > 0 } || body.Pages is { Count: > 0 }
-                    ? StartWeb(name, body, jobs, importOptions, configuration, user)
+                    ? StartWeb(name, body, jobs, importOptions, web.CurrentValue, user)
                     : StartPath(name, body, jobs, importOptions, options.Value, user);
         }
         else
@@ -151,14 +153,13 @@ internal static class ImportJobsApi
             services.GetRequiredService<DatasetImporter>().ImportAsync(name, path, importOptions with { Format = format }, progress, ct), startedBy: user);
     }
 
-    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, Domain.Users.Caller user)
+    private static ImportJobStatus StartWeb(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, WebCollectOptions web, Domain.Users.Caller user)
     {
         List<WebItem> items =
         [
             .. UrlSource.ParseList(string.Join('\n', body.Urls ?? []), body.Class, pages: false),
             .. UrlSource.ParseList(string.Join('\n', body.Pages ?? []), body.Class, pages: true),
         ];
-        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
         var description = $"web: {body.Urls?.Count ?? 0} image addresses, {body.Pages?.Count ?? 0} pages";
         return jobs.Start(name, description, async (services, progress, ct) =>
         {
@@ -168,16 +169,15 @@ internal static class ImportJobsApi
         }, startedBy: user);
     }
 
-    private static ImportJobStatus StartSearch(string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, IConfiguration configuration, Domain.Users.Caller user)
+    private static ImportJobStatus StartSearch(
+        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, ImageSearchOptions search, WebCollectOptions web, Domain.Users.Caller user)
     {
-        var search = configuration.GetSection("Collect:Search").Get<ImageSearchOptions>() ?? new ImageSearchOptions();
         if (string.IsNullOrWhiteSpace(search.Key))
         {
             throw ProblemException.Invalid("image search is not set up: an administrator sets the key in Collect:Search:Key");
         }
 
         var request = ImageSearchImport.Create(body.Search, body.Class, body.Count);
-        var web = configuration.GetSection("Collect:Web").Get<WebCollectOptions>() ?? WebCollectOptions.Default;
         return jobs.Start(name, request.Description, (services, progress, ct) =>
             request.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, search, web, importOptions, progress, ct), startedBy: user);
     }
@@ -185,7 +185,7 @@ internal static class ImportJobsApi
     // The connection, sign-in, host key and folder are checked before the job starts, so that these errors come back
     // at once as problems rather than as a failed job.
     private static async Task<ImportJobStatus> StartRemoteAsync(
-        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, IConfiguration configuration, Domain.Users.Caller user,
+        string name, ImportJobRequest body, ImportJobs jobs, ImportOptions importOptions, DataDirectory data, RemotePullLimits remote, Domain.Users.Caller user,
         CancellationToken cancellationToken)
     {
         if (DatasetName.Validate(name) is { } nameProblem)
@@ -196,7 +196,7 @@ internal static class ImportJobsApi
         var address = RemoteAddress.Parse(body.Remote!, out var inline);
         var credentials = new RemoteCredentials(
             string.IsNullOrEmpty(body.Password) ? inline : body.Password, body.PrivateKey, body.PrivateKeyPassphrase, body.HostKey, body.AcceptAnyHostKey ?? false);
-        var limits = (configuration.GetSection("Collect:Remote").Get<RemotePullLimits>() ?? RemotePullLimits.Default) with { MaxFileBytes = importOptions.Limits.MaxFileBytes, PublicHostsOnly = true };
+        var limits = remote with { MaxFileBytes = importOptions.Limits.MaxFileBytes, PublicHostsOnly = true };
         await RemoteImport.CheckAsync(address, credentials, data.TempPath, limits, cancellationToken).ConfigureAwait(false);
         return jobs.Start(name, address.Display, (services, progress, ct) =>
             RemoteImport.ImportAsync(services.GetRequiredService<DatasetImporter>(), name, address, credentials, data.TempPath, limits, importOptions, progress, ct), startedBy: user);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using VisionFactory.Datasets.Collect.Inbox;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Domain;
@@ -11,12 +12,12 @@ namespace VisionFactory.Server.Datasets;
 /// batch of a dataset becomes an import job, shown with the others; a batch that cannot be imported is moved to the
 /// inbox's <c>.failed</c> folder with the reason.
 /// </summary>
-public sealed partial class InboxService(IConfiguration configuration, ImportJobs jobs, ImageLimits limits, ILogger<InboxService> logger) : BackgroundService
+public sealed partial class InboxService(IOptions<InboxOptions> settings, ImportJobs jobs, ImageLimits limits, ILogger<InboxService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var options = configuration.GetSection("Collect:Inbox").Get<InboxOptions>();
-        if (string.IsNullOrWhiteSpace(options?.Path))
+        var options = settings.Value;
+        if (string.IsNullOrWhiteSpace(options.Path))
         {
             return;
         }

@@ -18,17 +18,13 @@ internal static class ServerRegistration
     public static void AddVisionFactoryServer(this WebApplicationBuilder builder, DataDirectory data)
     {
         var services = builder.Services;
-        var factory = new FactoryOptions();
-        builder.Configuration.GetSection(FactoryOptions.Section).Bind(factory);
+        var factory = SettingsRegistration.Factory(builder.Configuration);
         services.AddVisionFactory(data, factory);
 
         // Per-request and per-statement lines only from Warning on, as defaults that configuration can still override.
         builder.Configuration.AddLoggingDefaults();
 
-        services.AddOptions<ServerOptions>()
-            .Bind(builder.Configuration.GetSection(ServerOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddVisionFactorySettings(builder.Configuration, data);
 
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
 
@@ -43,8 +39,8 @@ internal static class ServerRegistration
         services.AddHostedService<Datasets.InboxService>();
         services.AddSingleton<Datasets.GeoImportJobStarter>();
 
-        services.AddVisionFactorySecurity(builder.Configuration);
-        services.AddVisionFactoryPipelines(PipelineSettings.FromConfiguration(builder.Configuration, data));
+        services.AddVisionFactorySecurity();
+        services.AddVisionFactoryPipelines();
         services.AddSingleton<CameraNetworks>();
 
         // Sign-in cookies and anti-forgery tokens stay valid across restarts and across web hosts sharing the data folder.
@@ -59,10 +55,6 @@ internal static class ServerRegistration
         services.AddHostedService<SetupToken.Announcer>();
         services.AddHostedService<PipelineResumer>();
         services.AddHostedService<Datasets.ImportJobRecovery>();
-        services.AddOptions<Admin.MaintenanceOptions>()
-            .Bind(builder.Configuration.GetSection(Admin.MaintenanceOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddHostedService<Admin.StorageMaintenance>();
         services.AddHostedService<Admin.NativeHeapTrimming>();
         if (factory.ProcessesRuns)

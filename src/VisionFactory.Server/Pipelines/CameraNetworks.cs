@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Audit;
@@ -14,7 +15,7 @@ namespace VisionFactory.Server.Pipelines;
 /// configuration, and those an administrator added on the Settings page (or <c>PUT /api/settings/camera-networks</c>),
 /// kept in <c>&lt;data&gt;/settings/camera-networks.json</c>. A change applies to pipelines started from then on.
 /// </summary>
-public sealed class CameraNetworks(PipelineOptions options, DataDirectory data, AuditLog audit, IConfiguration configuration) : IDisposable
+public sealed class CameraNetworks(PipelineOptions options, DataDirectory data, AuditLog audit, IOptionsMonitor<PipelineOptions> settings) : IDisposable
 {
     public const string Setting = "Pipelines:CameraAllowedNetworks";
 
@@ -24,17 +25,10 @@ public sealed class CameraNetworks(PipelineOptions options, DataDirectory data, 
     private List<string> added = ReadStored(data);
 
     /// <summary>The networks the configuration lists (changed where the server starts).</summary>
-    public IReadOnlyList<string> Configured { get; } = Configuration(configuration);
+    public IReadOnlyList<string> Configured { get; } = settings.Get(PipelineSettings.AsConfigured).CameraAllowedNetworks ?? [];
 
     /// <summary>The networks an administrator added here.</summary>
     public IReadOnlyList<string> Added => added;
-
-    /// <summary><c>Pipelines:CameraAllowedNetworks</c> as configured.</summary>
-    public static List<string> Configuration(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return configuration.GetSection(Setting).Get<List<string>>() ?? [];
-    }
 
     /// <summary>Where the added networks are kept.</summary>
     public static string PathIn(DataDirectory data)

@@ -22,12 +22,9 @@ public static class SecurityRegistration
 {
     public const string AntiforgeryHeader = "X-XSRF-TOKEN";
 
-    public static IServiceCollection AddVisionFactorySecurity(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Sign-in, API keys and roles; <see cref="SecurityOptions"/> are bound with the other settings (<c>AddVisionFactorySettings</c>).</summary>
+    public static IServiceCollection AddVisionFactorySecurity(this IServiceCollection services)
     {
-        services.AddOptions<SecurityOptions>()
-            .Bind(configuration.GetSection(SecurityOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddScoped<AccountService>();
         services.AddSingleton<SignInLockouts>();
         services.AddSingleton<SetupToken>();

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace VisionFactory.Datasets.Collect.Inbox;
 
 /// <summary>
@@ -10,8 +12,10 @@ public sealed record InboxOptions
     public string? Path { get; init; }
 
     /// <summary>How long a file's size and time must stay unchanged before it counts as completely uploaded.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "10675199.02:48:05.4775807")]
     public TimeSpan StableFor { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often the inbox is scanned.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "10675199.02:48:05.4775807")]
     public TimeSpan ScanEvery { get; init; } = TimeSpan.FromSeconds(5);
 }

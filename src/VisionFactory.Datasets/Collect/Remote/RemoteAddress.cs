@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using VisionFactory.Domain;
 
 namespace VisionFactory.Datasets.Collect.Remote;
@@ -84,21 +85,27 @@ public sealed record RemotePullLimits
     public static RemotePullLimits Default { get; } = new();
 
     /// <summary>Files in the remote tree.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxFiles { get; init; } = 200_000;
 
     /// <summary>Bytes of all files together.</summary>
+    [Range(1L, long.MaxValue)]
     public long MaxTotalBytes { get; init; } = 32L * 1024 * 1024 * 1024;
 
     /// <summary>Bytes of one file (larger ones are skipped with the reason).</summary>
+    [Range(1L, long.MaxValue)]
     public long MaxFileBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>Folder levels below the given folder (deeper ones are skipped).</summary>
+    [Range(0, int.MaxValue)]
     public int MaxDepth { get; init; } = 8;
 
     /// <summary>The whole pull, listing and downloads.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "10675199.02:48:05.4775807")]
     public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Connecting and signing in.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "10675199.02:48:05.4775807")]
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Pull only from public hosts and <see cref="AllowedRanges"/> (the server: on; the command line: off).</summary>

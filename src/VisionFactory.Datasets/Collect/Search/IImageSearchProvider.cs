@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace VisionFactory.Datasets.Collect.Search;
 
 /// <summary>An image search service: a query gives the addresses of matching images.</summary>
@@ -20,8 +22,10 @@ public sealed record ImageSearchOptions
     public string? Key { get; init; }
 
     /// <summary>Results asked for per request (the API's page size, at most 150).</summary>
+    [Range(1, 150)]
     public int PageSize { get; init; } = 50;
 
     /// <summary>Most results one search may collect.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxResults { get; init; } = 1000;
 }

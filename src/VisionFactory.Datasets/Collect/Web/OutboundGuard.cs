@@ -51,14 +51,15 @@ public static class OutboundGuard
     /// <summary>Refuses a list that holds something other than CIDR ranges, naming the setting.</summary>
     public static void CheckRanges(IEnumerable<string>? ranges, string setting)
     {
-        foreach (var range in ranges ?? [])
+        if (RangeProblems(ranges, setting).FirstOrDefault() is { } problem)
         {
-            if (!IPNetwork.TryParse(range, out _))
-            {
-                throw ProblemException.Invalid($"{setting} holds '{range}', which is not a CIDR range (e.g. 192.168.1.0/24)");
-            }
+            throw ProblemException.Invalid(problem);
         }
     }
+
+    /// <summary>What is wrong with a list that should hold only CIDR ranges, one sentence per entry naming the setting.</summary>
+    public static IEnumerable<string> RangeProblems(IEnumerable<string>? ranges, string setting) =>
+        (ranges ?? []).Where(r => !IPNetwork.TryParse(r, out _)).Select(r => $"{setting} holds '{r}', which is not a CIDR range (e.g. 192.168.1.0/24)");
 
     /// <summary>
     /// The internal address <paramref name="host"/> names without resolving it (a literal address or <c>localhost</c>),

@@ -9,10 +9,12 @@ namespace VisionFactory.Server.Components.Common;
 /// A page that uses the platform's services. A Blazor circuit lives as long as the browser tab, so every operation
 /// gets a scope (and a database context) of its own instead of keeping one for the page's lifetime. The scope's
 /// <see cref="Domain.Users.Caller"/> is the page's signed-in user, so the services refuse what the user's role does not allow,
-/// whatever the page shows.
+/// whatever the page shows. Work a page starts takes <see cref="Closing"/>, so it stops when the page goes away (the user
+/// navigates elsewhere, the tab closes, the circuit ends) instead of running on for nobody.
 /// </summary>
-public abstract class ServicePage : ComponentBase
+public abstract class ServicePage : ComponentBase, IDisposable
 {
+    private readonly CancellationTokenSource closing = new();
     [Inject]
     private IServiceScopeFactory Scopes { get; set; } = default!;
 
@@ -21,6 +23,14 @@ public abstract class ServicePage : ComponentBase
 
     [Inject]
     private UiConnection Connection { get; set; } = default!;
+
+    protected ServicePage() => Closing = closing.Token;
+
+    /// <summary>
+    /// Cancelled when the page is disposed. Blazor disposes a component through <c>IAsyncDisposable</c> when it has it and
+    /// then not through <see cref="IDisposable"/>: a page that implements <c>DisposeAsync</c> calls <see cref="Dispose()"/> from it.
+    /// </summary>
+    protected CancellationToken Closing { get; }
 
     /// <summary>The browser's network address, for the audit log (null before the UI connection was seen).</summary>
     protected string? ClientAddress => Connection.Address;
@@ -65,6 +75,22 @@ public abstract class ServicePage : ComponentBase
         {
             Problem = char.ToUpperInvariant(e.Message[0]) + e.Message[1..];
             return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Cancels <see cref="Closing"/>; a page that owns more overrides this and calls it.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing && !closing.IsCancellationRequested)
+        {
+            closing.Cancel();
+            closing.Dispose();
         }
     }
 }
