@@ -47,6 +47,8 @@ public sealed class StoredRunSettingsTests(TrainedModelFixture fixture) : IClass
 
         var html = await fixture.Factory.PageAsync($"/factory/runs/{id}");
         Assert.Contains("small_cnn · finetune · 2 epochs", html, StringComparison.Ordinal);
+        Assert.Contains("data-setting=\"early_stopping_patience\">early_stopping_patience <b>3</b>", html, StringComparison.Ordinal);
+        Assert.Contains("data-setting=\"class_weighting\">class_weighting <b>balanced</b>", html, StringComparison.Ordinal);
     }
 
     private async Task<string> StoreCancelledRunAsync(string settingsJson)
