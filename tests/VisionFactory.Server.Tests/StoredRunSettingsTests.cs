@@ -44,6 +44,8 @@ public sealed class StoredRunSettingsTests(TrainedModelFixture fixture) : IClass
         Assert.Equal("balanced", (string?)spec["class_weighting"]);
         Assert.Equal(3, (int)spec["early_stopping_patience"]!);
         Assert.Equal(0.75, (double)spec["finetuned_weight_share"]!);
+        // A setting added since (gradient clipping) loads as its default: off, as these runs trained.
+        Assert.Equal(0.0, (double)spec["max_gradient_norm"]!);
 
         var html = await fixture.Factory.PageAsync($"/factory/runs/{id}");
         Assert.Contains("small_cnn · finetune · 2 epochs", html, StringComparison.Ordinal);

@@ -36,6 +36,10 @@ public sealed class TrainingOptions
         }, (r, v) => r with { Mode = v });
         Add(Shared, new Option<int>("--image-size") { Description = "Side of the square input in pixels", DefaultValueFactory = _ => Defaults.ImageSize },
             (r, v) => r with { ImageSize = v });
+        Add(Shared, new Option<double>("--max-grad-norm")
+        {
+            Description = "Clip the gradients to this global L2 norm before each step (0: off; e.g. 1)", DefaultValueFactory = _ => Defaults.MaxGradientNorm,
+        }, (r, v) => r with { MaxGradientNorm = v });
         Add(Shared, new Option<LearningRateScheduleKind>("--schedule")
         {
             Description = "Learning-rate schedule: one-cycle, step or cosine",

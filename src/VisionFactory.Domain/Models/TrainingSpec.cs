@@ -33,6 +33,12 @@ public record TrainingSpec
     /// <summary>Weight decay (0 to 1).</summary>
     public double WeightDecay { get; init; } = 1e-4;
 
+    /// <summary>
+    /// Gradient clipping: before each step, the gradients are scaled down so that their global L2 norm is at most this
+    /// (0 = off). Keeps a bad batch or a high learning rate from throwing the weights far off.
+    /// </summary>
+    public double MaxGradientNorm { get; init; }
+
     /// <summary>How the learning rate moves from step to step; one-cycle by default.</summary>
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.OneCycle;
 
@@ -157,6 +163,11 @@ public record TrainingSpec
         if (WeightDecay is < 0 or > 1 || double.IsNaN(WeightDecay))
         {
             problems.Add($"weight decay must be between 0 and 1, not {Show(WeightDecay)}");
+        }
+
+        if (MaxGradientNorm < 0 || !double.IsFinite(MaxGradientNorm))
+        {
+            problems.Add($"max gradient norm must be 0 (off) or a positive number, not {Show(MaxGradientNorm)}");
         }
 
         ValidateSchedule(problems);
