@@ -28,6 +28,34 @@ public sealed class UiJourneyTests(BrowserFixture browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task TheNewRunFormsMaxGradientNormReachesTheRunAndItsPage()
+    {
+        using var server = await StartWithDatasetsAsync();
+        SyntheticImages.WriteDataset(temp.Combine("clip"), ["a", "b"], perClass: 10);
+        await server.PostAsync("/api/datasets/clip/imports", new { path = temp.Combine("clip") });
+        var (context, page) = await browser.SignedInPageAsync(server.Client.BaseAddress!, 1400);
+        await using var _ = context;
+
+        await page.GotoAsync("/factory");
+        await Live(page);
+        await page.GetByTestId("run-dataset").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "clip", Exact = true }).ClickAsync();
+        await page.GetByTestId("run-architecture").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "small_cnn", Exact = true }).ClickAsync();
+        await page.GetByTestId("run-mode-finetune").CheckAsync();
+        await page.FillAsync("#run-epochs", "1");
+        await page.FillAsync("#run-image-size", "32");
+        await page.GetByText("Expert settings").ClickAsync();
+        await page.FillAsync("#run-max-grad-norm", "0.75");
+        await page.ClickAsync("#start-run");
+
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/factory/runs/r-[0-9a-f]{8}$"));
+        await Assertions.Expect(page.Locator("[data-setting=max_gradient_norm]")).ToHaveTextAsync("max_gradient_norm 0.75");
+        var run = await server.GetAsync($"/api/runs/{page.Url.Split('/')[^1]}");
+        Assert.Equal(0.75, (double)run["spec"]!["max_gradient_norm"]!);
+    }
+
+    [Fact]
     public async Task AModelsChartsShowAPerfectRocItsCalibrationReadableAxesAndClassNamesAsText()
     {
         const string hostile = "<img src=x onerror=alert(1)>";

@@ -85,6 +85,23 @@ public sealed class CliFactoryTests : IDisposable
         Assert.Contains("--lr: 'fast' is not a valid value", bad.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TrainAndSweepStoreTheMaxGradientNormGivenAsAnOption()
+    {
+        await ImportAsync("clip");
+
+        var queued = await cli.RunJsonAsync("train", "clip", "--arch", "small_cnn", "--mode", "finetune", "--image-size", "32", "--epochs", "1", "--max-grad-norm", "2.5");
+        var show = await cli.RunJsonAsync("runs", "show", queued.GetProperty("id").GetString()!);
+        Assert.Equal(2.5, show.GetProperty("run").GetProperty("spec").GetProperty("max_gradient_norm").GetDouble());
+
+        var sweep = await cli.RunJsonAsync("sweep", "clip", "--arch", "small_cnn", "--lr", "0.01,0.1", "--mode", "finetune", "--image-size", "32", "--epochs", "1", "--max-grad-norm", "0.5");
+        Assert.Equal([0.5, 0.5], sweep.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("spec").GetProperty("max_gradient_norm").GetDouble()));
+
+        var bad = await cli.RunAsync("train", "clip", "--max-grad-norm", "NaN");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("max gradient norm must be 0 (off) or a positive number, not NaN", bad.Error, StringComparison.Ordinal);
+    }
+
     private async Task ImportAsync(string name)
     {
         var source = cli.Scratch(name);

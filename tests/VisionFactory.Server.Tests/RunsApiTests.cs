@@ -123,6 +123,32 @@ public sealed class RunsApiTests : IAsyncLifetime, IDisposable
         Assert.Contains("'dataset' is required", (string?)(await Json.ProblemAsync(emptySweep, 400))["detail"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AMaxGradientNormIsStoredWithTheRunShownOnItsPageAndChecked()
+    {
+        using var client = factory.CreateClient();
+
+        var started = await Json.ReadAsync(await client.PostAsync(
+            "/api/runs", Json.Body(new { dataset = "colours", architecture = "small_cnn", mode = "finetune", epochs = 1, image_size = 32, threads = 1, max_gradient_norm = 1.5 })));
+        var id = (string)started["id"]!;
+        Assert.Equal(1.5, (double)started["spec"]!["max_gradient_norm"]!);
+        var stored = await Json.ReadAsync(await client.GetAsync($"/api/runs/{id}"));
+        Assert.Equal(1.5, (double)stored["spec"]!["max_gradient_norm"]!);
+        var html = await factory.PageAsync($"/factory/runs/{id}");
+        Assert.Contains("data-setting=\"max_gradient_norm\">max_gradient_norm <b>1.5</b>", html, StringComparison.Ordinal);
+
+        var sweep = await Json.ReadAsync(await client.PostAsync("/api/sweeps", Json.Body(new
+        {
+            dataset = "colours",
+            @base = new { architecture = "small_cnn", mode = "finetune", epochs = 1, image_size = 32, threads = 1, max_gradient_norm = 0.5 },
+            learning_rates = LearningRates,
+        })));
+        Assert.All(sweep["runs"]!.AsArray(), r => Assert.Equal(0.5, (double)r!["spec"]!["max_gradient_norm"]!));
+
+        var negative = await client.PostAsync("/api/runs", Json.Body(new { dataset = "colours", max_gradient_norm = -1 }));
+        Assert.Contains("max gradient norm must be 0 (off) or a positive number, not -1", (string?)(await Json.ProblemAsync(negative, 400))["detail"], StringComparison.Ordinal);
+    }
+
     public async Task DisposeAsync() => await factory.DisposeAsync();
 
     public void Dispose() => images.Dispose();

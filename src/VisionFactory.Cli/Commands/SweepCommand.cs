@@ -34,24 +34,23 @@ public static class SweepCommand
 
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
-            var spec = new SweepSpec
-            {
-                Strategy = parse.GetValue(strategy),
-                Trials = parse.GetValue(trials),
-                Base = shared.ToSpec(parse, withSweepable: false),
-                Architectures = List(parse.GetValue(archs), "--arch", s => s),
-                LearningRates = List(parse.GetValue(lrs), "--lr", s => double.Parse(s, CultureInfo.InvariantCulture)),
-                BatchSizes = List(parse.GetValue(batches), "--batch-size", s => int.Parse(s, CultureInfo.InvariantCulture)),
-                Epochs = List(parse.GetValue(epochs), "--epochs", s => int.Parse(s, CultureInfo.InvariantCulture)),
-                Optimizers = List(parse.GetValue(optimizers), "--optimizer", s => Enum.Parse<OptimizerKind>(s, ignoreCase: true)),
-                WeightDecays = List(parse.GetValue(decays), "--weight-decay", s => double.Parse(s, CultureInfo.InvariantCulture)),
-            };
+            var request = new SweepRequest(
+                parse.GetValue(dataset),
+                parse.GetValue(strategy),
+                parse.GetValue(trials),
+                shared.ToRequest(parse, null, withSweepable: false),
+                List(parse.GetValue(archs), "--arch", s => s),
+                List(parse.GetValue(lrs), "--lr", s => double.Parse(s, CultureInfo.InvariantCulture)),
+                List(parse.GetValue(batches), "--batch-size", s => int.Parse(s, CultureInfo.InvariantCulture)),
+                List(parse.GetValue(epochs), "--epochs", s => int.Parse(s, CultureInfo.InvariantCulture)),
+                List(parse.GetValue(optimizers), "--optimizer", s => Enum.Parse<OptimizerKind>(s, ignoreCase: true)),
+                List(parse.GetValue(decays), "--weight-decay", s => double.Parse(s, CultureInfo.InvariantCulture)));
 
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             SweepReport report;
             await using (var scope = services.CreateAsyncScope())
             {
-                report = await scope.ServiceProvider.GetRequiredService<SweepService>().StartAsync(parse.GetValue(dataset)!, spec, ct).ConfigureAwait(false);
+                report = await scope.ServiceProvider.GetRequiredService<SweepService>().StartAsync(request, ct).ConfigureAwait(false);
             }
 
             if (parse.GetValue(wait))

@@ -25,13 +25,13 @@ public static class TrainCommand
 
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
-            var spec = options.ToSpec(parse, withSweepable: true);
+            var request = options.ToRequest(parse, parse.GetValue(dataset), withSweepable: true);
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             TrainingRun run;
             await using (var scope = services.CreateAsyncScope())
             {
                 run = await scope.ServiceProvider.GetRequiredService<RunService>()
-                    .EnqueueAsync(parse.GetValue(dataset)!, spec, null, ct).ConfigureAwait(false);
+                    .EnqueueAsync(request, ct).ConfigureAwait(false);
             }
 
             if (!parse.GetValue(wait))

@@ -1,136 +1,135 @@
 using System.CommandLine;
 using VisionFactory.Domain.Models;
+using VisionFactory.Factory.Runs;
 
 namespace VisionFactory.Cli.Commands;
 
-/// <summary>The hyper-parameter options of <c>vf train</c> (and the shared settings of <c>vf sweep</c>), with the spec's defaults.</summary>
+/// <summary>
+/// The hyper-parameter options of <c>vf train</c> (and the shared settings of <c>vf sweep</c>), with the spec's
+/// defaults. Each option is declared once with the setting of the <see cref="TrainingRequest"/> it sets; a new
+/// hyper-parameter is one more <c>Add</c> line here.
+/// </summary>
 public sealed class TrainingOptions
 {
     private static readonly TrainingSpec Defaults = new();
 
-    public Option<string> Architecture { get; } = new("--arch") { Description = "Architecture (see vf zoo list)", DefaultValueFactory = _ => Defaults.Architecture };
+    private readonly List<(Option Option, bool Sweepable, Func<TrainingRequest, ParseResult, TrainingRequest> Apply)> options = [];
 
-    public Option<TrainingMode> Mode { get; } = new("--mode")
+    public TrainingOptions()
     {
-        Description = "head: train only the classifier on cached backbone features (seconds); finetune: train every layer",
-        DefaultValueFactory = _ => Defaults.Mode,
-    };
+        // Sweepable: vf sweep has its own list-valued options of the same names.
+        Add(Sweepable, new Option<string>("--arch") { Description = "Architecture (see vf zoo list)", DefaultValueFactory = _ => Defaults.Architecture },
+            (r, v) => r with { Architecture = v });
+        Add(Sweepable, new Option<int?>("--epochs") { Description = "Epochs (default: head 60, finetune 3)" }, (r, v) => r with { Epochs = v });
+        Add(Sweepable, new Option<int>("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => Defaults.BatchSize },
+            (r, v) => r with { BatchSize = v });
+        Add(Sweepable, new Option<double?>("--lr") { Description = "Peak learning rate (default: by mode and optimizer)" }, (r, v) => r with { LearningRate = v });
+        Add(Sweepable, new Option<OptimizerKind>("--optimizer") { Description = "sgd (momentum 0.9) or adamw", DefaultValueFactory = _ => Defaults.Optimizer },
+            (r, v) => r with { Optimizer = v });
+        Add(Sweepable, new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => Defaults.WeightDecay },
+            (r, v) => r with { WeightDecay = v });
 
-    public Option<int?> Epochs { get; } = new("--epochs") { Description = "Epochs (default: head 60, finetune 3)" };
+        Add(Shared, new Option<TrainingMode>("--mode")
+        {
+            Description = "head: train only the classifier on cached backbone features (seconds); finetune: train every layer",
+            DefaultValueFactory = _ => Defaults.Mode,
+        }, (r, v) => r with { Mode = v });
+        Add(Shared, new Option<int>("--image-size") { Description = "Side of the square input in pixels", DefaultValueFactory = _ => Defaults.ImageSize },
+            (r, v) => r with { ImageSize = v });
+        Add(Shared, new Option<double>("--max-grad-norm")
+        {
+            Description = "Clip the gradients to this global L2 norm before each step (0: off; e.g. 1)", DefaultValueFactory = _ => Defaults.MaxGradientNorm,
+        }, (r, v) => r with { MaxGradientNorm = v });
+        Add(Shared, new Option<LearningRateScheduleKind>("--schedule")
+        {
+            Description = "Learning-rate schedule: one-cycle, step or cosine",
+            DefaultValueFactory = _ => Defaults.Schedule,
+            CustomParser = r => ParseEnum<LearningRateScheduleKind>(r.Tokens[0].Value, "--schedule", r),
+        }, (r, v) => r with { Schedule = v });
+        Add(Shared, new Option<int>("--warmup-epochs")
+        {
+            Description = "Epochs of linear warm-up to the peak learning rate (one-cycle: its rise)", DefaultValueFactory = _ => Defaults.WarmupEpochs,
+        }, (r, v) => r with { WarmupEpochs = v });
+        Add(Shared, new Option<int?>("--step-size") { Description = "Step schedule: epochs between decays (default: a third of the run)" },
+            (r, v) => r with { StepSize = v });
+        Add(Shared, new Option<double>("--step-gamma") { Description = "Step schedule: factor at each decay", DefaultValueFactory = _ => Defaults.StepGamma },
+            (r, v) => r with { StepGamma = v });
+        Add(Shared, new Option<bool>("--no-flip") { Description = "Do not flip training images left-right" }, (r, v) => r with { HorizontalFlip = !v });
+        Add(Shared, new Option<double>("--rotation")
+        {
+            Description = "Finetune: rotate training images at random by up to this many degrees (0: off)", DefaultValueFactory = _ => Defaults.RotationDegrees,
+        }, (r, v) => r with { RotationDegrees = v });
+        Add(Shared, new Option<double>("--crop-scale")
+        {
+            Description = "Finetune: random-resized crops of at least this fraction of the area (1: off; e.g. 0.5)", DefaultValueFactory = _ => Defaults.CropMinScale,
+        }, (r, v) => r with { CropMinScale = v });
+        Add(Shared, new Option<double>("--color-jitter")
+        {
+            Description = "Finetune: brightness, contrast and saturation jitter strength (0: off; e.g. 0.2)", DefaultValueFactory = _ => Defaults.ColorJitter,
+        }, (r, v) => r with { ColorJitter = v });
+        Add(Shared, new Option<double>("--label-smoothing") { Description = "Label smoothing of the loss (0 to 0.5)", DefaultValueFactory = _ => Defaults.LabelSmoothing },
+            (r, v) => r with { LabelSmoothing = v });
+        Add(Shared, new Option<ClassWeighting>("--class-weighting")
+        {
+            Description = "none, or balanced: weigh each class by its inverse frequency in the training split",
+            DefaultValueFactory = _ => Defaults.ClassWeighting,
+            CustomParser = r => ParseEnum<ClassWeighting>(r.Tokens[0].Value, "--class-weighting", r),
+        }, (r, v) => r with { ClassWeighting = v });
+        Add(Shared, new Option<int>("--early-stopping")
+        {
+            Description = "Stop after this many epochs without a better validation loss, keeping the best weights (0: off)",
+            DefaultValueFactory = _ => Defaults.EarlyStoppingPatience,
+        }, (r, v) => r with { EarlyStoppingPatience = v });
+        Add(Shared, new Option<int>("--freeze-backbone-epochs")
+        {
+            Description = "Finetune: train only the head for this many epochs first", DefaultValueFactory = _ => Defaults.FreezeBackboneEpochs,
+        }, (r, v) => r with { FreezeBackboneEpochs = v });
+        Add(Shared, new Option<bool>("--no-head-first")
+        {
+            Description = "Finetune: start from a zeroed head instead of one trained first on the frozen backbone (LP-FT)",
+        }, (r, v) => r with { HeadFirst = !v });
+        Add(Shared, new Option<double>("--backbone-lr-scale")
+        {
+            Description = "Finetune: the pretrained layers' learning rate as a share of the head's (1: the same)", DefaultValueFactory = _ => Defaults.BackboneLearningRateScale,
+        }, (r, v) => r with { BackboneLearningRateScale = v });
+        Add(Shared, new Option<double>("--finetuned-share")
+        {
+            Description = "Finetune: share of the finetuned weights in the kept model, the rest from the start (WiSE-FT; 1: keep them as finetuned)",
+            DefaultValueFactory = _ => Defaults.FinetunedWeightShare,
+        }, (r, v) => r with { FinetunedWeightShare = v });
+        Add(Shared, new Option<bool>("--scratch") { Description = "Start from random weights instead of ImageNet-pretrained ones (finetune only)" },
+            (r, v) => r with { Pretrained = !v });
+        Add(Shared, new Option<int>("--seed") { Description = "Seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => Defaults.Seed },
+            (r, v) => r with { Seed = v });
+        Add(Shared, new Option<int>("--threads") { Description = "CPU threads (0: the worker's whole budget)", DefaultValueFactory = _ => Defaults.Threads },
+            (r, v) => r with { Threads = v });
+    }
 
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per step", DefaultValueFactory = _ => Defaults.BatchSize };
+    private const bool Sweepable = true;
 
-    public Option<int> ImageSize { get; } = new("--image-size") { Description = "Side of the square input in pixels", DefaultValueFactory = _ => Defaults.ImageSize };
-
-    public Option<double?> LearningRate { get; } = new("--lr") { Description = "Peak learning rate (default: by mode and optimizer)" };
-
-    public Option<OptimizerKind> Optimizer { get; } = new("--optimizer") { Description = "sgd (momentum 0.9) or adamw", DefaultValueFactory = _ => Defaults.Optimizer };
-
-    public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => Defaults.WeightDecay };
-
-    public Option<bool> NoFlip { get; } = new("--no-flip") { Description = "Do not flip training images left-right" };
-
-    public Option<LearningRateScheduleKind> Schedule { get; } = new("--schedule")
-    {
-        Description = "Learning-rate schedule: one-cycle, step or cosine",
-        DefaultValueFactory = _ => Defaults.Schedule,
-        CustomParser = r => ParseEnum<LearningRateScheduleKind>(r.Tokens[0].Value, "--schedule", r),
-    };
-
-    public Option<int> WarmupEpochs { get; } = new("--warmup-epochs") { Description = "Epochs of linear warm-up to the peak learning rate (one-cycle: its rise)", DefaultValueFactory = _ => Defaults.WarmupEpochs };
-
-    public Option<int?> StepSize { get; } = new("--step-size") { Description = "Step schedule: epochs between decays (default: a third of the run)" };
-
-    public Option<double> StepGamma { get; } = new("--step-gamma") { Description = "Step schedule: factor at each decay", DefaultValueFactory = _ => Defaults.StepGamma };
-
-    public Option<double> Rotation { get; } = new("--rotation") { Description = "Finetune: rotate training images at random by up to this many degrees (0: off)", DefaultValueFactory = _ => Defaults.RotationDegrees };
-
-    public Option<double> CropScale { get; } = new("--crop-scale") { Description = "Finetune: random-resized crops of at least this fraction of the area (1: off; e.g. 0.5)", DefaultValueFactory = _ => Defaults.CropMinScale };
-
-    public Option<double> ColorJitter { get; } = new("--color-jitter") { Description = "Finetune: brightness, contrast and saturation jitter strength (0: off; e.g. 0.2)", DefaultValueFactory = _ => Defaults.ColorJitter };
-
-    public Option<double> LabelSmoothing { get; } = new("--label-smoothing") { Description = "Label smoothing of the loss (0 to 0.5)", DefaultValueFactory = _ => Defaults.LabelSmoothing };
-
-    public Option<ClassWeighting> ClassWeighting { get; } = new("--class-weighting")
-    {
-        Description = "none, or balanced: weigh each class by its inverse frequency in the training split",
-        DefaultValueFactory = _ => Defaults.ClassWeighting,
-        CustomParser = r => ParseEnum<ClassWeighting>(r.Tokens[0].Value, "--class-weighting", r),
-    };
-
-    public Option<int> EarlyStopping { get; } = new("--early-stopping") { Description = "Stop after this many epochs without a better validation loss, keeping the best weights (0: off)", DefaultValueFactory = _ => Defaults.EarlyStoppingPatience };
-
-    public Option<int> FreezeBackboneEpochs { get; } = new("--freeze-backbone-epochs") { Description = "Finetune: train only the head for this many epochs first", DefaultValueFactory = _ => Defaults.FreezeBackboneEpochs };
-
-    public Option<bool> NoHeadFirst { get; } = new("--no-head-first") { Description = "Finetune: start from a zeroed head instead of one trained first on the frozen backbone (LP-FT)" };
-
-    public Option<double> BackboneLrScale { get; } = new("--backbone-lr-scale") { Description = "Finetune: the pretrained layers' learning rate as a share of the head's (1: the same)", DefaultValueFactory = _ => Defaults.BackboneLearningRateScale };
-
-    public Option<double> FinetunedShare { get; } = new("--finetuned-share") { Description = "Finetune: share of the finetuned weights in the kept model, the rest from the start (WiSE-FT; 1: keep them as finetuned)", DefaultValueFactory = _ => Defaults.FinetunedWeightShare };
-
-    public Option<bool> Scratch { get; } = new("--scratch") { Description = "Start from random weights instead of ImageNet-pretrained ones (finetune only)" };
-
-    public Option<int> Seed { get; } = new("--seed") { Description = "Seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => Defaults.Seed };
-
-    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads (0: the worker's whole budget)", DefaultValueFactory = _ => Defaults.Threads };
+    private const bool Shared = false;
 
     public void AddTo(Command command, bool withSweepable)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (withSweepable)
-        {
-            command.Add(Architecture);
-            command.Add(Epochs);
-            command.Add(BatchSize);
-            command.Add(LearningRate);
-            command.Add(Optimizer);
-            command.Add(WeightDecay);
-        }
-
-        foreach (var option in (Option[])[Mode, ImageSize, Schedule, WarmupEpochs, StepSize, StepGamma, NoFlip, Rotation, CropScale, ColorJitter,
-            LabelSmoothing, ClassWeighting, EarlyStopping, FreezeBackboneEpochs, NoHeadFirst, BackboneLrScale, FinetunedShare, Scratch, Seed, Threads])
+        foreach (var (option, _, _) in Selected(withSweepable))
         {
             command.Add(option);
         }
     }
 
-    /// <summary>The spec the options describe; for a sweep, only the settings every run shares.</summary>
-    public TrainingSpec ToSpec(ParseResult parse, bool withSweepable)
+    /// <summary>The request the options describe; for a sweep, only the settings every run shares.</summary>
+    public TrainingRequest ToRequest(ParseResult parse, string? dataset, bool withSweepable)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        var spec = Defaults with
-        {
-            Mode = parse.GetValue(Mode),
-            ImageSize = parse.GetValue(ImageSize),
-            Schedule = parse.GetValue(Schedule),
-            WarmupEpochs = parse.GetValue(WarmupEpochs),
-            StepSize = parse.GetValue(StepSize),
-            StepGamma = parse.GetValue(StepGamma),
-            HorizontalFlip = !parse.GetValue(NoFlip),
-            RotationDegrees = parse.GetValue(Rotation),
-            CropMinScale = parse.GetValue(CropScale),
-            ColorJitter = parse.GetValue(ColorJitter),
-            LabelSmoothing = parse.GetValue(LabelSmoothing),
-            ClassWeighting = parse.GetValue(ClassWeighting),
-            EarlyStoppingPatience = parse.GetValue(EarlyStopping),
-            FreezeBackboneEpochs = parse.GetValue(FreezeBackboneEpochs),
-            HeadFirst = !parse.GetValue(NoHeadFirst),
-            BackboneLearningRateScale = parse.GetValue(BackboneLrScale),
-            FinetunedWeightShare = parse.GetValue(FinetunedShare),
-            Pretrained = !parse.GetValue(Scratch),
-            Seed = parse.GetValue(Seed),
-            Threads = parse.GetValue(Threads),
-        };
-        return !withSweepable ? spec : spec with
-        {
-            Architecture = parse.GetValue(Architecture) ?? Defaults.Architecture,
-            Epochs = parse.GetValue(Epochs),
-            BatchSize = parse.GetValue(BatchSize),
-            LearningRate = parse.GetValue(LearningRate),
-            Optimizer = parse.GetValue(Optimizer),
-            WeightDecay = parse.GetValue(WeightDecay),
-        };
+        return Selected(withSweepable).Aggregate(new TrainingRequest { Dataset = dataset }, (request, o) => o.Apply(request, parse));
     }
+
+    private IEnumerable<(Option Option, bool Sweepable, Func<TrainingRequest, ParseResult, TrainingRequest> Apply)> Selected(bool withSweepable) =>
+        options.Where(o => withSweepable || !o.Sweepable);
+
+    private void Add<T>(bool sweepable, Option<T> option, Func<TrainingRequest, T, TrainingRequest> apply) =>
+        options.Add((option, sweepable, (request, parse) => apply(request, parse.GetValue(option)!)));
 
     /// <summary>Reads an enum option written the way people type it: one-cycle, one_cycle or OneCycle.</summary>
     private static T ParseEnum<T>(string text, string option, System.CommandLine.Parsing.ArgumentResult result)

@@ -4,27 +4,40 @@ namespace VisionFactory.Domain.Models;
 
 /// <summary>
 /// Everything that decides what a run produces: dataset aside, the architecture, its starting weights (the mode) and
-/// every hyper-parameter, each with a default that gives a good first model.
+/// every hyper-parameter, each with a default that gives a good first model. Not sealed: the request to train one
+/// (<c>TrainingRequest</c>) is these settings plus the dataset, so that a new setting is declared once.
 /// </summary>
-public sealed record TrainingSpec
+public record TrainingSpec
 {
+    /// <summary>The network, e.g. <c>resnet18-imagenet</c>.</summary>
     public string Architecture { get; init; } = "resnet18-imagenet";
 
+    /// <summary><c>head</c> (frozen backbone, fast) or <c>finetune</c> (every layer).</summary>
     public TrainingMode Mode { get; init; } = TrainingMode.Head;
 
     /// <summary>Epochs; null takes the mode's default (head: 60 over cached features, finetune: 3).</summary>
     public int? Epochs { get; init; }
 
+    /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>Side in pixels the images are resized to (32 to 1024).</summary>
     public int ImageSize { get; init; } = 224;
 
     /// <summary>Peak learning rate; null takes the default of the mode and optimizer.</summary>
     public double? LearningRate { get; init; }
 
+    /// <summary><c>sgd</c> (momentum 0.9) or <c>adam_w</c>.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
 
+    /// <summary>Weight decay (0 to 1).</summary>
     public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>
+    /// Gradient clipping: before each step, the gradients are scaled down so that their global L2 norm is at most this
+    /// (0 = off). Keeps a bad batch or a high learning rate from throwing the weights far off.
+    /// </summary>
+    public double MaxGradientNorm { get; init; }
 
     /// <summary>How the learning rate moves from step to step; one-cycle by default.</summary>
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.OneCycle;
@@ -102,10 +115,14 @@ public sealed record TrainingSpec
     /// </summary>
     public bool Pretrained { get; init; } = true;
 
+    /// <summary>Seed for every random choice of the run.</summary>
     public int Seed { get; init; } = 42;
 
     /// <summary>CPU threads for the tensor library; 0 uses every core.</summary>
     public int Threads { get; init; }
+
+    /// <summary>These settings alone, as a run stores them: a copy without whatever a derived request adds.</summary>
+    public TrainingSpec ToSpec() => new(this);
 
     public int ResolvedEpochs => Epochs ?? (Mode == TrainingMode.Head ? 60 : 3);
 
@@ -146,6 +163,11 @@ public sealed record TrainingSpec
         if (WeightDecay is < 0 or > 1 || double.IsNaN(WeightDecay))
         {
             problems.Add($"weight decay must be between 0 and 1, not {Show(WeightDecay)}");
+        }
+
+        if (MaxGradientNorm < 0 || !double.IsFinite(MaxGradientNorm))
+        {
+            problems.Add($"max gradient norm must be 0 (off) or a positive number, not {Show(MaxGradientNorm)}");
         }
 
         ValidateSchedule(problems);

@@ -16,6 +16,17 @@ namespace VisionFactory.Factory.Runs;
 /// </summary>
 public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, ArchitectureCatalog architectures, IRunDispatcher queue, RunLeases leases, Caller caller)
 {
+    /// <summary>
+    /// Queues the run a request describes, from whichever door it came (API, CLI, Factory page): the dataset is
+    /// required, and every setting is checked before anything is stored.
+    /// </summary>
+    public Task<TrainingRun> EnqueueAsync(TrainingRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        caller.Require(Role.Editor, "start a training run");
+        return EnqueueAsync(request.RequiredDataset(), request.ToSpec(), null, cancellationToken);
+    }
+
     /// <summary>Checks everything that can be checked now, stores the run as queued and hands it to the queue.</summary>
     public async Task<TrainingRun> EnqueueAsync(string datasetName, TrainingSpec spec, string? sweepId, CancellationToken cancellationToken)
     {
@@ -64,7 +75,7 @@ public sealed class RunService(VisionFactoryDb db, DatasetCatalog datasets, Arch
             SweepId = sweepId,
             DatasetName = datasetName,
             DatasetVersionId = version.Id,
-            Spec = spec,
+            Spec = spec.ToSpec(),
             State = RunState.Queued,
         };
     }

@@ -33,6 +33,14 @@ public sealed record SweepReport(Sweep Sweep, IReadOnlyList<TrainingRun> Runs, I
 /// <summary>Expands a sweep into runs (all validated before any is queued) and ranks them.</summary>
 public sealed class SweepService(VisionFactoryDb db, RunService runs, IRunDispatcher queue, Domain.Users.Caller caller)
 {
+    /// <summary>Starts the sweep a request describes, from whichever door it came (API, CLI, Factory page).</summary>
+    public Task<SweepReport> StartAsync(SweepRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        caller.Require(Domain.Users.Role.Editor, "start a sweep");
+        return StartAsync(request.RequiredDataset(), request.ToSpec(), cancellationToken);
+    }
+
     public async Task<SweepReport> StartAsync(string datasetName, SweepSpec spec, CancellationToken cancellationToken)
     {
         caller.Require(Domain.Users.Role.Editor, "start a sweep");

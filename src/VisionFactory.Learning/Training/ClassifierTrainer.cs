@@ -101,6 +101,15 @@ public sealed class ClassifierTrainer(
             _ => optim.SGD(parameters, spec.ResolvedLearningRate, momentum: 0.9, weight_decay: spec.WeightDecay),
         };
 
+    /// <summary>Scales the gradients down to the spec's largest global norm, where it sets one (gradient clipping).</summary>
+    internal static void ClipGradients(IEnumerable<Parameter> parameters, TrainingSpec spec)
+    {
+        if (spec.MaxGradientNorm > 0)
+        {
+            _ = nn.utils.clip_grad_norm_(parameters, spec.MaxGradientNorm);
+        }
+    }
+
     /// <summary>An optimizer over parameter groups, each at its share of the spec's learning rate (in order).</summary>
     internal static OptimizerHelper CreateOptimizer(IReadOnlyList<(IEnumerable<Parameter> Parameters, double Scale)> groups, TrainingSpec spec)
     {

@@ -64,6 +64,7 @@ internal sealed class FinetuneSteps : ITrainingSteps, IDisposable
         var value = loss.Compute(logits, y);
         Optimizer.zero_grad();
         value.backward();
+        ClassifierTrainer.ClipGradients(network.Module.parameters(), spec);
         Optimizer.step();
         return (value.item<float>() * images.Count, logits.argmax(1).eq(y).sum().item<long>(), images.Count);
     }

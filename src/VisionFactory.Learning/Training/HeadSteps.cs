@@ -13,6 +13,7 @@ namespace VisionFactory.Learning.Training;
 internal sealed class HeadSteps : ITrainingSteps, IDisposable
 {
     private readonly ClassifierNetwork network;
+    private readonly TrainingSpec spec;
     private readonly TrainingLoss loss;
     private readonly Tensor xTrain;
     private readonly Tensor yTrain;
@@ -25,6 +26,7 @@ internal sealed class HeadSteps : ITrainingSteps, IDisposable
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         this.network = network;
+        this.spec = spec;
         this.loss = loss;
 
         // Features of every split in one pass: evaluation on the test split then costs nothing more.
@@ -63,6 +65,7 @@ internal sealed class HeadSteps : ITrainingSteps, IDisposable
         var value = loss.Compute(logits, y);
         Optimizer.zero_grad();
         value.backward();
+        ClassifierTrainer.ClipGradients(head.parameters(), spec);
         Optimizer.step();
         return (value.item<float>() * batch.Count, logits.argmax(1).eq(y).sum().item<long>(), batch.Count);
     }

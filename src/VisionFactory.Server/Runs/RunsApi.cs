@@ -54,19 +54,14 @@ public static class RunsApi
         return app;
     }
 
-    private static async Task<Accepted<RunStatus>> StartRun(StartRunRequest? request, RunService runs, CancellationToken cancellationToken)
+    private static async Task<Accepted<RunStatus>> StartRun(TrainingRequest? request, RunService runs, CancellationToken cancellationToken)
     {
         if (request is null)
         {
             throw ProblemException.Invalid("the request body is empty: send JSON such as {\"dataset\": \"pets\", \"mode\": \"head\", \"epochs\": 20}");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Dataset))
-        {
-            throw ProblemException.Invalid("'dataset' is required: the name of an imported dataset, e.g. {\"dataset\": \"pets\"}");
-        }
-
-        var run = await runs.EnqueueAsync(request.Dataset, request.ToSpec(), null, cancellationToken).ConfigureAwait(false);
+        var run = await runs.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         return TypedResults.Accepted($"/api/runs/{run.Id}", RunStatus.Of(run));
     }
 
@@ -108,14 +103,9 @@ public static class RunsApi
     private static async Task<Ok<RunStatus>> ResumeRun(string id, RunService runs, CancellationToken cancellationToken) =>
         TypedResults.Ok(RunStatus.Of(await runs.ResumeAsync(id, cancellationToken).ConfigureAwait(false)));
 
-    private static async Task<Created<SweepStatus>> StartSweep(StartSweepRequest? request, SweepService sweeps, CancellationToken cancellationToken)
+    private static async Task<Created<SweepStatus>> StartSweep(SweepRequest? request, SweepService sweeps, CancellationToken cancellationToken)
     {
-        if (request is null || string.IsNullOrWhiteSpace(request.Dataset))
-        {
-            throw ProblemException.Invalid("'dataset' is required, e.g. {\"dataset\": \"pets\", \"architectures\": [\"small-cnn\"], \"learning_rates\": [0.01, 0.1]}");
-        }
-
-        var report = await sweeps.StartAsync(request.Dataset, request.ToSpec(), cancellationToken).ConfigureAwait(false);
+        var report = await sweeps.StartAsync(request ?? new SweepRequest(Dataset: null), cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/api/sweeps/{report.Sweep.Id}", SweepStatus.Of(report));
     }
 

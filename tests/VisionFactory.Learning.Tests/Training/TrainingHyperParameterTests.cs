@@ -39,6 +39,34 @@ public sealed class TrainingHyperParameterTests : IDisposable
     }
 
     [Fact]
+    public void GradientClippingBoundsHowFarEveryStepMovesTheWeights()
+    {
+        var data = bench.Data([12, 12]);
+        // From the pretrained backbone under a zeroed head, kept as finetuned; without weight decay, which moves weights without a gradient.
+        var spec = TrainingWorkbench.Finetune(epochs: 2) with { HeadFirst = false, FinetunedWeightShare = 1, WeightDecay = 0 };
+        using var start = bench.Trainer().Train(spec with { Epochs = 1, LearningRate = 1e-9 }, data, null, CancellationToken.None);
+        using var clipped = bench.Trainer().Train(spec with { MaxGradientNorm = 1e-7 }, data, null, CancellationToken.None);
+        using var free = bench.Trainer().Train(spec, data, null, CancellationToken.None);
+
+        // Batch-norm statistics follow the images, not the gradients.
+        static bool Learned(string name) => !name.EndsWith("num_batches_tracked", StringComparison.Ordinal) && !name.Contains("running_", StringComparison.Ordinal);
+        var clippedMoved = TrainingWorkbench.MaxDifference(start.Network.Module, clipped.Network.Module, Learned);
+        var freeMoved = TrainingWorkbench.MaxDifference(start.Network.Module, free.Network.Module, Learned);
+        Assert.True(clippedMoved < 1e-5, $"with gradients clipped to a norm of 1e-7 the weights moved by {clippedMoved}");
+        Assert.True(freeMoved > 1e-2, $"without clipping the weights moved by only {freeMoved}");
+
+        // Head mode clips too.
+        var head = TrainingWorkbench.Head(epochs: 4) with { WeightDecay = 0, LearningRate = 0.5 };
+        using var headStart = bench.Trainer().Train(head with { Epochs = 1, LearningRate = 1e-9 }, data, null, CancellationToken.None);
+        using var headClipped = bench.Trainer().Train(head with { MaxGradientNorm = 1e-9 }, data, null, CancellationToken.None);
+        using var headFree = bench.Trainer().Train(head, data, null, CancellationToken.None);
+        var headClippedMoved = TrainingWorkbench.MaxDifference(headStart.Network.Module, headClipped.Network.Module, Learned);
+        var headFreeMoved = TrainingWorkbench.MaxDifference(headStart.Network.Module, headFree.Network.Module, Learned);
+        Assert.True(headClippedMoved < 1e-6, $"with gradients clipped to a norm of 1e-9 the head moved by {headClippedMoved}");
+        Assert.True(headFreeMoved > 1e-3, $"without clipping the head moved by only {headFreeMoved}");
+    }
+
+    [Fact]
     public void FinetuneStartsFromTheConvergedHeadAndKeepsABlendOfThatStartAndTheFinetunedWeights()
     {
         var data = bench.Data([12, 12]);

@@ -41,6 +41,8 @@ public sealed class TrainingSpecValidationTests
         { Finetune with { CropMinScale = 0.05 }, "crop minimum scale must be between 0.08 and 1 (1 = no cropping), not 0.05" },
         { Finetune with { CropMinScale = 1.2 }, "crop minimum scale must be between 0.08 and 1" },
         { Finetune with { ColorJitter = -0.1 }, "colour jitter must be between 0 (off) and 1, not -0.1" },
+        { Finetune with { MaxGradientNorm = -1 }, "max gradient norm must be 0 (off) or a positive number, not -1" },
+        { Finetune with { MaxGradientNorm = double.PositiveInfinity }, "max gradient norm must be 0 (off) or a positive number, not Infinity" },
         { Finetune with { LabelSmoothing = 0.6 }, "label smoothing must be between 0 (off) and 0.5, not 0.6" },
         { Finetune with { ClassWeighting = (ClassWeighting)5 }, "class weighting must be none or balanced, not 5" },
         { Finetune with { EarlyStoppingPatience = -2 }, "early-stopping patience must be between 0 (off) and 10000 epochs, not -2" },
