@@ -8,12 +8,6 @@ public sealed class PageCancellationTests
     private const string Reason = "CancellationToken.None on purpose";
 
     /// <summary>
-    /// Work that outlives its page on purpose where the comment cannot sit beside it yet (these forms are being reworked):
-    /// a queued run or sweep outlives the page, and its row and its place in the queue are written one after the other.
-    /// </summary>
-    private static readonly string[] OutlivesThePage = ["Pages/Factory/NewRunForm.razor", "Pages/Factory/NewSweepForm.razor"];
-
-    /// <summary>
     /// Pages and components pass <c>Closing</c> (ServicePage), cancelled when the page goes away, so nothing they start runs
     /// on for a closed tab. <c>CancellationToken.None</c> stays only where the work must outlive the page, with a comment
     /// saying why ("CancellationToken.None on purpose: ...") on one of the three lines above it.
@@ -30,7 +24,7 @@ public sealed class PageCancellationTests
             for (var i = 0; i < lines.Length; i++)
             {
                 var code = lines[i].Split("//")[0];
-                if (code.Contains("CancellationToken.None", StringComparison.Ordinal) && !OutlivesThePage.Contains(name)
+                if (code.Contains("CancellationToken.None", StringComparison.Ordinal)
                     && !lines[Math.Max(0, i - 3)..i].Any(l => l.Contains(Reason, StringComparison.Ordinal)))
                 {
                     violations.Add($"{name}:{i + 1}: {lines[i].Trim()}");
