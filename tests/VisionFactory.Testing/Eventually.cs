@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 
 namespace VisionFactory.Testing;
 
@@ -26,7 +27,7 @@ public static class Eventually
 
     /// <summary>
     /// Reads a value until <paramref name="until"/> accepts it and returns that value; on timeout the failure shows the last
-    /// value read (through <paramref name="describe"/>, its <c>ToString()</c> otherwise: JSON for a JsonNode).
+    /// value read (through <paramref name="describe"/>; otherwise a JsonNode as one line of JSON, anything else by <c>ToString()</c>).
     /// </summary>
     public static async Task<T> ValueAsync<T>(
         Func<Task<T>> read, Func<T, bool> until, TimeSpan timeout, string what, Func<T, string>? describe = null, TimeSpan? interval = null)
@@ -44,7 +45,7 @@ public static class Eventually
 
             if (clock.Elapsed >= timeout)
             {
-                var seen = describe is null ? value?.ToString() ?? "null" : describe(value);
+                var seen = describe?.Invoke(value) ?? (value is JsonNode json ? json.ToJsonString() : value?.ToString() ?? "null");
                 throw new TimeoutException(string.Create(
                     CultureInfo.InvariantCulture, $"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; last seen: {seen}"));
             }
