@@ -172,18 +172,13 @@ public sealed class CliImportJobsTests : IDisposable
 
     private async Task<string> WaitForRunningAsync()
     {
-        for (var i = 0; i < 300; i++)
-        {
-            var jobs = (await cli.RunJsonAsync("import-jobs", "list")).GetProperty("jobs").EnumerateArray().ToList();
-            if (jobs.Count == 1 && jobs[0].GetProperty("state").GetString() == "running" && jobs[0].GetProperty("done").GetInt32() >= 2)
-            {
-                return jobs[0].GetProperty("id").GetString()!;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the import did not start within 30 s");
+        var jobs = await Eventually.ValueAsync(
+            async () => (await cli.RunJsonAsync("import-jobs", "list")).GetProperty("jobs").EnumerateArray().ToList(),
+            list => list.Count == 1 && list[0].GetProperty("state").GetString() == "running" && list[0].GetProperty("done").GetInt32() >= 2,
+            TimeSpan.FromSeconds(30),
+            "the import to be running with two images done",
+            list => string.Join("; ", list));
+        return jobs[0].GetProperty("id").GetString()!;
     }
 
 }

@@ -67,11 +67,8 @@ public sealed class DistributedTests(PostgresFixture postgres) : IClassFixture<P
         Assert.Equal("succeeded", (string?)run["state"]);
 
         // The woken worker noticed, and every point after the takeover is the new holder's.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!holder.Log.Contains("lease with token 1 lost", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await Eventually.TrueAsync(
+            () => holder.Log.Contains("lease with token 1 lost", StringComparison.Ordinal), TimeSpan.FromSeconds(10), $"{holder.Name} to log that it lost the lease", () => holder.Log);
 
         Assert.Contains($"Run {runId}: lease with token 1 lost", holder.Log, StringComparison.Ordinal);
         var points = (await web.GetAsync($"/api/runs/{runId}/metrics")).AsArray();

@@ -43,7 +43,7 @@ public sealed class MaskPipelineTests
         await using (runner)
         {
             Assert.DoesNotContain(runner.Metrics().Events, e => e.Kind == PipelineEventKind.Warning);
-            await Wait.UntilAsync(() => runner.Metrics().Steps[^1].FramesOut >= frames.Count, TimeSpan.FromSeconds(90), "every frame in the store",
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[^1].FramesOut >= frames.Count, TimeSpan.FromSeconds(90), "every frame in the store",
                 () => System.Text.Json.JsonSerializer.Serialize(runner.Metrics()));
             var metrics = runner.Metrics();
             Assert.All(metrics.Steps, s => Assert.Equal(0, s.Drops));
@@ -114,7 +114,7 @@ public sealed class MaskPipelineTests
             Assert.Equal("face_detection", warning.Step);
             Assert.Contains("Haar cascade", warning.Message, StringComparison.Ordinal);
             Assert.Contains("misses most masked faces", warning.Message, StringComparison.Ordinal);
-            await Wait.UntilAsync(() => runner.Frames >= 4, TimeSpan.FromSeconds(20), "frames through the Haar detector");
+            await Eventually.TrueAsync(() => runner.Frames >= 4, TimeSpan.FromSeconds(20), "frames through the Haar detector");
         }
     }
 

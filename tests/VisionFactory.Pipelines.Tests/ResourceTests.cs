@@ -32,7 +32,7 @@ public sealed class ResourceTests
     [Fact]
     public async Task ASinkThatIsDownKeepsABoundedQueueCountsDropsAndResumesDelivery()
     {
-        var port = Wait.FreePort();
+        var port = LoopbackPort.Free();
         await using var host = await PipelineTestHost.StartAsync(new PipelineOptions { WebhookAllowedNetworks = ["127.0.0.0/8"] });
         await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 200);
         var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl,
@@ -41,7 +41,7 @@ public sealed class ResourceTests
         {
             GC.Collect();
             var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
-            await Wait.UntilAsync(() => runner.Metrics().Steps[2].Drops >= 200, TimeSpan.FromSeconds(30), "drops at the webhook's queue", () => System.Text.Json.JsonSerializer.Serialize(runner.Metrics()));
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[2].Drops >= 200, TimeSpan.FromSeconds(30), "drops at the webhook's queue", () => System.Text.Json.JsonSerializer.Serialize(runner.Metrics()));
             var webhook = runner.Metrics().Steps[2];
             Assert.True(webhook.QueueLength <= webhook.QueueCapacity, $"queue {webhook.QueueLength} of {webhook.QueueCapacity}");
             Assert.Equal(4, webhook.QueueCapacity);
@@ -51,7 +51,7 @@ public sealed class ResourceTests
             Assert.Contains(runner.Metrics().Events, e => e.Step == "webhook" && e.Message.Contains("unreachable", StringComparison.Ordinal));
 
             await using var receiver = await WebhookReceiver.StartAsync(port);
-            await Wait.UntilAsync(() => receiver.Received >= 5, TimeSpan.FromSeconds(75), "delivery to resume (the retry back-off is capped at 30 s)");
+            await Eventually.TrueAsync(() => receiver.Received >= 5, TimeSpan.FromSeconds(75), "delivery to resume (the retry back-off is capped at 30 s)");
             Assert.Contains(runner.Metrics().Events, e => e.Message.Contains("delivery resumed", StringComparison.Ordinal));
         }
     }
@@ -73,9 +73,9 @@ public sealed class ResourceTests
             """);
         await using (runner)
         {
-            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Reconnects >= 20, TimeSpan.FromSeconds(30), "20 reconnects");
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[0].Reconnects >= 20, TimeSpan.FromSeconds(30), "20 reconnects");
             var (threads, handles) = Usage();
-            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Reconnects >= 120, TimeSpan.FromSeconds(60), "120 reconnects");
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[0].Reconnects >= 120, TimeSpan.FromSeconds(60), "120 reconnects");
             var (threadsAfter, handlesAfter) = Usage();
             Assert.True(handlesAfter - handles < 30, $"open handles went from {handles} to {handlesAfter} over 100 reconnects");
             Assert.True(threadsAfter - threads < 10, $"threads went from {threads} to {threadsAfter} over 100 reconnects");

@@ -34,11 +34,11 @@ public sealed class RuntimeTests
         var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl, """{ "component": "file", "settings": { "file_name": "frames.jsonl" } }"""));
         await using (runner)
         {
-            await Wait.UntilAsync(() => runner.Frames >= 10, TimeSpan.FromSeconds(20), "the first frames");
+            await Eventually.TrueAsync(() => runner.Frames >= 10, TimeSpan.FromSeconds(20), "the first frames");
             camera.KillConnections();
             var before = runner.Frames;
             // Frames read are not results written: under load the classifier's queue drops frames, as it should.
-            await Wait.UntilAsync(
+            await Eventually.TrueAsync(
                 () => runner.Metrics().Steps[0].Reconnects >= 1 && runner.Frames >= before + 10 && runner.Metrics().Steps[^1].FramesOut >= 20,
                 TimeSpan.FromSeconds(20), "frames after the reconnection");
 
@@ -64,15 +64,15 @@ public sealed class RuntimeTests
             CameraPipeline(camera.StreamUrl, """{ "component": "file", "settings": { "file_name": "stall.jsonl" } }""", stallSeconds: 1));
         await using (runner)
         {
-            await Wait.UntilAsync(() => runner.Frames >= 5, TimeSpan.FromSeconds(20), "the first frames");
+            await Eventually.TrueAsync(() => runner.Frames >= 5, TimeSpan.FromSeconds(20), "the first frames");
             camera.StallAfter(3);
             var silentSince = DateTimeOffset.UtcNow;
-            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Stalls >= 1, TimeSpan.FromSeconds(10), "the stall to be detected");
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[0].Stalls >= 1, TimeSpan.FromSeconds(10), "the stall to be detected");
             var detectedAfter = DateTimeOffset.UtcNow - silentSince;
             Assert.True(detectedAfter < TimeSpan.FromSeconds(8), $"the stall was detected after {detectedAfter.TotalSeconds:0.0} s with a 1 s timeout");
 
             var before = runner.Frames;
-            await Wait.UntilAsync(() => runner.Frames >= before + 5, TimeSpan.FromSeconds(15), "frames after the stalled stream was replaced");
+            await Eventually.TrueAsync(() => runner.Frames >= before + 5, TimeSpan.FromSeconds(15), "frames after the stalled stream was replaced");
             Assert.Contains(runner.Metrics().Events, e => e.Kind == PipelineEventKind.Stall && e.Message.Contains("stalled", StringComparison.Ordinal));
             Assert.True(camera.Connections >= 2);
         }
@@ -81,7 +81,7 @@ public sealed class RuntimeTests
     [Fact]
     public async Task AWebhookToALoopbackAddressIsRefusedUnlessAllowListed()
     {
-        var port = Wait.FreePort();
+        var port = LoopbackPort.Free();
         await using var trap = await WebhookReceiver.StartAsync(port);
         await using var host = await PipelineTestHost.StartAsync(new PipelineOptions());
         await using var camera = await MjpegTestServer.StartAsync(Frames, fps: 50);
@@ -89,7 +89,7 @@ public sealed class RuntimeTests
             $$"""{ "component": "webhook", "settings": { "url": "http://127.0.0.1:{{port}}/hook", "only_labelled": false } }"""));
         await using (runner)
         {
-            await Wait.UntilAsync(() => runner.Metrics().Steps[2].Errors >= 3, TimeSpan.FromSeconds(20), "refused posts");
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[2].Errors >= 3, TimeSpan.FromSeconds(20), "refused posts");
             Assert.Contains("internal and was refused", runner.Metrics().Steps[2].LastError, StringComparison.Ordinal);
             Assert.Equal(0, trap.Received);
         }
@@ -127,7 +127,7 @@ public sealed class RuntimeTests
             """);
         await using (runner)
         {
-            await Wait.UntilAsync(() => runner.Metrics().Steps[0].Errors >= 2 && runner.Frames >= 10, TimeSpan.FromSeconds(20), "refused frames and the stream going on",
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[0].Errors >= 2 && runner.Frames >= 10, TimeSpan.FromSeconds(20), "refused frames and the stream going on",
                 () => System.Text.Json.JsonSerializer.Serialize(runner.Metrics()));
             Assert.Contains("frame limit", runner.Metrics().Steps[0].LastError, StringComparison.Ordinal);
         }
@@ -143,7 +143,7 @@ public sealed class RuntimeTests
         var runner = await host.StartPipelineAsync(CameraPipeline(camera.StreamUrl, """{ "component": "results_store", "settings": { "keep_last": 10 } }"""));
         await using (runner)
         {
-            await Wait.UntilAsync(() => runner.Metrics().Steps[2].FramesOut >= 60, TimeSpan.FromSeconds(30), "60 stored results");
+            await Eventually.TrueAsync(() => runner.Metrics().Steps[2].FramesOut >= 60, TimeSpan.FromSeconds(30), "60 stored results");
             await runner.StopAsync();
         }
 

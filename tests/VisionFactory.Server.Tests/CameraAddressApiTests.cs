@@ -92,13 +92,7 @@ public sealed class CameraAddressApiTests : IAsyncDisposable
         Assert.Empty((await Json.ReadAsync(saved))["warnings"]!.AsArray());
         (await client.PostAsync("/api/pipelines/door/start", null)).EnsureSuccessStatusCode();
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (camera.Sent == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(camera.Sent > 0, "the allowed camera was never read");
+        await Eventually.TrueAsync(() => camera.Sent > 0, TimeSpan.FromSeconds(30), "the allowed camera to be read");
         (await client.PostAsync("/api/pipelines/door/stop", null)).EnsureSuccessStatusCode();
         var page = await allowed.PageAsync("/settings");
         Assert.Contains("127.0.0.0/8", page, StringComparison.Ordinal);
@@ -130,13 +124,7 @@ public sealed class CameraAddressApiTests : IAsyncDisposable
             var set = await Json.ReadAsync(await admin.PutAsync("/api/settings/camera-networks", Json.Body(new { networks = Loopback })));
             Assert.Equal("127.0.0.0/8", (string?)set["added"]![0]);
             (await admin.PostAsync("/api/pipelines/porch/start", null)).EnsureSuccessStatusCode();
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (camera.Sent == 0 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-
-            Assert.True(camera.Sent > 0, "the camera in the network allowed at run time was never read");
+            await Eventually.TrueAsync(() => camera.Sent > 0, TimeSpan.FromSeconds(30), "the camera in the network allowed at run time to be read");
             (await admin.PostAsync("/api/pipelines/porch/stop", null)).EnsureSuccessStatusCode();
             Assert.Contains((await Json.ReadAsync(await admin.GetAsync("/api/audit"))).AsArray(), e => (string?)e!["action"] == "settings_changed");
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
@@ -285,17 +284,12 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         var started = await client.PostAsync("/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 1, batch_size = 8, image_size = 32, threads = 2 }));
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var location = started.Headers.Location!.OriginalString;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var run = await Json.ReadAsync(await client.GetAsync(location));
-            if ((string?)run["state"] == "succeeded")
-            {
-                return (string)run["model"]!;
-            }
-
-            Assert.True((string?)run["state"] != "failed" && clock.Elapsed < TimeSpan.FromSeconds(120), run.ToJsonString());
-            await Task.Delay(200);
-        }
+        var run = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync(location)),
+            latest => (string?)latest["state"] is "succeeded" or "failed",
+            TimeSpan.FromSeconds(120),
+            "the run to succeed");
+        Assert.True((string?)run["state"] == "succeeded", run.ToJsonString());
+        return (string)run["model"]!;
     }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using SkiaSharp;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
@@ -131,18 +131,12 @@ public sealed class ExternalTestSetApiTests : IAsyncLifetime, IDisposable
             "/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 30, batch_size = 8, image_size = 32, threads = 2 }));
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var location = started.Headers.Location!.OriginalString;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            JsonNode run = await Json.ReadAsync(await client.GetAsync(location));
-            if ((string?)run["state"] is "succeeded" or "failed")
-            {
-                Assert.True((string?)run["state"] == "succeeded", run.ToJsonString());
-                return (string)run["model"]!;
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(300), $"the run did not finish: {run.ToJsonString()}");
-            await Task.Delay(200);
-        }
+        var run = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync(location)),
+            latest => (string?)latest["state"] is "succeeded" or "failed",
+            TimeSpan.FromSeconds(300),
+            "the run to finish");
+        Assert.True((string?)run["state"] == "succeeded", run.ToJsonString());
+        return (string)run["model"]!;
     }
 }

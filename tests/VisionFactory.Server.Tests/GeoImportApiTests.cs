@@ -55,19 +55,9 @@ public sealed class GeoImportApiTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Empty((await Json.ReadAsync(await client.GetAsync("/api/import-jobs?dataset=geo-bad"))).AsArray());
     }
 
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string id)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if ((string?)status["state"] != "running")
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"import job {id} did not finish within 30 s");
-    }
+    private static Task<JsonNode> WaitAsync(HttpClient client, string id) => Eventually.ValueAsync(
+        async () => await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}")),
+        status => (string?)status["state"] != "running",
+        TimeSpan.FromSeconds(30),
+        $"import job {id} to finish");
 }

@@ -219,21 +219,11 @@ public sealed class GeoUploadApiTests(ServerFactory factory) : IClassFixture<Ser
         return form;
     }
 
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string id)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if ((string?)status["state"] is not ("queued" or "running"))
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"import job {id} did not finish within 30 s");
-    }
+    private static Task<JsonNode> WaitAsync(HttpClient client, string id) => Eventually.ValueAsync(
+        async () => await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}")),
+        status => (string?)status["state"] is not ("queued" or "running"),
+        TimeSpan.FromSeconds(30),
+        $"import job {id} to finish");
 }
 
 internal static class GeoUploadForms

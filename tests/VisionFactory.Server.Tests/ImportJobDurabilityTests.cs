@@ -140,19 +140,9 @@ public sealed class ImportJobDurabilityTests
         return process.Id;
     }
 
-    private static async Task<JsonNode> WaitForAsync(HttpClient client, Guid id, Func<JsonNode, bool> condition)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if (condition(status))
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"import job {id} did not reach the expected state within 30 s");
-    }
+    private static Task<JsonNode> WaitForAsync(HttpClient client, Guid id, Func<JsonNode, bool> condition) => Eventually.ValueAsync(
+        async () => await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}")),
+        condition,
+        TimeSpan.FromSeconds(30),
+        $"import job {id} to reach the expected state");
 }

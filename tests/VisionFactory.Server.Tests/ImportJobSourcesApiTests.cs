@@ -117,13 +117,12 @@ public sealed class ImportJobSourcesApiTests : IClassFixture<ServerFactory>
 
         // Each file is taken once it has been still for 3 s; files that arrived more than a scan apart (a loaded
         // machine's curl) come in separate batches, each its own job and version. Together they hold all six.
-        List<JsonNode> finished = [];
-        for (var i = 0; i < 300 && finished.Sum(j => (int?)j["imported"] ?? 0) < 6; i++)
-        {
-            await Task.Delay(100);
-            var jobs = (await Json.ReadAsync(await client.GetAsync("/api/import-jobs?dataset=ftp-inbox"))).AsArray();
-            finished = [.. jobs.OfType<JsonNode>().Where(j => (bool)j["finished"]!)];
-        }
+        var finished = await Eventually.ValueAsync(
+            async () => (await Json.ReadAsync(await client.GetAsync("/api/import-jobs?dataset=ftp-inbox"))).AsArray().OfType<JsonNode>().Where(j => (bool)j["finished"]!).ToList(),
+            jobs => jobs.Sum(j => (int?)j["imported"] ?? 0) >= 6,
+            TimeSpan.FromSeconds(30),
+            "finished inbox jobs that import all six files",
+            jobs => string.Join("; ", jobs.Select(j => j.ToJsonString())));
 
         Assert.NotEmpty(finished);
         Assert.All(finished, job =>
@@ -203,19 +202,9 @@ public sealed class ImportJobSourcesApiTests : IClassFixture<ServerFactory>
         return memory.ToArray();
     }
 
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string id)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if ((bool)status["finished"]!)
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"import job {id} did not finish within 30 s");
-    }
+    private static Task<JsonNode> WaitAsync(HttpClient client, string id) => Eventually.ValueAsync(
+        async () => await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}")),
+        status => (bool)status["finished"]!,
+        TimeSpan.FromSeconds(30),
+        $"import job {id} to finish");
 }

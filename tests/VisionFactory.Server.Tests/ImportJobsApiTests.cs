@@ -103,19 +103,9 @@ public sealed class ImportJobsApiTests : IClassFixture<ServerFactory>
         await Json.ProblemAsync(missing, 404);
     }
 
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string id)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if ((bool)status["finished"]!)
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"import job {id} did not finish within 30 s");
-    }
+    private static Task<JsonNode> WaitAsync(HttpClient client, string id) => Eventually.ValueAsync(
+        async () => await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}")),
+        status => (bool)status["finished"]!,
+        TimeSpan.FromSeconds(30),
+        $"import job {id} to finish");
 }

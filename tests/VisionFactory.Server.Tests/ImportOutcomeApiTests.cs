@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using SkiaSharp;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
@@ -56,19 +57,9 @@ public sealed class ImportOutcomeApiTests(ServerFactory factory) : IClassFixture
         Assert.Equal(1, (int)shown["version"]!);
     }
 
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string id)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var status = await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}"));
-            if ((bool)status["finished"]!)
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"import job {id} did not finish within 30 s");
-    }
+    private static Task<JsonNode> WaitAsync(HttpClient client, string id) => Eventually.ValueAsync(
+        async () => await Json.ReadAsync(await client.GetAsync($"/api/import-jobs/{id}")),
+        status => (bool)status["finished"]!,
+        TimeSpan.FromSeconds(30),
+        $"import job {id} to finish");
 }

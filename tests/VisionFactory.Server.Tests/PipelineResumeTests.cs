@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using SkiaSharp;
@@ -74,35 +73,20 @@ public sealed class PipelineResumeTests
 
     private static string? Problem(JsonArray list, string name) => (string?)Pipeline(list, name)["resume_error"];
 
-    private static async Task<JsonArray> WaitAsync(HttpClient client, Func<JsonArray, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var list = (await Json.ReadAsync(await client.GetAsync("/api/pipelines"))).AsArray();
-            if (done(list))
-            {
-                return list;
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), list.ToJsonString());
-            await Task.Delay(100);
-        }
-    }
+    private static Task<JsonArray> WaitAsync(HttpClient client, Func<JsonArray, bool> done) => Eventually.ValueAsync(
+        async () => (await Json.ReadAsync(await client.GetAsync("/api/pipelines"))).AsArray(),
+        done,
+        TimeSpan.FromSeconds(60),
+        "the pipelines to reach the expected state",
+        list => list.ToJsonString());
 
     private static async Task<long> NewestResultAsync(HttpClient client, string name, long after)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var results = (await Json.ReadAsync(await client.GetAsync($"/api/pipelines/{name}/results?limit=1&after={after}")))["results"]!.AsArray();
-            if (results.Count > 0)
-            {
-                return (long)results[0]!["id"]!;
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"no result from '{name}' after id {after}");
-            await Task.Delay(100);
-        }
+        var results = await Eventually.ValueAsync(
+            async () => (await Json.ReadAsync(await client.GetAsync($"/api/pipelines/{name}/results?limit=1&after={after}")))["results"]!.AsArray(),
+            page => page.Count > 0,
+            TimeSpan.FromSeconds(60),
+            $"a result from '{name}' after id {after}");
+        return (long)results[0]!["id"]!;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -52,19 +51,13 @@ public class PipelineHostFixture : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/datasets/colours/imports", Json.Body(new { path = Images.Root }))).StatusCode);
         var started = await client.PostAsync("/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 3, batch_size = 8, image_size = 32, threads = 2 }));
         var location = started.Headers.Location!.OriginalString;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var run = await Json.ReadAsync(await client.GetAsync(location));
-            if ((string?)run["state"] == "succeeded")
-            {
-                ModelId = (string)run["model"]!;
-                return;
-            }
-
-            Assert.True((string?)run["state"] != "failed" && clock.Elapsed < TimeSpan.FromSeconds(120), run.ToJsonString());
-            await Task.Delay(200);
-        }
+        var run = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync(location)),
+            latest => (string?)latest["state"] is "succeeded" or "failed",
+            TimeSpan.FromSeconds(120),
+            "the run to succeed");
+        Assert.True((string?)run["state"] == "succeeded", run.ToJsonString());
+        ModelId = (string)run["model"]!;
     }
 
     public async Task DisposeAsync()
@@ -131,18 +124,11 @@ public sealed class PipelinesApiTests(PipelineHostFixture fixture) : IClassFixtu
         // Other tests of this class save pipelines of their own into the same host.
         Assert.True((bool)(await Json.ReadAsync(await client.GetAsync("/api/pipelines"))).AsArray().Single(p => (string?)p!["name"] == "door")!["running"]!);
 
-        JsonNode page = new JsonObject();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            page = await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/results?limit=5"));
-            if (page["results"]!.AsArray().Count >= 5)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        var page = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync("/api/pipelines/door/results?limit=5")),
+            results => results["results"]!.AsArray().Count >= 5,
+            TimeSpan.FromSeconds(30),
+            "five stored results of 'door'");
 
         var newest = page["results"]!.AsArray()[0]!;
         Assert.Equal(2, (int)newest["version"]!);

@@ -21,12 +21,11 @@ public sealed class ReviewApiTests(ServerFactory factory) : IClassFixture<Server
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         Assert.Equal("/api/datasets/shapes-review/review?version=1", started.Headers.Location?.OriginalString);
 
-        var status = await Json.ReadAsync(started);
-        for (var wait = 0; (string?)status["state"] == "running" && wait < 600; wait++)
-        {
-            await Task.Delay(100);
-            status = await Json.ReadAsync(await client.GetAsync("/api/datasets/shapes-review/review"));
-        }
+        var status = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync("/api/datasets/shapes-review/review")),
+            review => (string?)review["state"] != "running",
+            TimeSpan.FromSeconds(60),
+            "the review to end");
 
         Assert.Equal("succeeded", (string?)status["state"]);
         var report = status["report"]!;

@@ -16,11 +16,11 @@ public sealed class ReviewPagePairedDataTests(ServerFactory factory) : IClassFix
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/datasets/paired-review/imports", Json.Body(new { path = temp.Path }))).StatusCode);
         var status = await Json.ReadAsync(await client.PostAsync("/api/datasets/paired-review/review", Json.Body(new { hashes_only = true })));
-        for (var wait = 0; (string?)status["state"] == "running" && wait < 600; wait++)
-        {
-            await Task.Delay(100);
-            status = await Json.ReadAsync(await client.GetAsync("/api/datasets/paired-review/review"));
-        }
+        status = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync("/api/datasets/paired-review/review")),
+            review => (string?)review["state"] != "running",
+            TimeSpan.FromSeconds(60),
+            "the review to end");
 
         using var browser = await SignedInBrowserAsync();
         var html = await browser.GetStringAsync(new Uri("/review/paired-review", UriKind.Relative));

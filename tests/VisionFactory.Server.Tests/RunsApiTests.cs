@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
@@ -77,14 +78,11 @@ public sealed class RunsApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(4, sweep["runs"]!.AsArray().Count);
 
         var location = response.Headers.Location!.OriginalString;
-        var deadline = DateTime.UtcNow.AddSeconds(180);
-        while (!(bool)sweep["finished"]! && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            sweep = await Json.ReadAsync(await client.GetAsync(location));
-        }
-
-        Assert.True((bool)sweep["finished"]!, sweep.ToJsonString());
+        sweep = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync(location)),
+            latest => (bool)latest["finished"]!,
+            TimeSpan.FromSeconds(180),
+            "the sweep to finish");
         var board = sweep["leaderboard"]!.AsArray();
         Assert.Equal([1, 2, 3, 4], board.Select(e => (int)e!["rank"]!));
         Assert.All(board, e => Assert.Equal("succeeded", (string?)e!["state"]));
@@ -108,10 +106,11 @@ public sealed class RunsApiTests : IAsyncLifetime, IDisposable
         var id = (string)run["id"]!;
         var cancelled = await Json.ReadAsync(await client.PostAsync($"/api/runs/{id}/cancel", null));
         Assert.True((string?)cancelled["state"] is "cancelled" || (bool)cancelled["cancel_requested"]!);
-        for (var i = 0; i < 100 && (string?)(await Json.ReadAsync(await client.GetAsync($"/api/runs/{id}")))["state"] != "cancelled"; i++)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync($"/api/runs/{id}")),
+            latest => (string?)latest["state"] == "cancelled",
+            TimeSpan.FromSeconds(10),
+            $"run {id} to be cancelled");
 
         var again = await client.PostAsync($"/api/runs/{id}/cancel", null);
         Assert.Contains("already been cancelled", (string?)(await Json.ProblemAsync(again, 409))["detail"], StringComparison.Ordinal);

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
@@ -24,7 +24,6 @@ public sealed class TrainedModelFixture : IAsyncLifetime
         var import = await client.PostAsync("/api/datasets/colours/imports", Json.Body(new { path = Images.Root }));
         Assert.Equal(HttpStatusCode.Created, import.StatusCode);
 
-        var clock = Stopwatch.StartNew();
         var started = await client.PostAsync(
             "/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 3, batch_size = 8, image_size = 32, threads = 2 }));
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
@@ -33,19 +32,11 @@ public sealed class TrainedModelFixture : IAsyncLifetime
         RunLocation = started.Headers.Location!.OriginalString;
         Assert.Equal($"/api/runs/{(string?)queued["id"]}", RunLocation);
 
-        var deadline = TimeSpan.FromSeconds(120);
-        while (true)
-        {
-            var run = await Json.ReadAsync(await client.GetAsync(RunLocation));
-            if ((string?)run["state"] is "succeeded" or "failed")
-            {
-                FinishedRun = run;
-                break;
-            }
-
-            Assert.True(clock.Elapsed < deadline, $"the run did not finish within {deadline.TotalSeconds} s: {run.ToJsonString()}");
-            await Task.Delay(200);
-        }
+        FinishedRun = await Eventually.ValueAsync(
+            async () => await Json.ReadAsync(await client.GetAsync(RunLocation)),
+            run => (string?)run["state"] is "succeeded" or "failed",
+            TimeSpan.FromSeconds(120),
+            "the run to finish");
     }
 
     public async Task DisposeAsync()

@@ -94,41 +94,46 @@ public sealed class VfProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var patience = startTimeout ?? TimeSpan.FromSeconds(60);
-        var deadline = DateTime.UtcNow + patience;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited)
-            {
-                // Waits until the redirected output has been read to its end, so the log holds the last lines.
-                await process.WaitForExitAsync();
-                throw new InvalidOperationException($"{name} exited {process.ExitCode} at start:\n{vf.Log}");
-            }
-
-            try
-            {
-                if ((await vf.Client.GetAsync("/health")).IsSuccessStatusCode)
+            await Eventually.TrueAsync(
+                async () =>
                 {
-                    // A web host is used as the administrator, through an API key made the way a new user would.
-                    if (role != "worker" && signIn)
+                    if (process.HasExited)
                     {
-                        using var cookies = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = vf.Client.BaseAddress };
-                        vf.Client.DefaultRequestHeaders.Authorization = new("Bearer", await AdminKey.CreateAsync(cookies));
+                        // Waits until the redirected output has been read to its end, so the log holds the last lines.
+                        await process.WaitForExitAsync();
+                        throw new InvalidOperationException($"{name} exited {process.ExitCode} at start:\n{vf.Log}");
                     }
 
-                    return vf;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(200);
+                    try
+                    {
+                        return (await vf.Client.GetAsync("/health")).IsSuccessStatusCode;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false; // Not listening yet.
+                    }
+                },
+                startTimeout ?? TimeSpan.FromSeconds(60),
+                $"{name} to answer /health",
+                () => "its log:\n" + vf.Log,
+                TimeSpan.FromMilliseconds(200));
+        }
+        catch (TimeoutException)
+        {
+            vf.Dispose();
+            throw;
         }
 
-        vf.Dispose();
-        throw new TimeoutException($"{name} did not answer /health within {patience.TotalSeconds} s:\n{vf.Log}");
+        // A web host is used as the administrator, through an API key made the way a new user would.
+        if (role != "worker" && signIn)
+        {
+            using var cookies = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = vf.Client.BaseAddress };
+            vf.Client.DefaultRequestHeaders.Authorization = new("Bearer", await AdminKey.CreateAsync(cookies));
+        }
+
+        return vf;
     }
 
     public void KillHard()
@@ -169,25 +174,13 @@ public sealed class VfProcess : IDisposable
     }
 
     /// <summary>Polls a run until <paramref name="until"/> holds, failing with the process logs on timeout.</summary>
-    public async Task<JsonNode> WaitForRunAsync(string runId, Func<JsonNode, bool> until, TimeSpan timeout, params VfProcess[] others)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonNode? run = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            run = await GetAsync($"/api/runs/{runId}");
-            if (until(run))
-            {
-                return run;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException(
-            $"run {runId} did not reach the expected state in {timeout.TotalSeconds} s; last: {run?.ToJsonString()}\n" +
-            string.Join("\n", new[] { this }.Concat(others).Select(p => $"--- {p.Name} ---\n{p.Log}")));
-    }
+    public Task<JsonNode> WaitForRunAsync(string runId, Func<JsonNode, bool> until, TimeSpan timeout, params VfProcess[] others) =>
+        Eventually.ValueAsync(
+            () => GetAsync($"/api/runs/{runId}"),
+            until,
+            timeout,
+            $"run {runId} to reach the expected state",
+            run => $"{run.ToJsonString()}\n" + string.Join("\n", new[] { this }.Concat(others).Select(p => $"--- {p.Name} ---\n{p.Log}")));
 
     public void Dispose()
     {

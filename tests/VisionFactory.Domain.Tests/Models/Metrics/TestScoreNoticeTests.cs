@@ -1,7 +1,7 @@
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Models.Metrics;
 
-namespace VisionFactory.Datasets.Tests.Metrics;
+namespace VisionFactory.Domain.Tests.Models.Metrics;
 
 /// <summary>
 /// The bounds behind the test-split notice, against published values (the rule of three, Clopper-Pearson tables, the

@@ -1,6 +1,6 @@
 using VisionFactory.Domain.Models;
 
-namespace VisionFactory.Learning.Tests.Training;
+namespace VisionFactory.Domain.Tests.Models;
 
 public sealed class TrainingSpecValidationTests
 {

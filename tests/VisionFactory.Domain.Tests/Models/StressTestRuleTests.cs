@@ -1,6 +1,6 @@
 using VisionFactory.Domain.Models;
 
-namespace VisionFactory.Learning.Tests.Robustness;
+namespace VisionFactory.Domain.Tests.Models;
 
 public sealed class StressTestRuleTests
 {

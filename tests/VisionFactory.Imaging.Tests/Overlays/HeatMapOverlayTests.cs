@@ -1,7 +1,7 @@
 using SkiaSharp;
 using VisionFactory.Imaging.Overlays;
 
-namespace VisionFactory.Datasets.Tests.Overlays;
+namespace VisionFactory.Imaging.Tests.Overlays;
 
 public sealed class HeatMapOverlayTests
 {

@@ -8,7 +8,7 @@ using VisionFactory.Storage.Database;
 using VisionFactory.Storage.Database.CompiledModels;
 using VisionFactory.Testing;
 
-namespace VisionFactory.Datasets.Tests;
+namespace VisionFactory.Storage.Tests.Database;
 
 /// <summary>
 /// The three descriptions of the schema agree: the model the code builds (OnModelCreating), the compiled model every

@@ -1,6 +1,6 @@
 using VisionFactory.Domain.Datasets;
 
-namespace VisionFactory.Datasets.Tests;
+namespace VisionFactory.Domain.Tests.Datasets;
 
 public sealed class StratifiedSplitterTests
 {

@@ -1,6 +1,6 @@
 using VisionFactory.Domain.Models.HeatMaps;
 
-namespace VisionFactory.Datasets.Tests.Metrics;
+namespace VisionFactory.Domain.Tests.Models.HeatMaps;
 
 /// <summary>The heat-map check's figures on maps made by hand.</summary>
 public sealed class HeatMapFiguresTests

@@ -1,7 +1,7 @@
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Models.Metrics;
 
-namespace VisionFactory.Datasets.Tests.Metrics;
+namespace VisionFactory.Domain.Tests.Models;
 
 /// <summary>Evaluation figures checked against cases worked out by hand and against scikit-learn's reference values.</summary>
 public sealed class ClassificationMetricsTests

@@ -1,7 +1,7 @@
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Runs;
 
-namespace VisionFactory.Factory.Tests;
+namespace VisionFactory.Domain.Tests.Runs;
 
 public sealed class SweepSpecTests
 {

@@ -2,7 +2,7 @@ using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
 using VisionFactory.Domain.Models.Metrics;
 
-namespace VisionFactory.Datasets.Tests.Metrics;
+namespace VisionFactory.Domain.Tests.Models.Metrics;
 
 public sealed class LeaderboardMetricTests
 {
