@@ -23,21 +23,21 @@ public sealed class NativeHeapTests
         // glibc's defaults map a fresh 4 MiB block from the kernel (an mmapped block, counted in hblks) and unmap it when
         // freed; VisionFactory's thresholds keep it in the heap, and freeing it leaves it there for the next pass.
         const int size = 4 * 1024 * 1024;
-        var before = Heap.Info();
+        var before = NativeHeap.Read()!;
         var block = Marshal.AllocHGlobal(size);
         try
         {
-            var during = Heap.Info();
-            Assert.Equal(before.MappedBlocks, during.MappedBlocks);
-            Assert.True(during.InUse - before.InUse >= size, $"the block is not counted in the heap: {before.InUse} -> {during.InUse}");
+            var during = NativeHeap.Read()!;
+            Assert.Equal(before.MappedBytes, during.MappedBytes);
+            Assert.True(during.InUseBytes - before.InUseBytes >= size, $"the block is not counted in the heap: {before.InUseBytes} -> {during.InUseBytes}");
         }
         finally
         {
             Marshal.FreeHGlobal(block);
         }
 
-        var after = Heap.Info();
-        Assert.True(after.Arena - after.InUse >= size, $"the freed block went back to the kernel: {after.Arena - after.InUse} bytes free in the heap");
+        var after = NativeHeap.Read()!;
+        Assert.True(after.FreeBytes >= size, $"the freed block went back to the kernel: {after.FreeBytes} bytes free in the heap");
     }
 
     [Fact]
@@ -79,32 +79,4 @@ public sealed class NativeHeapTests
     // The resident set, from /proc/self/statm (pages).
     private static long ResidentBytes() =>
         long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
-
-    private static class Heap
-    {
-        [StructLayout(LayoutKind.Sequential)]
-        private struct MallInfo2
-        {
-            public nuint Arena;
-            public nuint OrdBlks;
-            public nuint SmBlks;
-            public nuint HBlks;
-            public nuint HBlkHd;
-            public nuint UsmBlks;
-            public nuint FsmBlks;
-            public nuint UordBlks;
-            public nuint FordBlks;
-            public nuint KeepCost;
-        }
-
-        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-        private delegate MallInfo2 MallInfo2Function();
-
-        public static (ulong Arena, ulong InUse, ulong MappedBlocks) Info()
-        {
-            var libc = NativeLibrary.Load("libc.so.6");
-            var info = Marshal.GetDelegateForFunctionPointer<MallInfo2Function>(NativeLibrary.GetExport(libc, "mallinfo2"))();
-            return (info.Arena, info.UordBlks, info.HBlks);
-        }
-    }
 }
