@@ -279,17 +279,6 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
         return form;
     }
 
-    private static async Task<string> TrainAsync(HttpClient client)
-    {
-        var started = await client.PostAsync("/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 1, batch_size = 8, image_size = 32, threads = 2 }));
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var location = started.Headers.Location!.OriginalString;
-        var run = await Eventually.ValueAsync(
-            async () => await Json.ReadAsync(await client.GetAsync(location)),
-            latest => (string?)latest["state"] is "succeeded" or "failed",
-            TimeSpan.FromSeconds(120),
-            "the run to succeed");
-        Assert.True((string?)run["state"] == "succeeded", run.ToJsonString());
-        return (string)run["model"]!;
-    }
+    private static Task<string> TrainAsync(HttpClient client) => TrainedModels.TrainAsync(
+        client, new { dataset = "colours", mode = "head", epochs = 1, batch_size = 8, image_size = 32, threads = 2 }, TimeSpan.FromSeconds(120));
 }

@@ -49,15 +49,8 @@ public class PipelineHostFixture : IAsyncLifetime
     {
         using var client = Factory.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/datasets/colours/imports", Json.Body(new { path = Images.Root }))).StatusCode);
-        var started = await client.PostAsync("/api/runs", Json.Body(new { dataset = "colours", mode = "head", epochs = 3, batch_size = 8, image_size = 32, threads = 2 }));
-        var location = started.Headers.Location!.OriginalString;
-        var run = await Eventually.ValueAsync(
-            async () => await Json.ReadAsync(await client.GetAsync(location)),
-            latest => (string?)latest["state"] is "succeeded" or "failed",
-            TimeSpan.FromSeconds(120),
-            "the run to succeed");
-        Assert.True((string?)run["state"] == "succeeded", run.ToJsonString());
-        ModelId = (string)run["model"]!;
+        ModelId = await TrainedModels.TrainAsync(
+            client, new { dataset = "colours", mode = "head", epochs = 3, batch_size = 8, image_size = 32, threads = 2 }, TimeSpan.FromSeconds(120));
     }
 
     public async Task DisposeAsync()
