@@ -40,8 +40,9 @@ public sealed class InputTransformTests
                 try
                 {
                     using var normalised = transform.Apply(raw);
-                    if (normalised.max().item<float>() != 2f)
-                        failures.Add("wrong value " + normalised.max().item<float>());
+                    using var peak = normalised.max();
+                    if (peak.item<float>() != 2f)
+                        failures.Add("wrong value " + peak.item<float>());
                 }
                 catch (ExternalException e)
                 {
