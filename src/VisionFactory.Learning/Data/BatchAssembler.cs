@@ -9,8 +9,13 @@ public static class BatchAssembler
     /// <param name="size">The side S.</param>
     /// <param name="bgr">Emit channels as blue, green, red.</param>
     /// <param name="flip">Per image, whether to mirror it left-right; null for none.</param>
-    public static Tensor Assemble(IReadOnlyList<byte[]> images, int size, bool bgr, IReadOnlyList<bool>? flip = null)
+    public static Tensor Assemble(IReadOnlyList<byte[]> images, int size, bool bgr, IReadOnlyList<bool>? flip = null) =>
+        tensor(Planar(images, size, bgr, flip), [images.Count, 3, size, size]);
+
+    /// <summary>The same values as <see cref="Assemble"/>, as a plain [N, 3, S, S] array (for engines other than TorchSharp).</summary>
+    public static float[] Planar(IReadOnlyList<byte[]> images, int size, bool bgr, IReadOnlyList<bool>? flip = null)
     {
+        ArgumentNullException.ThrowIfNull(images);
         var plane = size * size;
         var data = new float[images.Count * 3 * plane];
         Parallel.For(0, images.Count, n =>
@@ -33,6 +38,6 @@ public static class BatchAssembler
                 }
             }
         });
-        return tensor(data, [images.Count, 3, size, size]);
+        return data;
     }
 }
