@@ -9,7 +9,8 @@ namespace VisionFactory.Server.Pipelines;
 
 /// <summary>
 /// <c>POST /api/predict</c>: one image, one model version, one answer, served from a bounded queue that batches
-/// concurrent requests; when the queue is full the answer is 429 at once, with a Retry-After.
+/// concurrent requests; when the queue is full the answer is 429 with a Retry-After, held for the short time the
+/// queue needs to drain (<see cref="PredictionBatcher.RefusalPause"/>) so that clients retrying at once cannot spin.
 /// </summary>
 public static class PredictApi
 {
@@ -40,7 +41,7 @@ public static class PredictApi
         // Under overload the refusal costs no read of the image: the cores are left to the requests admitted.
         if (batcher.Saturated)
         {
-            return TooMany(response, batcher.Refuse());
+            return TooMany(response, await batcher.RefuseAsync(cancellationToken).ConfigureAwait(false));
         }
 
         var (name, bytes) = await ReadImageAsync(request, cancellationToken).ConfigureAwait(false);
@@ -50,6 +51,8 @@ public static class PredictApi
         }
         catch (PredictionQueueFullException e)
         {
+            // Refused by the queue itself (a race with the check above): held like the others.
+            await batcher.HoldRefusalAsync(cancellationToken).ConfigureAwait(false);
             return TooMany(response, e);
         }
     }
