@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -54,7 +55,7 @@ internal static class ConvBlocks
 /// torchvision's <c>SqueezeExcitation</c>: <c>scale_activation(fc2(activation(fc1(avgpool(x))))) * x</c>, with
 /// <c>fc1</c> / <c>fc2</c> 1x1 convolutions with bias.
 /// </summary>
-internal sealed class SqueezeExcitation : Module<Tensor, Tensor>
+internal sealed class SqueezeExcitation : Module<Tensor, Tensor>, IOnnxEmittable
 {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
     private readonly AdaptiveAvgPool2d avgpool;
@@ -81,6 +82,9 @@ internal sealed class SqueezeExcitation : Module<Tensor, Tensor>
         var scale = scale_activation.call(fc2.call(activation.call(fc1.call(avgpool.call(input)))));
         return (scale * input).MoveToOuterDisposeScope();
     }
+
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+        trace.Mul(path + ".scale", trace.Children(path, this, input, "avgpool", "fc1", "activation", "fc2", "scale_activation"), input);
 }
 
 /// <summary>
@@ -131,7 +135,7 @@ public sealed class StochasticDepth : Module<Tensor, Tensor>
 }
 
 /// <summary>A parameterless <c>permute</c> (torchvision's <c>ops.misc.Permute</c>).</summary>
-internal sealed class Permute : Module<Tensor, Tensor>
+internal sealed class Permute : Module<Tensor, Tensor>, IOnnxEmittable
 {
     private readonly long[] dims;
 
@@ -139,4 +143,6 @@ internal sealed class Permute : Module<Tensor, Tensor>
         : base(nameof(Permute)) => this.dims = dims;
 
     public override Tensor forward(Tensor input) => input.permute(dims);
+
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) => trace.Transpose(path, input, dims);
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -19,7 +20,7 @@ public readonly record struct ConvNeXtStage(int InputChannels, int? OutputChanne
 /// convolution), <c>avgpool</c>, <c>classifier</c> = LayerNorm2d, Flatten, Linear.
 /// Input: <c>[N, 3, H, W]</c> float; output: <c>[N, numClasses]</c> logits.
 /// </summary>
-public sealed class ConvNeXt : Module<Tensor, Tensor>
+public sealed class ConvNeXt : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final Linear classifier.</summary>
     public const string HeadPath = "classifier.2";
@@ -137,6 +138,8 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) => trace.Children(path, this, input, "features", "avgpool", "classifier");
+
     /// <summary>
     /// PyTorch's <c>nn.init.trunc_normal_(tensor, std=std)</c> (mean 0, cut at the absolute bounds -2 and 2), by the same
     /// inverse-CDF method; TorchSharp 0.107's <c>init.trunc_normal_</c> fills constants (and NaN) instead.
@@ -152,7 +155,7 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>
     }
 
     /// <summary>torchvision's <c>LayerNorm2d</c>: a LayerNorm over the channels of an NCHW tensor (parameters <c>weight</c>, <c>bias</c>).</summary>
-    private sealed class LayerNorm2d : Module<Tensor, Tensor>
+    private sealed class LayerNorm2d : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Parameter weight;
@@ -177,10 +180,17 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>
             var x = functional.layer_norm(input.permute(0, 2, 3, 1), normalizedShape, weight, bias, eps);
             return x.permute(0, 3, 1, 2).MoveToOuterDisposeScope();
         }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var channelsLast = trace.Transpose(path + ".to_nhwc", input, 0, 2, 3, 1);
+            var normalised = trace.LayerNorm(path, normalizedShape, weight, bias, eps, channelsLast);
+            return trace.Transpose(path + ".to_nchw", normalised, 0, 3, 1, 2);
+        }
     }
 
     /// <summary>ConvNeXt block: <c>x + stochastic_depth(layer_scale * block(x))</c>.</summary>
-    private sealed class CNBlock : Module<Tensor, Tensor>
+    private sealed class CNBlock : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Sequential block;
@@ -209,6 +219,12 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var result = stochastic_depth.call(layer_scale * block.call(input));
             return result.add(input, HeldScalars.One).MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var scaled = trace.Mul(path + ".layer_scale", trace.Constant(path + ".layer_scale", layer_scale.detach()), trace.Child(path, this, "block", input));
+            return trace.Add(path + ".add", trace.Child(path, this, "stochastic_depth", scaled), input);
         }
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -16,7 +17,7 @@ namespace VisionFactory.Learning.Zoo;
 /// Torchvision's memory-efficient (checkpointing) mode is not implemented; it changes memory use, not results.
 /// Each forward pass runs inside its own dispose scope, so only the returned tensor survives.
 /// </remarks>
-public sealed class DenseNet : Module<Tensor, Tensor>
+public sealed class DenseNet : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final classifier layer (a <see cref="TorchSharp.Modules.Linear"/>).</summary>
     public const string HeadPath = "classifier";
@@ -146,6 +147,13 @@ public sealed class DenseNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+    {
+        var map = trace.Relu(path + ".relu", trace.Child(path, this, "features", input));
+        var pooled = trace.Flatten(path + ".flatten", trace.AdaptiveAvgPool(path + ".pool", map, [1, 1]));
+        return trace.Child(path, this, "classifier", pooled);
+    }
+
 
     private static Sequential Transition(int inChannels, int outChannels) => Sequential(
         ("norm", BatchNorm2d(inChannels)),
@@ -154,7 +162,7 @@ public sealed class DenseNet : Module<Tensor, Tensor>
         ("pool", AvgPool2d(kernel_size: 2, stride: 2)));
 
     /// <summary>Dense layers <c>denselayer1</c> ... <c>denselayerN</c>; each sees the concatenation of the block input and all earlier outputs.</summary>
-    private sealed class DenseBlock : Module<Tensor, Tensor>
+    private sealed class DenseBlock : Module<Tensor, Tensor>, IOnnxEmittable
     {
         private readonly List<DenseLayer> layers = [];
 
@@ -177,10 +185,22 @@ public sealed class DenseNet : Module<Tensor, Tensor>
                 outputs.Add(layer.call(cat(outputs, 1)));
             return cat(outputs, 1).MoveToOuterDisposeScope();
         }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var outputs = new List<Traced> { input };
+            for (var i = 0; i < layers.Count; i++)
+            {
+                var layerInput = outputs.Count == 1 ? input : trace.Concat($"{path}.cat{i + 1}", outputs, 1);
+                outputs.Add(trace.Module($"{path}.denselayer{i + 1}", layers[i], layerInput));
+            }
+
+            return trace.Concat(path + ".cat", outputs, 1);
+        }
     }
 
     /// <summary>BN-ReLU-Conv1x1 bottleneck, then BN-ReLU-Conv3x3 producing <c>growthRate</c> channels.</summary>
-    private sealed class DenseLayer : Module<Tensor, Tensor>
+    private sealed class DenseLayer : Module<Tensor, Tensor>, IOnnxEmittable
     {
         private readonly double dropRate;
 
@@ -215,5 +235,9 @@ public sealed class DenseNet : Module<Tensor, Tensor>
                 y = functional.dropout(y, dropRate, training);
             return y.MoveToOuterDisposeScope();
         }
+
+        // Dropout is the identity at inference.
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+            trace.Children(path, this, input, "norm1", "relu1", "conv1", "norm2", "relu2", "conv2");
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -12,7 +13,7 @@ namespace VisionFactory.Learning.Zoo;
 /// with <c>fc1</c> / <c>fc2</c> squeeze-excitation), <c>features.8</c> (1x1 head convolution), <c>avgpool</c>,
 /// <c>classifier</c> = Dropout, Linear. Input: <c>[N, 3, H, W]</c> float; output: <c>[N, numClasses]</c> logits.
 /// </summary>
-public sealed class EfficientNet : Module<Tensor, Tensor>
+public sealed class EfficientNet : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final Linear classifier.</summary>
     public const string HeadPath = "classifier.1";
@@ -149,10 +150,13 @@ public sealed class EfficientNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+        trace.Child(path, this, "classifier", trace.Flatten(path + ".flatten", trace.Children(path, this, input, "features", "avgpool")));
+
     private static int AdjustChannels(int channels, double widthMult) => ConvBlocks.MakeDivisible(channels * widthMult, 8);
 
     /// <summary>Mobile inverted bottleneck: expand 1x1, depthwise kxk, squeeze-excitation, project 1x1; residual with stochastic depth.</summary>
-    private sealed class MBConv : Module<Tensor, Tensor>
+    private sealed class MBConv : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Sequential block;
@@ -183,6 +187,12 @@ public sealed class EfficientNet : Module<Tensor, Tensor>
             if (useResidual)
                 result = stochastic_depth.call(result).add(input, HeldScalars.One);
             return result.MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var result = trace.Child(path, this, "block", input);
+            return useResidual ? trace.Add(path + ".add", trace.Child(path, this, "stochastic_depth", result), input) : result;
         }
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -17,7 +18,7 @@ namespace VisionFactory.Learning.Zoo;
 /// Batch norms use torchvision's momentum <c>1 - 0.9997</c>. Checkpoints of torchvision's version 1 layout (fixed
 /// 32/16-channel stem for alpha other than 1.0) are not supported. Each forward pass runs inside its own dispose scope.
 /// </remarks>
-public sealed class MnasNet : Module<Tensor, Tensor>
+public sealed class MnasNet : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final classifier layer (a <see cref="TorchSharp.Modules.Linear"/>).</summary>
     public const string HeadPath = "classifier.1";
@@ -167,6 +168,9 @@ public sealed class MnasNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+        trace.Child(path, this, "classifier", trace.ReduceMean(path + ".mean", trace.Child(path, this, "layers", input), 2, 3));
+
 
     private static BatchNorm2d Norm(int channels) => BatchNorm2d(channels, momentum: BatchNormMomentum);
 
@@ -180,7 +184,7 @@ public sealed class MnasNet : Module<Tensor, Tensor>
     }
 
     /// <summary>Pointwise expansion, depthwise convolution, linear pointwise projection; a residual when the shape is kept.</summary>
-    private sealed class InvertedResidual : Module<Tensor, Tensor>
+    private sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxEmittable
     {
         private readonly bool applyResidual;
 
@@ -212,6 +216,12 @@ public sealed class MnasNet : Module<Tensor, Tensor>
             if (applyResidual)
                 y = y.add_(input, HeldScalars.One);
             return y.MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var y = trace.Child(path, this, "layers", input);
+            return applyResidual ? trace.Add(path + ".add", y, input) : y;
         }
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -22,7 +23,7 @@ public enum MobileNetV3Size
 /// Conv2dNormActivation, <c>avgpool</c>, <c>classifier</c> = Linear, Hardswish, Dropout, Linear.
 /// Batch norms use eps 0.001, momentum 0.01. Input: <c>[N, 3, H, W]</c> float; output: <c>[N, numClasses]</c> logits.
 /// </summary>
-public sealed class MobileNetV3 : Module<Tensor, Tensor>
+public sealed class MobileNetV3 : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final Linear classifier.</summary>
     public const string HeadPath = "classifier.3";
@@ -135,6 +136,9 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+        trace.Child(path, this, "classifier", trace.Flatten(path + ".flatten", trace.Children(path, this, input, "features", "avgpool")));
+
     private static (BlockConfig[] Setting, int LastChannel) Configuration(MobileNetV3Size size, double widthMult, int reduceDivider, int dilation)
     {
         int Adjust(int channels) => ConvBlocks.MakeDivisible(channels * widthMult, 8);
@@ -183,7 +187,7 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
     private readonly record struct BlockConfig(int In, int Kernel, int Expanded, int Out, bool UseSe, bool UseHardswish, int Stride, int Dilation);
 
     /// <summary>Inverted residual: expand 1x1, depthwise kxk, [squeeze-excitation], project 1x1; residual when shapes match.</summary>
-    private sealed class InvertedResidual : Module<Tensor, Tensor>
+    private sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Sequential block;
@@ -214,6 +218,12 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
             if (useResidual)
                 result = result.add(input, HeldScalars.One);
             return result.MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var result = trace.Child(path, this, "block", input);
+            return useResidual ? trace.Add(path + ".add", result, input) : result;
         }
     }
 }

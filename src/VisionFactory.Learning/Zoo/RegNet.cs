@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -81,7 +82,7 @@ public sealed record RegNetBlockParams(
 /// <c>trunk_output.blockS.blockS-I</c> residual bottleneck blocks (<c>proj</c>, <c>f.a</c>, <c>f.b</c>, <c>f.se</c>,
 /// <c>f.c</c>), <c>avgpool</c>, <c>fc</c>. Input: <c>[N, 3, H, W]</c> float; output: <c>[N, numClasses]</c> logits.
 /// </summary>
-public sealed class RegNet : Module<Tensor, Tensor>
+public sealed class RegNet : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final Linear classifier.</summary>
     public const string HeadPath = "fc";
@@ -208,8 +209,11 @@ public sealed class RegNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+        trace.Child(path, this, "fc", trace.Flatten(path + ".flatten", trace.Children(path, this, input, "stem", "trunk_output", "avgpool")));
+
     /// <summary>Residual bottleneck block: <c>relu(proj(x) + f(x))</c>, <c>f</c> = 1x1, grouped 3x3 [+ SE], 1x1.</summary>
-    private sealed class ResBottleneckBlock : Module<Tensor, Tensor>
+    private sealed class ResBottleneckBlock : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Sequential? proj;
@@ -248,6 +252,12 @@ public sealed class RegNet : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var shortcut = proj is null ? input : proj.call(input);
             return activation.call(shortcut.add(f.call(input), HeldScalars.One)).MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var shortcut = proj is null ? input : trace.Child(path, this, "proj", input);
+            return trace.Relu(path + ".activation", trace.Add(path + ".add", shortcut, trace.Child(path, this, "f", input)));
         }
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -16,7 +17,7 @@ namespace VisionFactory.Learning.Zoo;
 /// Each forward pass runs inside its own dispose scope, so only the returned tensor survives; callers should still
 /// wrap every batch in <c>torch.NewDisposeScope()</c>.
 /// </remarks>
-public sealed class ResNet : Module<Tensor, Tensor>
+public sealed class ResNet : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Width of the pooled feature vector (the input of <c>fc</c>).</summary>
     public const int FeatureCount = 512;
@@ -123,6 +124,12 @@ public sealed class ResNet : Module<Tensor, Tensor>
 
     private Tensor Pool(Tensor featureMap) => avgpool.call(featureMap).flatten(1);
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+    {
+        var y = trace.Children(path, this, input, "conv1+bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool");
+        return trace.Child(path, this, "fc", trace.Flatten(path + ".flatten", y));
+    }
+
 
     private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)
     {
@@ -133,7 +140,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     }
 
     /// <summary>Two 3x3 convolutions with a residual connection; a 1x1 convolution plus batch norm (<c>downsample</c>) when the shape changes.</summary>
-    private sealed class BasicBlock : Module<Tensor, Tensor>
+    private sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Conv2d conv1;
@@ -170,5 +177,8 @@ public sealed class ResNet : Module<Tensor, Tensor>
             var identity = downsample is null ? input : downsample.call(input);
             return y.add_(identity, HeldScalars.One).relu_().MoveToOuterDisposeScope();
         }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+            trace.ResidualBlock(path, this, input, "conv1+bn1", "relu", "conv2+bn2");
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -12,7 +13,7 @@ namespace VisionFactory.Learning.Zoo;
 /// state dicts load one to one. Input: <c>[N, 3, H, W]</c> float; output: <c>[N, numClasses]</c> logits.
 /// </summary>
 /// <remarks>Each forward pass runs inside its own dispose scope, so only the returned tensor survives.</remarks>
-public sealed class ShuffleNetV2 : Module<Tensor, Tensor>
+public sealed class ShuffleNetV2 : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final classifier layer (a <see cref="TorchSharp.Modules.Linear"/>).</summary>
     public const string HeadPath = "fc";
@@ -129,12 +130,18 @@ public sealed class ShuffleNetV2 : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+    {
+        var map = trace.Children(path, this, input, "conv1", "maxpool", "stage2", "stage3", "stage4", "conv5");
+        return trace.Child(path, this, "fc", trace.ReduceMean(path + ".mean", map, 2, 3));
+    }
+
 
     /// <summary>
     /// A ShuffleNet V2 unit. Stride 1: split the channels in half, transform the second half (<c>branch2</c>), concatenate.
     /// Stride 2: both <c>branch1</c> and <c>branch2</c> transform the whole input. Then shuffle the channels in two groups.
     /// </summary>
-    private sealed class InvertedResidual : Module<Tensor, Tensor>
+    private sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Sequential? branch1;
@@ -187,6 +194,23 @@ public sealed class ShuffleNetV2 : Module<Tensor, Tensor>
             }
 
             return ChannelShuffle(y, 2).MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            Traced y;
+            if (branch1 is null)
+            {
+                var half = input.Shape[1] / 2;
+                var halves = trace.Split(path + ".chunk", input, 1, half, input.Shape[1] - half);
+                y = trace.Concat(path + ".cat", [halves[0], trace.Child(path, this, "branch2", halves[1])], 1);
+            }
+            else
+            {
+                y = trace.Concat(path + ".cat", [trace.Child(path, this, "branch1", input), trace.Child(path, this, "branch2", input)], 1);
+            }
+
+            return trace.ChannelShuffle(path + ".shuffle", y, 2);
         }
 
         private static Conv2d Depthwise(int channels, int stride) =>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -10,7 +11,7 @@ namespace VisionFactory.Learning.Zoo;
 /// <c>features</c> = five 3x3 Conv-BN-ReLU blocks (32, 32, max-pool, 64, 64, max-pool, 128) and a global average pool;
 /// <c>classifier</c> = Flatten, Dropout, Linear. Input: <c>[N, 3, H, W]</c> float; output: <c>[N, numClasses]</c> logits.
 /// </summary>
-public sealed class SmallCnn : Module<Tensor, Tensor>
+public sealed class SmallCnn : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final Linear classifier.</summary>
     public const string HeadPath = "classifier.2";
@@ -88,4 +89,6 @@ public sealed class SmallCnn : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         return classifier.call(features.call(input)).MoveToOuterDisposeScope();
     }
+
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) => trace.Children(path, this, input, "features", "classifier");
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionFactory.Learning.Native;
+using VisionFactory.Learning.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -27,7 +28,7 @@ public enum SqueezeNetVersion
 /// The classifier is Dropout, Conv2d(512, numClasses, 1), ReLU, global average pooling; the logits are therefore
 /// non-negative, as in torchvision. Each forward pass runs inside its own dispose scope.
 /// </remarks>
-public sealed class SqueezeNet : Module<Tensor, Tensor>
+public sealed class SqueezeNet : Module<Tensor, Tensor>, IOnnxEmittable
 {
     /// <summary>Module path of the final classifier layer (a 1x1 <see cref="TorchSharp.Modules.Conv2d"/>).</summary>
     public const string HeadPath = "classifier.1";
@@ -145,11 +146,14 @@ public sealed class SqueezeNet : Module<Tensor, Tensor>
         return Head(FeatureMap(input)).MoveToOuterDisposeScope();
     }
 
+    Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) =>
+        trace.Flatten(path + ".flatten", trace.Children(path, this, input, "features", "classifier"));
+
 
     private static MaxPool2d Pool() => MaxPool2d(kernel_size: 3, stride: 2, ceil_mode: true);
 
     /// <summary>A 1x1 squeeze convolution, then parallel 1x1 and 3x3 expand convolutions concatenated on channels.</summary>
-    private sealed class Fire : Module<Tensor, Tensor>
+    private sealed class Fire : Module<Tensor, Tensor>, IOnnxEmittable
     {
 #pragma warning disable IDE1006 // Field names are torchvision's parameter names.
         private readonly Conv2d squeeze;
@@ -178,6 +182,13 @@ public sealed class SqueezeNet : Module<Tensor, Tensor>
             var x = squeeze_activation.call(squeeze.call(input));
             return cat([expand1x1_activation.call(expand1x1.call(x)), expand3x3_activation.call(expand3x3.call(x))], 1)
                 .MoveToOuterDisposeScope();
+        }
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input)
+        {
+            var x = trace.Children(path, this, input, "squeeze", "squeeze_activation");
+            return trace.Concat(path + ".cat",
+                [trace.Children(path, this, x, "expand1x1", "expand1x1_activation"), trace.Children(path, this, x, "expand3x3", "expand3x3_activation")], 1);
         }
     }
 }
