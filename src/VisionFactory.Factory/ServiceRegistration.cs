@@ -75,6 +75,7 @@ public static class ServiceRegistration
         services.AddScoped<Explanations.ExplanationService>();
         services.AddSingleton<Explanations.ExplanationNetworks>();
         services.AddScoped<LeaderboardService>();
+        services.AddScoped<ModelEngines>();
         services.AddScoped<BatchClassifier>();
 
         // Hangfire's log provider is process-wide, while a service provider (a CLI command, a test host) is not: one

@@ -225,6 +225,31 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ClassifyingAnArchiveRunsOnTheEngineAskedForWithTheSameAnswers()
+    {
+        using var client = fixture.Factory.CreateClient();
+        using var folder = TinyImageFolder.Create(2);
+        var zip = folder.Zip();
+
+        var onnx = await Json.ReadAsync(await client.PostAsync($"/api/models/{fixture.ModelId}/classifications?engine=onnx", ZipUpload(zip)));
+        var torch = await Json.ReadAsync(await client.PostAsync($"/api/models/{fixture.ModelId}/classifications?engine=torch", ZipUpload(zip)));
+        var auto = await Json.ReadAsync(await client.PostAsync($"/api/models/{fixture.ModelId}/classifications", ZipUpload(zip)));
+        var unknown = await client.PostAsync($"/api/models/{fixture.ModelId}/classifications?engine=tensorflow", ZipUpload(zip));
+
+        Assert.Equal("onnx", (string?)onnx["engine"]);
+        Assert.Equal("torch", (string?)torch["engine"]);
+        Assert.True((string?)auto["engine"] is "onnx" or "torch", $"engine {auto["engine"]}");
+        var byOnnx = onnx["predictions"]!.AsArray().ToDictionary(p => (string)p!["file"]!, p => p!["probabilities"]!.AsObject());
+        foreach (var p in torch["predictions"]!.AsArray())
+        {
+            foreach (var (label, value) in p!["probabilities"]!.AsObject())
+                Assert.Equal((double)value!, (double)byOnnx[(string)p["file"]!][label]!, 4);
+        }
+
+        Assert.Contains("onnx, torch", (string?)(await Json.ProblemAsync(unknown, 400))["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ModelPageShowsTheFullFiguresCurvesClickableCellsAndMistakes()
     {
         var html = await fixture.Factory.PageAsync($"/models/{fixture.ModelId}");

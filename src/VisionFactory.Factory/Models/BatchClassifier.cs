@@ -12,38 +12,43 @@ public sealed record ClassificationInput(string Name, long Length, Func<byte[]> 
 /// <summary>How far a classification has come.</summary>
 public readonly record struct ClassificationProgress(int Done, int Total);
 
+/// <summary>What classifying a set of files gave, and on which engine.</summary>
+public sealed record Classification(List<Prediction> Predictions, ClassifierEngineKind Engine);
+
 /// <summary>
-/// Classifies many files (a folder, an archive) with one loaded network, a batch at a time so that memory stays flat
-/// whatever the number of files; an unreadable file gets an error in its row and the rest go on.
+/// Classifies many files (a folder, an archive) with one loaded model, a batch at a time so that memory stays flat
+/// whatever the number of files; an unreadable file gets an error in its row and the rest go on. The model runs on
+/// the engine chosen (<see cref="ModelEngines"/>): by default the one measured faster on this machine.
 /// </summary>
-public sealed class BatchClassifier(ModelService models, ImageLimits limits)
+public sealed class BatchClassifier(ModelService models, ModelEngines engines, ImageLimits limits)
 {
     private const int BatchSize = 32;
 
-    public async Task<List<Prediction>> ClassifyAsync(
-        string id, IReadOnlyList<ClassificationInput> files, IProgress<ClassificationProgress>? progress, CancellationToken cancellationToken)
+    public async Task<Classification> ClassifyAsync(
+        string id, IReadOnlyList<ClassificationInput> files, IProgress<ClassificationProgress>? progress, CancellationToken cancellationToken,
+        EngineChoice engine = EngineChoice.Auto)
     {
         ArgumentNullException.ThrowIfNull(files);
         var model = await models.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false);
         return await Task.Run(
             () =>
             {
-                using var network = models.Load(model);
+                using var classifier = engines.Open(model, engine, cancellationToken);
                 var results = new List<Prediction>(files.Count);
                 progress?.Report(new ClassificationProgress(0, files.Count));
                 foreach (var batch in files.Chunk(BatchSize))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var decoded = batch.AsParallel().AsOrdered().Select(file => Decode(file, network.ImageSize, network.Fit)).ToList();
+                    var decoded = batch.AsParallel().AsOrdered().Select(file => Decode(file, classifier.ImageSize, classifier.Fit)).ToList();
                     var usable = decoded.Where(d => d.Error is null).Select(d => d.Rgb).ToList();
-                    var probabilities = new Queue<float[]>(ImageClassifier.Probabilities(network, usable, BatchSize, cancellationToken));
+                    var probabilities = new Queue<float[]>(classifier.Probabilities(usable, BatchSize, cancellationToken));
                     results.AddRange(decoded.Select(d => d.Error is { } error
                         ? new Prediction(d.Name, null, null, null, error)
                         : Prediction.From(d.Name, model.Classes, probabilities.Dequeue())));
                     progress?.Report(new ClassificationProgress(results.Count, files.Count));
                 }
 
-                return results;
+                return new Classification(results, classifier.Kind);
             },
             cancellationToken).ConfigureAwait(false);
     }

@@ -71,7 +71,8 @@ public static class EvaluationApi
         models.MapPost("/{id}/classifications", ClassifyArchive)
             .WithName("ClassifyArchive")
             .WithSummary("Classifies every image of one uploaded .zip (multipart): label, confidence and every class's probability per file, " +
-                "as JSON or, with ?format=csv, as CSV (file,label,confidence,error,<one column per class>). A file that is not an image gets an error in its row.")
+                "as JSON or, with ?format=csv, as CSV (file,label,confidence,error,<one column per class>). A file that is not an image gets an error in its row. " +
+                "?engine=auto|onnx|torch picks the engine (auto: the one measured faster on this machine at the model's first use here).")
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<PredictionBatch>()
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
@@ -167,8 +168,9 @@ public static class EvaluationApi
 
     private static async Task<IResult> ClassifyArchive(
         string id, HttpContext context, BatchClassifier classifier, ModelService models, DataDirectory data,
-        IOptions<ServerOptions> options, CancellationToken ct, string? format = null)
+        IOptions<ServerOptions> options, CancellationToken ct, string? format = null, string? engine = null)
     {
+        var choice = EngineChoices.Parse(engine);
         var csv = format?.Trim().ToLowerInvariant() switch
         {
             null or "" or "json" => false,
@@ -185,15 +187,15 @@ public static class EvaluationApi
         var upload = await Datasets.ArchiveUpload.SaveAsync(context.Request, data.TempPath, limits.MaxPredictionUploadBytes, ct).ConfigureAwait(false);
         try
         {
-            List<Prediction> predictions;
+            Classification classification;
             using (var archive = classifier.OpenArchive(File.OpenRead(upload), limits.MaxClassifiedFiles, out var inputs))
             {
-                predictions = await classifier.ClassifyAsync(id, inputs, null, ct).ConfigureAwait(false);
+                classification = await classifier.ClassifyAsync(id, inputs, null, ct, choice).ConfigureAwait(false);
             }
 
             return csv
-                ? TypedResults.Text(PredictionCsv.Write(model.Classes, predictions), "text/csv", System.Text.Encoding.UTF8)
-                : TypedResults.Ok(new PredictionBatch(id, predictions));
+                ? TypedResults.Text(PredictionCsv.Write(model.Classes, classification.Predictions), "text/csv", System.Text.Encoding.UTF8)
+                : TypedResults.Ok(new PredictionBatch(id, classification.Predictions, EngineChoices.Name(classification.Engine)));
         }
         finally
         {

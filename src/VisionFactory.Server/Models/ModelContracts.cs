@@ -99,4 +99,5 @@ public sealed record ModelDetails(
 /// <summary>The results of one prediction request, in upload order.</summary>
 /// <param name="Model">The model that classified the images.</param>
 /// <param name="Predictions">Per file: label, confidence and every class's probability, or an error.</param>
-public sealed record PredictionBatch(string Model, List<Prediction> Predictions);
+/// <param name="Engine">The engine that ran the model: onnx (ONNX Runtime) or torch (TorchSharp); null where only TorchSharp runs it.</param>
+public sealed record PredictionBatch(string Model, List<Prediction> Predictions, string? Engine = null);

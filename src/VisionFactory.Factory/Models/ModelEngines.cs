@@ -1,0 +1,224 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using VisionFactory.Domain;
+using VisionFactory.Learning.Export;
+using VisionFactory.Learning.Inference;
+using VisionFactory.Storage;
+
+namespace VisionFactory.Factory.Models;
+
+/// <summary>Which engine classifies with a model: the faster one measured on this machine, or the one asked for.</summary>
+public enum EngineChoice
+{
+    /// <summary>The engine measured faster on this machine the first time the model was used here.</summary>
+    Auto,
+
+    /// <summary>ONNX Runtime on the model's exported graph.</summary>
+    Onnx,
+
+    /// <summary>TorchSharp, the engine the model was trained in.</summary>
+    Torch,
+}
+
+/// <summary>Engine names as the API and the CLI take them: auto, onnx, torch.</summary>
+public static class EngineChoices
+{
+    /// <summary>The names, for help texts and completions.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["auto", "onnx", "torch"];
+
+    /// <summary>The choice named (any case); null or empty is <see cref="EngineChoice.Auto"/>.</summary>
+    public static EngineChoice Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => EngineChoice.Auto,
+        "onnx" => EngineChoice.Onnx,
+        "torch" => EngineChoice.Torch,
+        _ => throw ProblemException.Invalid($"unknown engine '{name}'; use {string.Join(", ", Names)}"),
+    };
+
+    /// <summary>The name of an engine as output shows it.</summary>
+    public static string Name(ClassifierEngineKind engine) => engine == ClassifierEngineKind.Onnx ? "onnx" : "torch";
+}
+
+/// <summary>What the first use of a model on this machine measured and chose (stored beside its exported graph).</summary>
+/// <param name="Engine">The engine chosen for <see cref="EngineChoice.Auto"/>.</param>
+/// <param name="TorchMilliseconds">One image through TorchSharp (median, steady state).</param>
+/// <param name="OnnxMilliseconds">One image through ONNX Runtime; null when the model could not be exported.</param>
+/// <param name="OnnxSha256">The exported graph's sha256; null when it could not be exported.</param>
+/// <param name="Reason">Why ONNX Runtime is not used, when it is not.</param>
+/// <param name="Threads">The threads both were measured on.</param>
+/// <param name="MeasuredAt">When.</param>
+public sealed record EngineDeployment(
+    ClassifierEngineKind Engine, double TorchMilliseconds, double? OnnxMilliseconds, string? OnnxSha256, string? Reason, int Threads, DateTimeOffset MeasuredAt);
+
+/// <summary>
+/// Opens a stored model on an engine (<see cref="IClassifierEngine"/>). The first time a model is used on this
+/// machine with <see cref="EngineChoice.Auto"/> it is deployed: exported to ONNX (the export checks the graph
+/// against the network), both engines are timed on one image, and the faster is recorded in the data directory's
+/// cache (<c>cache/engines/&lt;artifact sha256&gt;.json</c>, with the graph beside it). Later uses open the recorded
+/// engine at once; with ONNX Runtime, a process never loads libtorch. The graph is checked against its recorded
+/// sha256 while it loads, as the artifact is.
+/// </summary>
+public sealed partial class ModelEngines(ModelService models, DataDirectory data, ILogger<ModelEngines> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private static readonly TimeSpan WarmUpBudget = TimeSpan.FromSeconds(5);
+
+    private string Folder => Path.Combine(data.CachePath, "engines");
+
+    /// <summary>Opens <paramref name="model"/> on the chosen engine; the caller disposes it.</summary>
+    public IClassifierEngine Open(ModelArtifactReference model, EngineChoice choice, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (choice == EngineChoice.Torch)
+            return new TorchClassifierEngine(models.Load(model));
+
+        var deployment = Recorded(model);
+        if (deployment is { OnnxSha256: not null } && (choice == EngineChoice.Onnx || deployment.Engine == ClassifierEngineKind.Onnx)
+            && OpenOnnx(model, deployment) is { } recorded)
+            return recorded;
+        if (deployment is { Engine: ClassifierEngineKind.Torch } && choice == EngineChoice.Auto)
+            return new TorchClassifierEngine(models.Load(model));
+        if (deployment is { OnnxSha256: null } && choice == EngineChoice.Onnx)
+            throw CannotExport(model, deployment);
+
+        // Not deployed on this machine yet, or its graph is missing or no longer the recorded one.
+        deployment = Deploy(model, cancellationToken);
+        if (choice == EngineChoice.Auto && deployment.Engine == ClassifierEngineKind.Torch)
+            return new TorchClassifierEngine(models.Load(model));
+        if (deployment.OnnxSha256 is null)
+            throw CannotExport(model, deployment);
+        return OpenOnnx(model, deployment)
+            ?? throw ProblemException.Damaged($"the exported graph of model {model.Id} changed while it was being opened; try again");
+
+        static ProblemException CannotExport(ModelArtifactReference model, EngineDeployment deployment) =>
+            ProblemException.Invalid($"model {model.Id} cannot run on ONNX Runtime ({deployment.Reason}); use the torch engine");
+    }
+
+    /// <summary>What the model's deployment on this machine recorded, or null when it has not been deployed here.</summary>
+    public EngineDeployment? Recorded(ModelArtifactReference model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var path = RecordPath(model);
+        try
+        {
+            using var file = File.OpenRead(path);
+            return JsonSerializer.Deserialize<EngineDeployment>(file, Json);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException)
+        {
+            // A damaged record is measured again.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Deploys the model on this machine now (again, if it was): exports it, times both engines on one image and
+    /// records the faster. A model the exporter cannot write is recorded as TorchSharp's, with the reason.
+    /// </summary>
+    public EngineDeployment Deploy(ModelArtifactReference model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Directory.CreateDirectory(Folder);
+        using var torch = new TorchClassifierEngine(models.Load(model));
+        var image = new[] { SampleImage(torch.ImageSize) };
+        var threads = CpuLatency.Threads;
+        var torchMs = CpuLatency.MedianMilliseconds(() => torch.Probabilities(image, 1, cancellationToken), threads, warmUp: WarmUpBudget, cancellationToken: cancellationToken);
+
+        EngineDeployment deployment;
+        var graph = GraphPath(model);
+        var temporary = graph + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        try
+        {
+            OnnxExporter.ExportTo(torch.Network, new OnnxExportInfo(model.Classes, model.Id), temporary);
+            string sha;
+            using (var file = File.OpenRead(temporary))
+            {
+                sha = Convert.ToHexStringLower(SHA256.HashData(file));
+            }
+
+            double onnxMs;
+            using (var onnx = OnnxClassifierEngine.Open(temporary, threads))
+            {
+                onnxMs = CpuLatency.MedianMilliseconds(() => onnx.Probabilities(image, 1, cancellationToken), threads, warmUp: WarmUpBudget, cancellationToken: cancellationToken);
+            }
+
+            File.Move(temporary, graph, overwrite: true);
+            var engine = onnxMs <= torchMs ? ClassifierEngineKind.Onnx : ClassifierEngineKind.Torch;
+            deployment = new EngineDeployment(engine, torchMs, onnxMs, sha, null, threads, DateTimeOffset.UtcNow);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or InvalidDataException)
+        {
+            LogNotExported(logger, model.Id, e.Message);
+            deployment = new EngineDeployment(ClassifierEngineKind.Torch, torchMs, null, null, e.Message, threads, DateTimeOffset.UtcNow);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        var record = RecordPath(model);
+        var staged = record + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        File.WriteAllText(staged, JsonSerializer.Serialize(deployment, Json));
+        File.Move(staged, record, overwrite: true);
+        LogDeployed(logger, model.Id, deployment.Engine, torchMs, deployment.OnnxMilliseconds);
+        return deployment;
+    }
+
+    // The graph, checked against its record while ONNX Runtime reads it; null when it is missing or does not match.
+    private OnnxClassifierEngine? OpenOnnx(ModelArtifactReference model, EngineDeployment deployment)
+    {
+        var path = GraphPath(model);
+        if (!File.Exists(path))
+            return null;
+        var hashing = Task.Run(() =>
+        {
+            using var file = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(file)) == deployment.OnnxSha256;
+        });
+        OnnxClassifierEngine? engine = null;
+        try
+        {
+            engine = OnnxClassifierEngine.Open(path, CpuLatency.Threads);
+        }
+        catch (InvalidDataException) when (!hashing.GetAwaiter().GetResult())
+        {
+            return null;
+        }
+
+        if (hashing.GetAwaiter().GetResult())
+            return engine;
+        engine.Dispose();
+        return null;
+    }
+
+    private string GraphPath(ModelArtifactReference model) => Path.Combine(Folder, model.ArtifactSha256 + ".onnx");
+
+    private string RecordPath(ModelArtifactReference model) => Path.Combine(Folder, model.ArtifactSha256 + ".json");
+
+    // A deterministic picture with structure (not a flat grey), the same for both engines.
+    private static byte[] SampleImage(int size)
+    {
+        var rgb = new byte[size * size * 3];
+        for (var i = 0; i < rgb.Length; i++)
+            rgb[i] = (byte)(((uint)i * 2654435761u) >> 24);
+        return rgb;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} deployed on this machine: {Engine} (TorchSharp {TorchMs:0.0} ms, ONNX Runtime {OnnxMs:0.0} ms per image)")]
+    private static partial void LogDeployed(ILogger logger, string modelId, ClassifierEngineKind engine, double torchMs, double? onnxMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelId} cannot be exported to ONNX, so it runs on TorchSharp: {Reason}")]
+    private static partial void LogNotExported(ILogger logger, string modelId, string reason);
+}
