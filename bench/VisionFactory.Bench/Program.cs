@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [overload [--clients N] [--seconds N]|soak --minutes N [--clients N]|throughput|time-to-model|predict|zoo|quality|startup|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|stress [TEST_IMAGES]|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [overload [--clients N] [--seconds N]|soak --minutes N [--clients N]|throughput|time-to-model|predict|zoo|quality|startup|engines [ARCH ...]|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|stress [TEST_IMAGES]|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 //   latency [ARCH] [SIZE]: one network's CPU latency as evaluation, the assistant and the zoo used to measure it, beside CpuLatency.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -116,6 +116,12 @@ if (which is "review-scale")
 if (which is "pipeline" or "all")
 {
     await PipelineBench.RunAsync(masks);
+}
+
+if (which is "engines")
+{
+    // engines [ARCH ...]: TorchSharp beside ONNX Runtime on the exported graph (and PyTorch eager), 1 image and batch 16.
+    EngineBench.Run(args.Skip(1).ToList());
 }
 
 if (which is "overload")

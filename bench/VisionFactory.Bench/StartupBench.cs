@@ -49,6 +49,8 @@ public static partial class StartupBench
             ("vf zoo list (profiles known)", ["zoo", "list", "--data", data]),
             ("vf models", ["models", "--data", data]),
             ("vf predict <model> <one image>", ["predict", model, image, "--data", data]),
+            ("vf predict ... --engine torch", ["predict", model, image, "--data", data, "--engine", "torch"]),
+            ("vf predict ... --engine onnx", ["predict", model, image, "--data", data, "--engine", "onnx"]),
         };
         foreach (var (name, args) in commands)
         {
