@@ -270,7 +270,7 @@ public static class ModelCommands
                 }
 
                 var id = parse.GetValue(model)!;
-                Classification classification;
+                BatchClassification classification;
                 if (cli.Interactive)
                 {
                     classification = await cli.Console.Progress()

@@ -13,7 +13,7 @@ public sealed record ClassificationInput(string Name, long Length, Func<byte[]> 
 public readonly record struct ClassificationProgress(int Done, int Total);
 
 /// <summary>What classifying a set of files gave, and on which engine.</summary>
-public sealed record Classification(List<Prediction> Predictions, ClassifierEngineKind Engine);
+public sealed record BatchClassification(List<Prediction> Predictions, ClassifierEngineKind Engine);
 
 /// <summary>
 /// Classifies many files (a folder, an archive) with one loaded model, a batch at a time so that memory stays flat
@@ -24,7 +24,7 @@ public sealed class BatchClassifier(ModelService models, ModelEngines engines, I
 {
     private const int BatchSize = 32;
 
-    public async Task<Classification> ClassifyAsync(
+    public async Task<BatchClassification> ClassifyAsync(
         string id, IReadOnlyList<ClassificationInput> files, IProgress<ClassificationProgress>? progress, CancellationToken cancellationToken,
         EngineChoice engine = EngineChoice.Auto)
     {
@@ -48,7 +48,7 @@ public sealed class BatchClassifier(ModelService models, ModelEngines engines, I
                     progress?.Report(new ClassificationProgress(results.Count, files.Count));
                 }
 
-                return new Classification(results, classifier.Kind);
+                return new BatchClassification(results, classifier.Kind);
             },
             cancellationToken).ConfigureAwait(false);
     }

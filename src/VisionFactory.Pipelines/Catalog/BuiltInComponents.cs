@@ -188,8 +188,8 @@ internal static class BuiltInComponents
             async (c, s) =>
             {
                 var settings = PipelineJson.Settings<ClassifySettings>(s);
-                var (model, network) = await ModelNetworks.LoadAsync(c.Services, settings.Model, CancellationToken.None).ConfigureAwait(false);
-                return new ClassifyProcessor(network, model, settings, c.Services.GetRequiredService<ImageLimits>());
+                var (model, engine) = await ModelNetworks.OpenAsync(c.Services, settings.Model, CancellationToken.None).ConfigureAwait(false);
+                return new ClassifyProcessor(engine, model, settings, c.Services.GetRequiredService<ImageLimits>());
             });
 
         yield return Entry(

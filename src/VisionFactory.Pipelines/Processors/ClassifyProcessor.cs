@@ -1,7 +1,6 @@
 using OpenCvSharp;
 using VisionFactory.Domain.Models;
 using VisionFactory.Imaging.Decoding;
-using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Inference;
 using VisionFactory.Pipelines.Runtime;
 
@@ -24,7 +23,7 @@ public sealed class ClassifySettings
 /// Labels faces (or whole frames) with a trained model. Each crop is prepared exactly as <c>vf predict</c> prepares an
 /// image file (the same decoder and resize), so a pipeline's labels equal a direct prediction on the same crops.
 /// </summary>
-public sealed class ClassifyProcessor(ClassifierNetwork network, ModelVersion model, ClassifySettings settings, ImageLimits limits) : IFrameProcessor
+public sealed class ClassifyProcessor(IClassifierEngine engine, ModelVersion model, ClassifySettings settings, ImageLimits limits) : IFrameProcessor
 {
     public bool Process(Frame frame, CancellationToken cancellationToken)
     {
@@ -39,7 +38,7 @@ public sealed class ClassifyProcessor(ClassifierNetwork network, ModelVersion mo
         }
 
         var inputs = regions.Select(region => Prepare(frame.Image, region)).ToList();
-        var probabilities = ImageClassifier.Probabilities(network, inputs, Math.Max(1, inputs.Count), cancellationToken);
+        var probabilities = engine.Probabilities(inputs, Math.Max(1, inputs.Count), cancellationToken);
         for (var i = 0; i < regions.Count; i++)
         {
             var best = ClassificationMetrics.ArgMax(probabilities[i]);
@@ -53,8 +52,8 @@ public sealed class ClassifyProcessor(ClassifierNetwork network, ModelVersion mo
     {
         using var crop = region is { } r ? new Mat(image, r.ToRect()) : null;
         Cv2.ImEncode(".bmp", crop ?? image, out var lossless);
-        return ImageDecoder.DecodeSquare(lossless, network.ImageSize, limits, network.Fit).Rgb;
+        return ImageDecoder.DecodeSquare(lossless, engine.ImageSize, limits, engine.Fit).Rgb;
     }
 
-    public void Dispose() => network.Dispose();
+    public void Dispose() => engine.Dispose();
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using VisionFactory.Domain.Models;
 using VisionFactory.Factory.Models;
 using VisionFactory.Learning.Architectures;
+using VisionFactory.Learning.Inference;
 
 namespace VisionFactory.Pipelines.Serving;
 
@@ -16,5 +17,20 @@ public static class ModelNetworks
         var models = scope.ServiceProvider.GetRequiredService<ModelService>();
         var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
         return (model, models.Load(model));
+    }
+
+    /// <summary>
+    /// Opens a model version on the engine <see cref="ModelEngines"/> chooses (by default the one measured faster on this
+    /// machine at the model's first use here); the caller disposes it.
+    /// </summary>
+    public static async Task<(ModelVersion Model, IClassifierEngine Engine)> OpenAsync(
+        IServiceProvider services, string modelId, CancellationToken cancellationToken, EngineChoice choice = EngineChoice.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await using var scope = services.CreateAsyncScope();
+        var models = scope.ServiceProvider.GetRequiredService<ModelService>();
+        var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
+        var engines = scope.ServiceProvider.GetRequiredService<ModelEngines>();
+        return (model, engines.Open(new ModelArtifactReference(model.Id, model.ArtifactSha256, model.Classes), choice, cancellationToken));
     }
 }

@@ -41,7 +41,7 @@ public sealed partial class PredictionBatcher : IDisposable
     private readonly TimeSpan window;
     private readonly double budgetSeconds;
     private readonly CancellationTokenSource stopping = new();
-    private readonly LinkedList<(string Id, ModelVersion Model, ClassifierNetwork Network)> loaded = new();
+    private readonly LinkedList<(string Id, ModelVersion Model, IClassifierEngine Engine)> loaded = new();
     private readonly Lazy<Task> worker;
     private long batches;
     private long predictions;
@@ -213,14 +213,14 @@ public sealed partial class PredictionBatcher : IDisposable
     {
         try
         {
-            var (model, network) = Network(modelId);
+            var (model, engine) = Engine(modelId);
             var served = System.Diagnostics.Stopwatch.GetTimestamp();
             var decoded = new List<(Request Request, byte[] Rgb)>(batch.Length);
             foreach (var request in batch)
             {
                 try
                 {
-                    decoded.Add((request, ImageDecoder.DecodeSquare(request.Image, network.ImageSize, limits, network.Fit).Rgb));
+                    decoded.Add((request, ImageDecoder.DecodeSquare(request.Image, engine.ImageSize, limits, engine.Fit).Rgb));
                 }
                 catch (ImageRejectedException e)
                 {
@@ -233,7 +233,7 @@ public sealed partial class PredictionBatcher : IDisposable
                 return;
             }
 
-            var probabilities = ImageClassifier.Probabilities(network, decoded.Select(d => d.Rgb).ToList(), decoded.Count, CancellationToken.None);
+            var probabilities = engine.Probabilities(decoded.Select(d => d.Rgb).ToList(), decoded.Count, CancellationToken.None);
             Interlocked.Increment(ref batches);
             Interlocked.Add(ref predictions, decoded.Count);
             largestBatch = Math.Max(largestBatch, decoded.Count);
@@ -276,7 +276,7 @@ public sealed partial class PredictionBatcher : IDisposable
         Volatile.Write(ref serviceRate, previous <= 0 ? sample : previous + 0.2 * (sample - previous));
     }
 
-    private (ModelVersion Model, ClassifierNetwork Network) Network(string modelId)
+    private (ModelVersion Model, IClassifierEngine Engine) Engine(string modelId)
     {
         for (var node = loaded.First; node is not null; node = node.Next)
         {
@@ -284,19 +284,19 @@ public sealed partial class PredictionBatcher : IDisposable
             {
                 loaded.Remove(node);
                 loaded.AddFirst(node);
-                return (node.Value.Model, node.Value.Network);
+                return (node.Value.Model, node.Value.Engine);
             }
         }
 
-        var (model, network) = ModelNetworks.LoadAsync(services, modelId, CancellationToken.None).GetAwaiter().GetResult();
-        loaded.AddFirst((modelId, model, network));
+        var (model, engine) = ModelNetworks.OpenAsync(services, modelId, CancellationToken.None).GetAwaiter().GetResult();
+        loaded.AddFirst((modelId, model, engine));
         while (loaded.Count > LoadedModels)
         {
-            loaded.Last!.Value.Network.Dispose();
+            loaded.Last!.Value.Engine.Dispose();
             loaded.RemoveLast();
         }
 
-        return (model, network);
+        return (model, engine);
     }
 
     public void Dispose()
@@ -310,7 +310,7 @@ public sealed partial class PredictionBatcher : IDisposable
 
         foreach (var entry in loaded)
         {
-            entry.Network.Dispose();
+            entry.Engine.Dispose();
         }
 
         stopping.Dispose();

@@ -187,7 +187,7 @@ public static class EvaluationApi
         var upload = await Datasets.ArchiveUpload.SaveAsync(context.Request, data.TempPath, limits.MaxPredictionUploadBytes, ct).ConfigureAwait(false);
         try
         {
-            Classification classification;
+            BatchClassification classification;
             using (var archive = classifier.OpenArchive(File.OpenRead(upload), limits.MaxClassifiedFiles, out var inputs))
             {
                 classification = await classifier.ClassifyAsync(id, inputs, null, ct, choice).ConfigureAwait(false);
