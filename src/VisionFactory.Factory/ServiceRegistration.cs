@@ -68,6 +68,7 @@ public static class ServiceRegistration
         services.TryAddSingleton<Evaluation.HeatMaps.IFaceLocator, Evaluation.HeatMaps.NoFaceLocator>();
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
+        services.AddScoped<ModelExportService>();
         services.AddScoped<IReviewModel, BackboneReviewModel>();
         services.AddSingleton<ReviewJobs>();
         services.AddScoped<Evaluation.EvaluationService>();

@@ -26,6 +26,7 @@ public static class ModelCommands
         };
         var worst = new Option<bool>("--worst-first") { Description = "With --sort: the worst first" };
         var command = new Command("models", "All trained models, newest first; --dataset and --sort make a leaderboard") { dataset, sort, worst };
+        command.Add(CreateExport(globals, interactive));
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
@@ -105,6 +106,60 @@ public static class ModelCommands
                 cli.Console.MarkupLine(CultureInfo.InvariantCulture,
                     "[yellow]notice:[/] {0} model{1} scored near 100% or on a small test split: that figure promises little about other sources ('vf evaluate <model>' says what it can promise; --json: test_notice)",
                     flagged, flagged == 1 ? "" : "s");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary><c>vf models export &lt;model&gt; --format onnx -o &lt;file.zip&gt;</c>.</summary>
+    public static Command CreateExport(GlobalOptions globals, bool interactive)
+    {
+        var model = new Argument<string>("model") { Description = "Model id (see 'vf models')" };
+        var format = new Option<string>("--format") { Description = "File format: onnx", DefaultValueFactory = _ => ModelExportRequest.Onnx };
+        var output = new Option<string>("--output", "-o") { Description = "The zip to write (model.onnx, labels.json, model-card.md, example programs)", Required = true };
+        var command = new Command("export", "Writes a model as a package that runs without this platform: ONNX model, labels, model card, C# and Python examples")
+        {
+            model, format, output,
+        };
+        command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
+        {
+            var request = new ModelExportRequest(parse.GetValue(model)!, parse.GetValue(format)!).Validated();
+            var path = Path.GetFullPath(parse.GetValue(output)!);
+            if (!Directory.Exists(Path.GetDirectoryName(path)))
+            {
+                throw ProblemException.NotFound($"the folder of '{parse.GetValue(output)}' does not exist");
+            }
+
+            TorchNativeLibrary.BeginLoadingInBackground();
+            await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
+            await using var scope = services.CreateAsyncScope();
+            var exports = scope.ServiceProvider.GetRequiredService<ModelExportService>();
+            var temporary = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+            ModelExportResult result;
+            try
+            {
+                await using (var file = File.Create(temporary))
+                {
+                    result = await exports.ExportAsync(request, file, ct).ConfigureAwait(false);
+                }
+
+                File.Move(temporary, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+
+            if (cli.Json)
+            {
+                cli.WriteJson(new { model = result.Model, format = result.Format, architecture = result.Architecture, opset = result.Opset, file = path, entries = result.Entries });
+            }
+            else
+            {
+                cli.Console.MarkupLine(CultureInfo.InvariantCulture, "Exported {0} ({1}, ONNX opset {2}) to {3}",
+                    Markup.Escape(result.Model), Markup.Escape(result.Architecture), result.Opset, Markup.Escape(path));
             }
 
             return 0;

@@ -34,6 +34,14 @@ public static class ModelsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
 
+        api.MapGet("/{id}/export", Export)
+            .WithName("ExportModel")
+            .WithSummary("The model as a zip that runs without this platform (?format=onnx): model.onnx (ONNX opset 17, raw RGB 0..255 input, " +
+                "preprocessing inside the graph, contract in its metadata), labels.json, model-card.md and C# / Python example programs.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapPost("/{id}/predictions", Predict)
             .WithName("PredictWithModel")
             .WithSummary("Classifies the uploaded images (multipart, one or more files); a file that is not an image gets an error.")
@@ -70,6 +78,27 @@ public static class ModelsApi
         }
 
         return TypedResults.Ok(await models.EvaluateAsync(id, recompute, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<FileStreamHttpResult> Export(
+        string id, ModelExportService exports, CancellationToken cancellationToken, string format = ModelExportRequest.Onnx)
+    {
+        var request = new ModelExportRequest(id, format).Validated();
+        // A package can be hundreds of megabytes (VGG): it goes through a temporary file that vanishes when the response is sent.
+        var file = new FileStream(
+            Path.Combine(Path.GetTempPath(), $"vf-export-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            var result = await exports.ExportAsync(request, file, cancellationToken).ConfigureAwait(false);
+            file.Position = 0;
+            return TypedResults.File(file, "application/zip", $"{result.Model}.{result.Format}.zip");
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static async Task<Ok<PredictionBatch>> Predict(

@@ -1,0 +1,91 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using VisionFactory.Imaging.Decoding;
+
+namespace VisionFactory.Cli.Tests;
+
+/// <summary><c>vf models export</c>: the package's ONNX model classifies like <c>vf predict</c>, from raw RGB pixels alone.</summary>
+public sealed class CliModelExportTests(TrainedModelFixture fixture) : IClassFixture<TrainedModelFixture>
+{
+    [Fact]
+    public async Task ExportedOnnxModelClassifiesLikePredict()
+    {
+        var zipPath = Path.Combine(fixture.Cli.Scratch("export"), "model.zip");
+
+        var exported = await fixture.Cli.RunJsonAsync("models", "export", fixture.ModelId, "--format", "onnx", "-o", zipPath);
+
+        Assert.Equal(fixture.ModelId, exported.GetProperty("model").GetString());
+        Assert.Equal(17, exported.GetProperty("opset").GetInt32());
+        using var zip = ZipFile.OpenRead(zipPath);
+        Assert.Equal(
+            ["example/Example.csproj", "example/Program.cs", "example/classify.py", "labels.json", "model-card.md", "model.onnx"],
+            zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        string[] labels;
+        using (var reader = new StreamReader(zip.GetEntry("labels.json")!.Open()))
+            labels = JsonSerializer.Deserialize<string[]>(await reader.ReadToEndAsync())!;
+        Assert.Equal(["circles", "squares"], labels);
+        using (var reader = new StreamReader(zip.GetEntry("model-card.md")!.Open()))
+        {
+            var card = await reader.ReadToEndAsync();
+            Assert.Contains("shapes version 1", card, StringComparison.Ordinal);
+            Assert.Contains("## Own test split", card, StringComparison.Ordinal);
+            Assert.Contains("| circles |", card, StringComparison.Ordinal);
+        }
+
+        var onnxPath = Path.Combine(fixture.Cli.Scratch("export"), "model.onnx");
+        zip.GetEntry("model.onnx")!.ExtractToFile(onnxPath, overwrite: true);
+        using var session = new InferenceSession(onnxPath);
+        var metadata = session.ModelMetadata.CustomMetadataMap;
+        var size = int.Parse(metadata["image_size"], System.Globalization.CultureInfo.InvariantCulture);
+        var fit = metadata["fit"] == "center-crop" ? SquareFit.CenterCrop : SquareFit.Stretch;
+        Assert.Equal(fixture.ModelId, metadata["model_id"]);
+
+        var images = Directory.GetFiles(Path.Combine(fixture.Source, "circles")).Order(StringComparer.Ordinal).Take(3)
+            .Concat(Directory.GetFiles(Path.Combine(fixture.Source, "squares")).Order(StringComparer.Ordinal).Take(3)).ToArray();
+        var predicted = await fixture.Cli.RunJsonAsync(["predict", fixture.ModelId, .. images]);
+        var predictions = predicted.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.Equal(images.Length, predictions.Count);
+
+        for (var i = 0; i < images.Length; i++)
+        {
+            // What a user of the package does: make the picture square as the metadata says, RGB 0..255, [1, 3, S, S].
+            var rgb = ImageDecoder.DecodeSquare(await File.ReadAllBytesAsync(images[i]), size, ImageLimits.Default, fit).Rgb;
+            var pixels = new float[rgb.Length];
+            for (var p = 0; p < size * size; p++)
+            {
+                for (var c = 0; c < 3; c++)
+                    pixels[(c * size * size) + p] = rgb[(p * 3) + c];
+            }
+
+            using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, size, size]);
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, ["image"], [input], ["probabilities"]);
+            var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+
+            var expected = predictions[i].GetProperty("probabilities");
+            Assert.Equal(predictions[i].GetProperty("label").GetString(), labels[Array.IndexOf(probabilities, probabilities.Max())]);
+            for (var c = 0; c < labels.Length; c++)
+                Assert.Equal(expected.GetProperty(labels[c]).GetDouble(), probabilities[c], 1e-4);
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownFormatIsRefusedWithOneMessage()
+    {
+        var result = await fixture.Cli.RunAsync("models", "export", fixture.ModelId, "--format", "tflite", "-o", Path.Combine(fixture.Cli.Scratch("export"), "x.zip"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("unknown export format 'tflite'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownModelIsNotFound()
+    {
+        var result = await fixture.Cli.RunAsync("models", "export", "m-00000000", "-o", Path.Combine(fixture.Cli.Scratch("export"), "y.zip"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("model 'm-00000000' does not exist", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(fixture.Cli.Scratch("export"), "y.zip")));
+    }
+}
