@@ -103,6 +103,23 @@ public sealed class OnnxExportGoldenTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnEmitterThatDriftsFromItsModulesForwardFailsTheExport()
+    {
+        TorchNativeLibrary.EnsureLoaded();
+        var module = nn.Sequential(
+            ("features", nn.Sequential(("conv", nn.Conv2d(3, 4, 3)), ("block", new DriftedBlock()))),
+            ("pool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten()),
+            ("head", nn.Linear(4, 2)));
+        using var network = new ClassifierNetwork("custom", module, "head", 16, InputNormalization.ImageNet.CreateTransform());
+
+        var error = Assert.Throws<InvalidOperationException>(() => OnnxExporter.Export(network, new OnnxExportInfo(["a", "b"])));
+
+        Assert.Contains("'features.block'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("differs from its forward", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ExportLeavesATrainingNetworkTraining()
     {
         TorchNativeLibrary.EnsureLoaded();
@@ -188,6 +205,14 @@ public sealed class OnnxExportGoldenTests(ITestOutputHelper output)
 
     private sealed class Doubler() : nn.Module<Tensor, Tensor>(nameof(Doubler))
     {
-        public override Tensor forward(Tensor input) => input.add(input);
+        public override Tensor forward(Tensor input) => input.add(input, HeldScalars.One);
+    }
+
+    // Its forward is x + relu(x); its description to the exporter forgets the residual.
+    private sealed class DriftedBlock() : nn.Module<Tensor, Tensor>(nameof(DriftedBlock)), IOnnxEmittable
+    {
+        public override Tensor forward(Tensor input) => input.relu().add_(input, HeldScalars.One);
+
+        Traced IOnnxEmittable.EmitOnnx(OnnxTrace trace, string path, Traced input) => trace.Relu(path + ".relu", input);
     }
 }
