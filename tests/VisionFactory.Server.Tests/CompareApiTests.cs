@@ -254,10 +254,12 @@ public sealed class CompareApiTests(TrainedModelFixture fixture) : IClassFixture
     {
         var html = await fixture.Factory.PageAsync($"/models/{fixture.ModelId}");
 
-        foreach (var id in new[] { "metric-balanced-accuracy", "metric-roc-auc", "metric-ece", "metric-latency", "metric-top-2", "explain-method" })
+        foreach (var id in new[] { "metric-balanced-accuracy", "metric-roc-auc", "metric-ece", "metric-latency", "metric-top-2", "explain-method", "export-onnx" })
         {
             Assert.Contains($"data-testid=\"{id}\"", html, StringComparison.Ordinal);
         }
+
+        Assert.Contains($"href=\"/api/models/{fixture.ModelId}/export?format=onnx\"", html, StringComparison.Ordinal);
 
         foreach (var chart in new[] { "roc-chart", "pr-chart", "reliability-chart" })
         {
