@@ -3,6 +3,7 @@ using VisionFactory.Datasets.Collect.Inbox;
 using VisionFactory.Datasets.Collect.Remote;
 using VisionFactory.Datasets.Collect.Search;
 using VisionFactory.Datasets.Collect.Web;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Factory.Runs;
 using VisionFactory.Pipelines.Hosting;
@@ -38,6 +39,9 @@ public static class SettingsRegistration
         services.AddSettings<ImageSearchOptions>(configuration, SearchSection, SearchRules);
         services.AddSettings<RemotePullLimits>(configuration, RemoteSection, o => OutboundGuard.RangeProblems(o.AllowedRanges, RemoteSection + ":AllowedRanges"));
         services.AddSettings<InboxOptions>(configuration, InboxSection, InboxRules);
+
+        // Imports of server paths only inside Server:ImportRoots, and remote pulls from public hosts only.
+        services.AddOptions<ImportAccess>().Configure<IOptions<ServerOptions>>((access, server) => access.Roots = [.. server.Value.ImportRoots]);
 
         // Pipelines as configured, and (the default instance) completed for this data folder: the YuNet model's default
         // place, and the camera networks an administrator added on the Settings page.
