@@ -30,6 +30,7 @@ internal static class ImportJobsApi
                 "or {\"urls\": [\"https://...\", \"class,https://...\"], \"pages\": [...], \"class\": \"<class of entries without one>\"}, " +
                 "or {\"search\": \"<query>\", \"class\": \"<class>\", \"count\": N}, " +
                 "or {\"remote\": \"sftp://user@host:22/folder | ftp://user@host/folder | ftps://...\", \"password\": \"...\", \"private_key\": \"<OpenSSH key text>\", \"host_key\": \"SHA256:...\", \"accept_any_host_key\": false}. " +
+                "Any of them takes \"seed\": N, the seed of the new version's train / validation / test split (default 42). " +
                 "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images; " +
                 "or dataset files with a 'format' field: csv / coco (one .zip holding the manifest and its images), cifar10 (*.bin and batches.meta.txt), mnist (idx files).")
             .Accepts<ImportRequest>("application/json", "multipart/form-data")
