@@ -5,14 +5,10 @@ using Spectre.Console;
 using VisionFactory.Cli.Output;
 using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Collect.Remote;
-using VisionFactory.Datasets.Collect.Search;
-using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
-using VisionFactory.Server.Hosting;
-using VisionFactory.Storage;
 
 namespace VisionFactory.Cli.Commands;
 

@@ -173,7 +173,7 @@ public sealed class ImportService(
         if (WebImport.IsWeb(options.Format))
         {
             // An address, or a file listing addresses: imported like 'urls' / 'pages'.
-            var list = GeoImport.IsStac(request.Path) ? request.Path : Local(request.Path);
+            var list = IsWebAddress(request.Path) ? request.Path : Local(request.Path);
             var items = await WebImport.ItemsAsync(list, options.Format, Class(request.Class), cancellationToken).ConfigureAwait(false);
             return Web(dataset, items, $"web: {items.Count} address{(items.Count == 1 ? "" : "es")}", request, options);
         }
@@ -353,6 +353,9 @@ public sealed class ImportService(
 
     /// <summary>A path the caller may import from: any for the command line, else inside the allowed roots.</summary>
     private string Local(string path) => access.Value.AnyLocalPath ? path : new ImportRoots(access.Value.Roots).Check(path);
+
+    private static bool IsWebAddress(string path) =>
+        path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     private static string? Class(string? name) => string.IsNullOrWhiteSpace(name) ? null : name.Trim();
 
