@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using VisionFactory.Datasets.Jobs;
@@ -40,9 +39,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, bool json, b
         // The person at the command line owns the data directory: they act as its operator.
         // Settings as a web host started with this environment would bind them (Collect__Search__Key, ...); imports may
         // read any local path, as the person at the command line can.
-        var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(Data).AddYuNetFaceLocator(yunet)
-            .AddVisionFactorySettings(environment, Data).Configure<ImportAccess>(ImportAccess.CommandLine).BuildServiceProvider();
+            .AddVisionFactorySettingsFromEnvironment(Data).Configure<ImportAccess>(ImportAccess.CommandLine).BuildServiceProvider();
         await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);
         return services;
     }

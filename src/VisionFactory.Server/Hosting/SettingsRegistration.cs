@@ -72,8 +72,7 @@ public static class SettingsRegistration
     public static TOptions FromEnvironment<TOptions>(DataDirectory data)
         where TOptions : class
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        using var services = new ServiceCollection().AddVisionFactorySettings(configuration, data).BuildServiceProvider();
+        using var services = new ServiceCollection().AddVisionFactorySettingsFromEnvironment(data).BuildServiceProvider();
         try
         {
             return services.GetRequiredService<IOptions<TOptions>>().Value;
@@ -83,6 +82,13 @@ public static class SettingsRegistration
             throw ProblemException.Invalid(string.Join("; ", e.Failures));
         }
     }
+
+    /// <summary>
+    /// Every section bound from this process's environment variables, as a web host started with them would bind it:
+    /// the command line's containers, whose commands then take <c>IOptions&lt;T&gt;</c> like the server's services.
+    /// </summary>
+    public static IServiceCollection AddVisionFactorySettingsFromEnvironment(this IServiceCollection services, DataDirectory data) =>
+        services.AddVisionFactorySettings(new ConfigurationBuilder().AddEnvironmentVariables().Build(), data);
 
     private static OptionsBuilder<TOptions> AddSettings<TOptions>(
         this IServiceCollection services, IConfiguration configuration, string section, Func<TOptions, IEnumerable<string>>? rules = null)
