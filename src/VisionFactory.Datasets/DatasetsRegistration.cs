@@ -3,6 +3,7 @@ using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Editing;
 using VisionFactory.Datasets.Export;
 using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Datasets.Review;
 
 namespace VisionFactory.Datasets;
@@ -20,6 +21,12 @@ public static class DatasetsRegistration
         services.AddScoped<EmbeddingStore>();
         services.AddScoped<DatasetReviewer>();
         services.AddScoped<ReviewFixes>();
+
+        // Imports: the front desk and the jobs it starts. What callers may import from is the host's to say
+        // (ImportAccess: the server binds its ImportRoots, the command line opens it to its user's machine).
+        services.AddOptions<ImportAccess>();
+        services.AddSingleton<ImportJobs>();
+        services.AddSingleton<ImportService>();
         return services;
     }
 }

@@ -71,6 +71,7 @@ public static class ServiceRegistration
         services.AddScoped<ModelExportService>();
         services.AddScoped<IReviewModel, BackboneReviewModel>();
         services.AddSingleton<ReviewJobs>();
+        services.AddScoped<ReviewService>();
         services.AddScoped<Evaluation.EvaluationService>();
         services.AddScoped<Evaluation.ExternalTestSets>();
         services.AddScoped<Explanations.ExplanationService>();

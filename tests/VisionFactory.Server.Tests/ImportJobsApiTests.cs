@@ -42,6 +42,21 @@ public sealed class ImportJobsApiTests : IClassFixture<ServerFactory>
     }
 
     [Fact]
+    public async Task TheSplitSeedOfAServerFolderImportIsTheOneTheRequestGives()
+    {
+        using var images = TinyImageFolder.Create(6);
+        using var client = factory.CreateClient();
+
+        var started = await client.PostAsync("/api/datasets/job-seeded/import-jobs", Json.Body(new { path = images.Root, seed = 7 }));
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var done = await WaitAsync(client, (string)(await Json.ReadAsync(started))["id"]!);
+        Assert.Equal("succeeded", (string?)done["state"]);
+        var summary = await Json.ReadAsync(await client.GetAsync("/api/datasets/job-seeded"));
+        Assert.Equal(7, (int)summary["split"]!["seed"]!);
+    }
+
+    [Fact]
     public async Task AnUploadRunsAsAJob()
     {
         using var images = TinyImageFolder.Create(4);

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using VisionFactory.Datasets.Editing;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Models;

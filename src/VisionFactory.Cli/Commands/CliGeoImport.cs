@@ -1,11 +1,9 @@
 using System.CommandLine;
-using System.Globalization;
 using VisionFactory.Datasets.Collect.Geo;
 using VisionFactory.Datasets.Collect.Geo.Stac;
-using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Import.Formats;
-using VisionFactory.Domain;
+using VisionFactory.Datasets.Jobs;
 
 namespace VisionFactory.Cli.Commands;
 
@@ -75,56 +73,32 @@ internal sealed class CliGeoImport
                 || (GeoImport.IsStac(source) && (parse.GetValue(Collections) is { Length: > 0 } || parse.GetValue(Bbox) is not null || parse.GetValue(Assets) is not null)));
     }
 
-    /// <summary>Opens the scene (or runs the STAC search and downloads) and plans the chips.</summary>
-    public Task<GeoSource> OpenAsync(ParseResult parse, string source, string? className, string[] allowRanges, string downloads, CancellationToken cancellationToken)
+    /// <summary>The geo options as the geo part of the one import request: <paramref name="source"/> is a scene or a STAC API address.</summary>
+    public GeoImportJobRequest Request(ParseResult parse, string source, string? className)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        var unlabelled = parse.GetValue(Unlabelled)?.Trim().ToLowerInvariant();
-        if (unlabelled is not ("skip" or "keep"))
-        {
-            throw ProblemException.Invalid($"--unlabelled takes skip or keep, not '{unlabelled}'");
-        }
-
-        var chips = (GeoChipOptions.Default with
-        {
-            Size = parse.GetValue(Chip),
-            Stride = parse.GetValue(Stride),
-            KeepPartial = parse.GetValue(KeepPartial),
-            Bands = parse.GetValue(Bands) is { } bands ? GeoChipOptions.ParseBands(bands) : null,
-            NoData = parse.GetValue(NoData),
-            MaxNoData = parse.GetValue(MaxNoData),
-        }).WithStretch(parse.GetValue(Stretch));
-        var options = new GeoImportOptions
-        {
-            Chips = chips,
-            LabelsPath = parse.GetValue(Labels),
-            LabelProperty = parse.GetValue(LabelProperty) ?? "class",
-            LabelsCrs = parse.GetValue(LabelsCrs),
-            MinOverlap = parse.GetValue(MinOverlap),
-            KeepUnlabelled = unlabelled == "keep",
-            Class = className,
-        };
-        var search = GeoImport.IsStac(source)
-            ? new StacSearch
-            {
-                Collections = parse.GetValue(Collections) ?? [],
-                Bbox = parse.GetValue(Bbox) is { } box ? StacSearch.ParseBbox(box) : null,
-                Datetime = parse.GetValue(Datetime),
-                MaxCloudCover = parse.GetValue(MaxCloud),
-                Assets = parse.GetValue(Assets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
-                MaxItems = parse.GetValue(Scenes),
-            }
-            : null;
-        Directory.CreateDirectory(downloads);
-        return GeoImport.OpenAsync([source], options, search, WebCollectOptions.Default with { AllowedRanges = allowRanges }, downloads, cancellationToken);
-    }
-
-    /// <summary>One line on how the scenes were cut, for the summary.</summary>
-    public static string Describe(GeoSource source)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        return string.Join("; ", source.Scenes.Zip(source.Chippers).Select(s => string.Create(CultureInfo.InvariantCulture,
-            $"{s.First.Name}: {s.First.Width}x{s.First.Height} px, {s.First.Crs?.Name ?? "no CRS"}, bands {string.Join(",", s.Second.BandNumbers)} " +
-            $"stretched {string.Join(" / ", s.Second.Stretches.Select(t => $"{t.Low:0.###}..{t.High:0.###}"))}")));
+        var stac = GeoImport.IsStac(source);
+        return new GeoImportJobRequest(
+            Path: stac ? null : source,
+            Stac: stac ? source : null,
+            LabelsPath: parse.GetValue(Labels),
+            LabelProperty: parse.GetValue(LabelProperty),
+            LabelsCrs: parse.GetValue(LabelsCrs),
+            MinOverlap: parse.GetValue(MinOverlap),
+            Unlabelled: parse.GetValue(Unlabelled),
+            Class: className,
+            Chip: parse.GetValue(Chip),
+            Stride: parse.GetValue(Stride),
+            KeepPartial: parse.GetValue(KeepPartial),
+            Bands: parse.GetValue(Bands) is { } bands ? GeoChipOptions.ParseBands(bands) : null,
+            Stretch: parse.GetValue(Stretch),
+            Nodata: parse.GetValue(NoData),
+            MaxNodata: parse.GetValue(MaxNoData),
+            Collections: stac ? parse.GetValue(Collections) ?? [] : null,
+            Bbox: stac && parse.GetValue(Bbox) is { } box ? StacSearch.ParseBbox(box) : null,
+            Datetime: stac ? parse.GetValue(Datetime) : null,
+            MaxCloud: stac ? parse.GetValue(MaxCloud) : null,
+            Assets: stac ? parse.GetValue(Assets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [] : null,
+            Scenes: stac ? parse.GetValue(Scenes) : null);
     }
 }

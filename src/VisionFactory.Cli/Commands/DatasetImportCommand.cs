@@ -5,14 +5,10 @@ using Spectre.Console;
 using VisionFactory.Cli.Output;
 using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Collect.Remote;
-using VisionFactory.Datasets.Collect.Search;
-using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
-using VisionFactory.Server.Hosting;
-using VisionFactory.Storage;
 
 namespace VisionFactory.Cli.Commands;
 
@@ -57,22 +53,17 @@ internal static class DatasetImportCommand
         {
             var datasetName = parse.GetValue(name)!;
             var sourcePath = parse.GetValue(source);
-            var options = ImportOptions.Default with
-            {
-                Split = SplitPlan.Default with { Seed = parse.GetValue(seed) },
-                Format = Datasets.Import.Formats.ImportFormats.Parse(parse.GetValue(format)),
-            };
             var query = parse.GetValue(search);
             if (string.IsNullOrWhiteSpace(sourcePath) == string.IsNullOrWhiteSpace(query))
             {
                 throw ProblemException.Invalid("give what to import: a folder, file or remote address, or --search \"query\" (not both)");
             }
 
+            var request = await RequestAsync(parse, sourcePath, query, (seed, format, className, allowRange, count, identity, hostKey, acceptAny), geo, ct).ConfigureAwait(false);
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
-            var plan = await PlanAsync(parse, sourcePath, query, options, (className, allowRange, count, identity, hostKey, acceptAny), geo, cli.Data, ct).ConfigureAwait(false);
-            using var resource = plan.Resource;
-            var jobs = new ImportJobRunner(services.GetRequiredService<IServiceScopeFactory>());
-            var job = await jobs.CreateAsync(datasetName, plan.Description, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
+            using var started = await services.GetRequiredService<ImportService>()
+                .PrepareAsync(datasetName, request, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
+            var job = started.Job;
             if (cli.Interactive)
             {
                 cli.Error.WriteLine($"import job {job.Id}: Ctrl+C, or 'vf import-jobs cancel {job.Id.ToString()[..8]}' elsewhere, stops it");
@@ -86,19 +77,19 @@ internal static class DatasetImportCommand
                     .StartAsync(async progress =>
                     {
                         var task = progress.AddTask("importing", maxValue: 1);
-                        return await jobs.RunAsync(job.Id, (s, p, c) => plan.Work(s, datasetName, p, c), new ImmediateProgress<ImportProgress>(p =>
+                        return await started.RunAsync(new ImmediateProgress<ImportProgress>(p =>
                         {
                             task.MaxValue = Math.Max(1, p.Total);
                             task.Value = p.Done;
                             task.Description = p.CurrentFile?.StartsWith("downloading", StringComparison.Ordinal) == true
                                 ? string.Create(CultureInfo.InvariantCulture, $"downloading {p.Done}/{p.Total} files")
                                 : string.Create(CultureInfo.InvariantCulture, $"importing {p.Done}/{p.Total} files, {p.Skipped} skipped");
-                        }), ct, CancellationToken.None).ConfigureAwait(false);
+                        }), ct).ConfigureAwait(false);
                     }).ConfigureAwait(false);
             }
             else
             {
-                outcome = await jobs.RunAsync(job.Id, (s, p, c) => plan.Work(s, datasetName, p, c), null, ct, CancellationToken.None).ConfigureAwait(false);
+                outcome = await started.RunAsync(null, ct).ConfigureAwait(false);
             }
 
             if (outcome.Version is not { } version)
@@ -133,7 +124,7 @@ internal static class DatasetImportCommand
                 "Imported [bold]{0}[/] version {1}: {2} images in {3} classes ({4} files seen, {5} skipped, {6} identical files stored once)",
                 Markup.Escape(datasetName), summary.Version, summary.Images, summary.Classes.Count, import.FilesSeen,
                 import.Skipped.Count, import.Duplicates.Sum(d => d.Paths.Count - 1));
-            if (plan.Note is { } note)
+            if (started.Note is { } note)
             {
                 cli.Console.MarkupLine(Markup.Escape(note));
             }
@@ -145,34 +136,29 @@ internal static class DatasetImportCommand
         return command;
     }
 
-    private static async Task<ImportPlan> PlanAsync(
+    /// <summary>The options as the one import request; the import service checks it and applies the settings.</summary>
+    private static async Task<ImportRequest> RequestAsync(
         ParseResult parse,
         string? sourcePath,
         string? query,
-        ImportOptions options,
-        (Option<string?> ClassName, Option<string[]> AllowRange, Option<int?> Count, Option<string?> Identity, Option<string?> HostKey, Option<bool> AcceptAny) o,
+        (Option<int> Seed, Option<string> Format, Option<string?> ClassName, Option<string[]> AllowRange, Option<int?> Count, Option<string?> Identity, Option<string?> HostKey, Option<bool> AcceptAny) o,
         CliGeoImport geo,
-        DataDirectory data,
         CancellationToken cancellationToken)
     {
-        var tempPath = data.TempPath;
-        var web = WebCollectOptions.Default with { AllowedRanges = parse.GetValue(o.AllowRange) ?? [] };
+        var request = new ImportRequest
+        {
+            Format = parse.GetValue(o.Format),
+            Class = parse.GetValue(o.ClassName),
+            AllowRanges = parse.GetValue(o.AllowRange) ?? [],
+            Seed = parse.GetValue(o.Seed),
+        };
         if (!string.IsNullOrWhiteSpace(query))
         {
-            var searchOptions = SettingsRegistration.FromEnvironment<ImageSearchOptions>(data);
-            if (string.IsNullOrWhiteSpace(searchOptions.Key))
-            {
-                throw ProblemException.Invalid("image search is not set up: set the key in the environment variable Collect__Search__Key");
-            }
-
-            var request = ImageSearchImport.Create(query, parse.GetValue(o.ClassName), parse.GetValue(o.Count));
-            return new ImportPlan(request.Description, (s, dataset, p, ct) =>
-                request.ImportAsync(s.GetRequiredService<DatasetImporter>(), dataset, searchOptions, web, options, p, ct));
+            return request with { Source = ImportSourceKind.Search, Search = query, Count = parse.GetValue(o.Count) };
         }
 
         if (RemoteAddress.IsRemote(sourcePath))
         {
-            var address = RemoteAddress.Parse(sourcePath!, out var inline);
             var keyFile = parse.GetValue(o.Identity);
             string? key = null;
             if (!string.IsNullOrEmpty(keyFile))
@@ -182,48 +168,22 @@ internal static class DatasetImportCommand
                     : throw ProblemException.NotFound($"the private key file '{keyFile}' does not exist");
             }
 
-            var credentials = new RemoteCredentials(
-                inline ?? Environment.GetEnvironmentVariable(PasswordVariable), key, Environment.GetEnvironmentVariable(PassphraseVariable),
-                parse.GetValue(o.HostKey), parse.GetValue(o.AcceptAny));
-            var limits = RemotePullLimits.Default with { MaxFileBytes = options.Limits.MaxFileBytes };
-            return new ImportPlan(address.Display, (s, dataset, p, ct) =>
-                RemoteImport.ImportAsync(s.GetRequiredService<DatasetImporter>(), dataset, address, credentials, tempPath, limits, options, p, ct));
-        }
-
-        if (geo.Requested(parse, sourcePath!, options.Format))
-        {
-            // Opened before the job: a scene the options do not fit (a band it lacks, labels that miss it) is refused at once.
-            var scene = await geo.OpenAsync(parse, sourcePath!, parse.GetValue(o.ClassName), parse.GetValue(o.AllowRange) ?? [], tempPath, cancellationToken).ConfigureAwait(false);
-            return new ImportPlan(scene.Description, (s, dataset, p, ct) =>
-                s.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, scene, null, options, p, ct))
+            // A password in the address comes first; the environment's is for addresses without one.
+            RemoteAddress.Parse(sourcePath!, out var inline);
+            return request with
             {
-                Resource = scene,
-                Note = CliGeoImport.Describe(scene),
+                Source = ImportSourceKind.Remote,
+                Remote = sourcePath,
+                Password = inline is null ? Environment.GetEnvironmentVariable(PasswordVariable) : null,
+                PrivateKey = key,
+                PrivateKeyPassphrase = Environment.GetEnvironmentVariable(PassphraseVariable),
+                HostKey = parse.GetValue(o.HostKey),
+                AcceptAnyHostKey = parse.GetValue(o.AcceptAny),
             };
         }
 
-        if (WebImport.IsWeb(options.Format))
-        {
-            var items = await WebImport.ItemsAsync(sourcePath!, options.Format, parse.GetValue(o.ClassName), cancellationToken).ConfigureAwait(false);
-            return new ImportPlan($"web: {items.Count} address{(items.Count == 1 ? "" : "es")}", async (s, dataset, p, ct) =>
-            {
-                using var fetcher = new WebFetcher(web);
-                using var urls = await UrlSource.OpenAsync(items, fetcher, ct).ConfigureAwait(false);
-                return await s.GetRequiredService<DatasetImporter>().ImportFromAsync(dataset, urls, null, options, p, ct).ConfigureAwait(false);
-            });
-        }
-
-        var full = Path.GetFullPath(sourcePath!);
-        return new ImportPlan(full, (s, dataset, p, ct) => s.GetRequiredService<DatasetImporter>().ImportAsync(dataset, full, options, p, ct));
-    }
-
-    private sealed record ImportPlan(
-        string Description, Func<IServiceProvider, string, IProgress<ImportProgress>, CancellationToken, Task<DatasetVersion>> Work)
-    {
-        /// <summary>What the import reads from, disposed when the command ends.</summary>
-        public IDisposable? Resource { get; init; }
-
-        /// <summary>A line printed after the summary (a geo import's bands and stretch).</summary>
-        public string? Note { get; init; }
+        return geo.Requested(parse, sourcePath!, Datasets.Import.Formats.ImportFormats.Parse(request.Format))
+            ? request with { Source = ImportSourceKind.Geo, Geo = geo.Request(parse, sourcePath!, request.Class) }
+            : request with { Source = ImportSourceKind.Path, Path = sourcePath };
     }
 }

@@ -3,9 +3,9 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using VisionFactory.Cli.Output;
-using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Review;
 using VisionFactory.Domain.Review;
+using VisionFactory.Factory.Review;
 
 namespace VisionFactory.Cli.Commands;
 
@@ -31,9 +31,9 @@ public static class ReviewCommands
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
-            var reviewer = scope.ServiceProvider.GetRequiredService<DatasetReviewer>();
+            var reviews = scope.ServiceProvider.GetRequiredService<ReviewService>();
             var datasetName = parse.GetValue(name)!;
-            var options = new ReviewOptions(Embeddings: !parse.GetValue(noEmbeddings), Labels: !parse.GetValue(noEmbeddings));
+            var request = new ReviewRequest(parse.GetValue(version), parse.GetValue(noEmbeddings));
 
             ReviewReport report;
             if (cli.Interactive)
@@ -43,7 +43,7 @@ public static class ReviewCommands
                     .StartAsync(async progress =>
                     {
                         var task = progress.AddTask("reviewing", maxValue: 1);
-                        return await reviewer.ReviewAsync(datasetName, parse.GetValue(version), options, new ImmediateProgress<ReviewProgress>(p =>
+                        return await reviews.RunAsync(datasetName, request, new ImmediateProgress<ReviewProgress>(p =>
                         {
                             task.Value = p.Fraction;
                             task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Phase} {p.Done}/{p.Total}");
@@ -52,7 +52,7 @@ public static class ReviewCommands
             }
             else
             {
-                report = await reviewer.ReviewAsync(datasetName, parse.GetValue(version), options, null, ct).ConfigureAwait(false);
+                report = await reviews.RunAsync(datasetName, request, null, ct).ConfigureAwait(false);
             }
 
             if (cli.Json)
@@ -76,13 +76,12 @@ public static class ReviewCommands
         var command = new Command("fix", "Apply a fix from the newest version's review; the result is a new dataset version") { name, fix, images, groups };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
-            var kind = ReviewFixes.Parse(parse.GetValue(fix));
+            var request = new ReviewFixRequest(parse.GetValue(fix), parse.GetValue(images), parse.GetValue(groups));
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
             var datasetName = parse.GetValue(name)!;
-            var version = await scope.ServiceProvider.GetRequiredService<ReviewFixes>()
-                .ApplyAsync(datasetName, kind, parse.GetValue(images), parse.GetValue(groups), ct).ConfigureAwait(false);
-            var summary = await scope.ServiceProvider.GetRequiredService<DatasetCatalog>().SummarizeAsync(datasetName, version.Number, ct).ConfigureAwait(false);
+            var (version, summary) = await scope.ServiceProvider.GetRequiredService<ReviewService>()
+                .ApplyFixAsync(datasetName, request, ct).ConfigureAwait(false);
             if (cli.Json)
             {
                 cli.WriteJson(summary);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Pipelines;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Server.Hosting;
@@ -36,7 +37,10 @@ public sealed class CliContext(TextWriter output, TextWriter error, bool json, b
         var yunet = Environment.GetEnvironmentVariable("VF_YUNET")
             ?? SettingsRegistration.FromEnvironment<PipelineOptions>(Data).YuNetModelPath;
         // The person at the command line owns the data directory: they act as its operator.
-        var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(Data).AddYuNetFaceLocator(yunet).BuildServiceProvider();
+        // Settings as a web host started with this environment would bind them (Collect__Search__Key, ...); imports may
+        // read any local path, as the person at the command line can.
+        var services = new ServiceCollection().AddScoped(_ => Domain.Users.Caller.Operator()).AddVisionFactory(Data).AddYuNetFaceLocator(yunet)
+            .AddVisionFactorySettingsFromEnvironment(Data).Configure<ImportAccess>(ImportAccess.CommandLine).BuildServiceProvider();
         await services.MigrateDatabaseAsync(cancellationToken).ConfigureAwait(false);
         return services;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VisionFactory.Datasets.Collect.Inbox;
 using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 using VisionFactory.Imaging.Decoding;

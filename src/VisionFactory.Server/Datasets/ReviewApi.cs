@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionFactory.Datasets.Catalog;
-using VisionFactory.Datasets.Review;
-using VisionFactory.Domain;
-using VisionFactory.Domain.Review;
 using VisionFactory.Factory.Review;
 
 namespace VisionFactory.Server.Datasets;
@@ -48,67 +45,19 @@ public static class ReviewApi
     }
 
     private static async Task<Accepted<ReviewStatusResponse>> StartReview(
-        string name, int? version, StartReviewRequest? body, DatasetCatalog catalog, ReviewJobs jobs, DatasetReviewer reviewer,
-        Domain.Users.Caller caller, CancellationToken cancellationToken)
+        string name, int? version, ReviewRequest? body, ReviewService reviews, Domain.Users.Caller caller, CancellationToken cancellationToken)
     {
-        var resolved = await catalog.GetVersionAsync(name, version, withItems: false, cancellationToken).ConfigureAwait(false);
-        var hashesOnly = body?.HashesOnly ?? false;
-        var status = jobs.Start(caller, name, resolved.Number, new ReviewOptions(Embeddings: !hashesOnly, Labels: !hashesOnly));
-        var stored = await reviewer.LatestAsync(name, status.Version, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Accepted(
-            $"/api/datasets/{Uri.EscapeDataString(name)}/review?version={status.Version}",
-            ReviewStatusResponse.From(status, stored));
+        var request = (body ?? new ReviewRequest()) with { Version = version ?? body?.Version };
+        var status = await reviews.StartAsync(name, request, caller, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Accepted($"/api/datasets/{Uri.EscapeDataString(name)}/review?version={status.Version}", status);
     }
 
-    private static async Task<Ok<ReviewStatusResponse>> GetReview(
-        string name, int? version, DatasetCatalog catalog, ReviewJobs jobs, DatasetReviewer reviewer, CancellationToken cancellationToken)
-    {
-        var resolved = await catalog.GetVersionAsync(name, version, withItems: false, cancellationToken).ConfigureAwait(false);
-        var job = jobs.Get(name) is { } j && j.Version == resolved.Number ? j : null;
-        var stored = await reviewer.LatestAsync(name, resolved.Number, cancellationToken).ConfigureAwait(false);
-        if (job is null && stored is null)
-        {
-            throw ProblemException.NotFound(
-                $"version {resolved.Number} of '{name}' has not been reviewed: start a review with POST /api/datasets/{name}/review (or vf dataset review {name})");
-        }
+    private static async Task<Ok<ReviewStatusResponse>> GetReview(string name, int? version, ReviewService reviews, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reviews.GetAsync(name, version, cancellationToken).ConfigureAwait(false));
 
-        return TypedResults.Ok(job is not null
-            ? ReviewStatusResponse.From(job, stored)
-            : new ReviewStatusResponse(name, resolved.Number, "succeeded", null, null, stored));
-    }
-
-    private static async Task<Created<DatasetSummary>> ApplyFix(
-        string name, ApplyFixRequest body, ReviewFixes fixes, DatasetCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Created<DatasetSummary>> ApplyFix(string name, ReviewFixRequest body, ReviewService reviews, CancellationToken cancellationToken)
     {
-        var fix = ReviewFixes.Parse(body.Fix);
-        var version = await fixes.ApplyAsync(name, fix, body.Images, body.Groups, cancellationToken).ConfigureAwait(false);
-        var summary = await catalog.SummarizeAsync(name, version.Number, cancellationToken).ConfigureAwait(false);
+        var (version, summary) = await reviews.ApplyFixAsync(name, body, cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/api/datasets/{Uri.EscapeDataString(name)}?version={version.Number}", summary);
-    }
-}
-
-/// <summary>Start a review.</summary>
-/// <param name="HashesOnly">Skip the pretrained backbone: no embedding near-duplicates and no label check.</param>
-public sealed record StartReviewRequest(bool? HashesOnly);
-
-/// <summary>Apply a fix from the review.</summary>
-/// <param name="Fix">drop-exact-duplicates, keep-one-per-group, relabel, exclude or regroup-split.</param>
-/// <param name="Images">Images (sha256) to relabel or exclude.</param>
-/// <param name="Groups">Near-duplicate group numbers to thin out.</param>
-public sealed record ApplyFixRequest(string? Fix, List<string>? Images, List<int>? Groups);
-
-/// <summary>A review's state and, when there is one, its report.</summary>
-/// <param name="Dataset">The dataset.</param>
-/// <param name="Version">The version reviewed.</param>
-/// <param name="State">running, succeeded or failed.</param>
-/// <param name="Progress">The running review's phase and progress.</param>
-/// <param name="Error">Why the last review failed.</param>
-/// <param name="Report">The newest finished report of this version (while a new one runs: the previous one, if any).</param>
-public sealed record ReviewStatusResponse(string Dataset, int Version, string State, ReviewProgress? Progress, string? Error, ReviewReport? Report)
-{
-    public static ReviewStatusResponse From(ReviewJobStatus job, ReviewReport? report)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        return new(job.Dataset, job.Version, job.State, job.Progress, job.Error, report);
     }
 }

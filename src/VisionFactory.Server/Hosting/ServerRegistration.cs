@@ -35,9 +35,7 @@ internal static class ServerRegistration
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
         services.AddSingleton(new ThumbnailCache(Path.Combine(data.CachePath, "thumbnails")));
-        services.AddSingleton<Datasets.ImportJobs>();
         services.AddHostedService<Datasets.InboxService>();
-        services.AddSingleton<Datasets.GeoImportJobStarter>();
 
         services.AddVisionFactorySecurity();
         services.AddVisionFactoryPipelines();

@@ -3,6 +3,7 @@ using VisionFactory.Datasets.Collect.Inbox;
 using VisionFactory.Datasets.Collect.Remote;
 using VisionFactory.Datasets.Collect.Search;
 using VisionFactory.Datasets.Collect.Web;
+using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Factory.Runs;
 using VisionFactory.Pipelines.Hosting;
@@ -39,6 +40,9 @@ public static class SettingsRegistration
         services.AddSettings<RemotePullLimits>(configuration, RemoteSection, o => OutboundGuard.RangeProblems(o.AllowedRanges, RemoteSection + ":AllowedRanges"));
         services.AddSettings<InboxOptions>(configuration, InboxSection, InboxRules);
 
+        // Imports of server paths only inside Server:ImportRoots, and remote pulls from public hosts only.
+        services.AddOptions<ImportAccess>().Configure<IOptions<ServerOptions>>((access, server) => access.Roots = [.. server.Value.ImportRoots]);
+
         // Pipelines as configured, and (the default instance) completed for this data folder: the YuNet model's default
         // place, and the camera networks an administrator added on the Settings page.
         services.AddSettings<PipelineOptions>(configuration, PipelineOptions.Section, PipelineRules)
@@ -68,8 +72,7 @@ public static class SettingsRegistration
     public static TOptions FromEnvironment<TOptions>(DataDirectory data)
         where TOptions : class
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        using var services = new ServiceCollection().AddVisionFactorySettings(configuration, data).BuildServiceProvider();
+        using var services = new ServiceCollection().AddVisionFactorySettingsFromEnvironment(data).BuildServiceProvider();
         try
         {
             return services.GetRequiredService<IOptions<TOptions>>().Value;
@@ -79,6 +82,13 @@ public static class SettingsRegistration
             throw ProblemException.Invalid(string.Join("; ", e.Failures));
         }
     }
+
+    /// <summary>
+    /// Every section bound from this process's environment variables, as a web host started with them would bind it:
+    /// the command line's containers, whose commands then take <c>IOptions&lt;T&gt;</c> like the server's services.
+    /// </summary>
+    public static IServiceCollection AddVisionFactorySettingsFromEnvironment(this IServiceCollection services, DataDirectory data) =>
+        services.AddVisionFactorySettings(new ConfigurationBuilder().AddEnvironmentVariables().Build(), data);
 
     private static OptionsBuilder<TOptions> AddSettings<TOptions>(
         this IServiceCollection services, IConfiguration configuration, string section, Func<TOptions, IEnumerable<string>>? rules = null)

@@ -1,4 +1,4 @@
-using VisionFactory.Server.Datasets;
+using VisionFactory.Datasets.Jobs;
 
 namespace VisionFactory.Server.Components.Datasets;
 

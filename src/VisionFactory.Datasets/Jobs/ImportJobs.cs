@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using VisionFactory.Datasets.Import;
-using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
 
-namespace VisionFactory.Server.Datasets;
+namespace VisionFactory.Datasets.Jobs;
 
 /// <summary>Where an import job stands; <see cref="SkippedFiles"/> holds the first skipped files with their reasons.</summary>
 public sealed record ImportJobStatus(
@@ -200,25 +201,4 @@ public sealed partial class ImportJobs(IServiceScopeFactory scopes, ILogger<Impo
     {
         public void Report(ImportProgress value) => report(value);
     }
-}
-
-/// <summary>
-/// On start, marks interrupted the import jobs that a stopped or crashed process left running (after the schema is
-/// migrated); on stop, ends this host's running jobs as interrupted before the database goes away.
-/// </summary>
-internal sealed partial class ImportJobRecovery(ImportJobs jobs, ILogger<ImportJobRecovery> logger) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var interrupted = await jobs.RecoverAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var job in interrupted)
-        {
-            LogInterrupted(logger, job.Id, job.Dataset);
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => jobs.StopAsync(TimeSpan.FromSeconds(10));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Import job {Id} into {Dataset} was running when the host stopped; marked interrupted")]
-    private static partial void LogInterrupted(ILogger logger, Guid id, string dataset);
 }
