@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using VisionFactory.Imaging.Decoding;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Cli.Tests;
 
@@ -49,19 +50,8 @@ public sealed class CliModelExportTests(TrainedModelFixture fixture) : IClassFix
 
         for (var i = 0; i < images.Length; i++)
         {
-            // What a user of the package does: make the picture square as the metadata says, RGB 0..255, [1, 3, S, S].
-            var rgb = ImageDecoder.DecodeSquare(await File.ReadAllBytesAsync(images[i]), size, ImageLimits.Default, fit).Rgb;
-            var pixels = new float[rgb.Length];
-            for (var p = 0; p < size * size; p++)
-            {
-                for (var c = 0; c < 3; c++)
-                    pixels[(c * size * size) + p] = rgb[(p * 3) + c];
-            }
-
-            using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, size, size]);
-            using var runOptions = new RunOptions();
-            using var outputs = session.Run(runOptions, ["image"], [input], ["probabilities"]);
-            var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            // What a user of the package does (VisionFactory.Testing.ExportedModel), not the product's engine.
+            var probabilities = ExportedModel.Probabilities(session, await File.ReadAllBytesAsync(images[i]), size, fit);
 
             var expected = predictions[i].GetProperty("probabilities");
             Assert.Equal(predictions[i].GetProperty("label").GetString(), labels[Array.IndexOf(probabilities, probabilities.Max())]);

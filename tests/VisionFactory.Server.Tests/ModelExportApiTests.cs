@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using VisionFactory.Imaging.Decoding;
+using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
 
@@ -53,19 +54,8 @@ public sealed class ModelExportApiTests(TrainedModelFixture fixture) : IClassFix
         var predictions = (await Json.ReadAsync(await client.PostAsync($"/api/models/{fixture.ModelId}/predictions", form)))["predictions"]!.AsArray();
         for (var i = 0; i < images.Count; i++)
         {
-            // What a user of the package does: make the picture square as the metadata says, RGB 0..255, [1, 3, S, S].
-            var rgb = ImageDecoder.DecodeSquare(images[i].Bytes, size, ImageLimits.Default, fit).Rgb;
-            var pixels = new float[rgb.Length];
-            for (var p = 0; p < size * size; p++)
-            {
-                for (var c = 0; c < 3; c++)
-                    pixels[(c * size * size) + p] = rgb[(p * 3) + c];
-            }
-
-            using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, size, size]);
-            using var runOptions = new RunOptions();
-            using var outputs = session.Run(runOptions, ["image"], [input], ["probabilities"]);
-            var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            // What a user of the package does (VisionFactory.Testing.ExportedModel), not the product's engine.
+            var probabilities = ExportedModel.Probabilities(session, images[i].Bytes, size, fit);
 
             var expected = predictions[i]!;
             Assert.Equal((string?)expected["label"], labels[Array.IndexOf(probabilities, probabilities.Max())]);
