@@ -51,9 +51,10 @@ public sealed class PublishedVf : IDisposable
     public VfResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var stopwatch = Stopwatch.StartNew();
-        var process = Start(Executable, workingDirectory, args, NewHome(), environment);
+        var home = NewHome();
+        var process = Start(Executable, workingDirectory, args, home, environment);
         var result = Finish(process, TimeSpan.FromMinutes(10));
-        return result with { Arguments = string.Join(' ', args), Seconds = stopwatch.Elapsed.TotalSeconds };
+        return result with { Arguments = string.Join(' ', args), Seconds = stopwatch.Elapsed.TotalSeconds, Home = home };
     }
 
     /// <summary>Runs <c>vf args --json</c>, asserts it succeeded and returns its one JSON document.</summary>
@@ -74,6 +75,8 @@ public sealed class PublishedVf : IDisposable
 
     public void Dispose() => temp.Dispose();
 
+    private static readonly string[] CiVariables = ["CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "JENKINS_URL", "BUILDKITE"];
+
     /// <summary>The environment a person's shell would give: the build's and test host's own variables are left out.</summary>
     private static Process Start(
         string program, string workingDirectory, IEnumerable<string> args, string? home = null, IReadOnlyDictionary<string, string>? environment = null)
@@ -88,6 +91,10 @@ public sealed class PublishedVf : IDisposable
         foreach (var a in args)
             start.ArgumentList.Add(a);
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || k == "XDG_CACHE_HOME").ToList())
+            start.Environment.Remove(key);
+
+        // Nor the marks of a CI machine, which libraries read to behave differently there (ONNX Runtime's telemetry).
+        foreach (var key in CiVariables)
             start.Environment.Remove(key);
         if (home is not null)
             start.Environment["HOME"] = home;
@@ -124,6 +131,9 @@ public sealed record VfResult(int ExitCode, string Output, string Error)
     public string Arguments { get; init; } = "";
 
     public double Seconds { get; init; }
+
+    /// <summary>The fresh home folder the process ran with.</summary>
+    public string Home { get; init; } = "";
 
     /// <summary>The single JSON document printed on standard output.</summary>
     public JsonElement Json

@@ -40,6 +40,11 @@ public sealed partial class QuickStartTests(PublishedVf vf)
         var withMask = predictions.Count(p => p.GetProperty("label").GetString() == "with_mask");
         Assert.True(withMask >= 0.95 * images, $"{withMask} of {images} with_mask pictures were labelled with_mask");
 
+        // Predicting ran on ONNX Runtime, whose official build (1.29 and later) keeps a device id and an event store for
+        // its uploads to Microsoft in the home folder unless told not to: a self-hosted platform does not phone home.
+        var telemetry = Path.Combine(predict.Home, ".cache", "Microsoft", "DeveloperTools", ".onnxruntime");
+        Assert.False(Directory.Exists(telemetry), $"ONNX Runtime's telemetry wrote {string.Join(", ", Directory.Exists(telemetry) ? Directory.GetFiles(telemetry).Select(Path.GetFileName) : [])}");
+
         // TorchSharp's fallback, taken when its native library does not load, copies ~480 MB of libraries next to vf.
         Assert.False(Directory.Exists(Path.Combine(vf.Folder, "cpu")), "TorchSharp fell back to copying its native libraries into the publish folder");
     }

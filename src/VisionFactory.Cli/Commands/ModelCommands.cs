@@ -292,12 +292,10 @@ public static class ModelCommands
                 throw ProblemException.NotFound($"the folder of '{csvPath}' does not exist");
             }
 
-            // With ONNX Runtime (auto's usual choice once a model is deployed here) the process never needs libtorch.
+            // The engine starts loading while the services start: with ONNX Runtime (auto's usual choice once a model is
+            // deployed here) the graph the last run noted, and the process never needs libtorch.
             var choice = EngineChoices.Parse(parse.GetValue(engine));
-            if (choice == EngineChoice.Torch)
-            {
-                TorchNativeLibrary.BeginLoadingInBackground();
-            }
+            using var prefetch = EnginePrefetch.Start(cli.Data, parse.GetValue(model)!, choice);
 
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             await using var scope = services.CreateAsyncScope();
@@ -337,12 +335,12 @@ public static class ModelCommands
                             {
                                 task.Value = p.Done;
                                 task.Description = string.Create(CultureInfo.InvariantCulture, $"classifying {p.Done}/{p.Total} images");
-                            }), ct, choice).ConfigureAwait(false);
+                            }), ct, choice, prefetch).ConfigureAwait(false);
                         }).ConfigureAwait(false);
                 }
                 else
                 {
-                    classification = await classifier.ClassifyAsync(id, inputs, null, ct, choice).ConfigureAwait(false);
+                    classification = await classifier.ClassifyAsync(id, inputs, null, ct, choice, prefetch).ConfigureAwait(false);
                 }
 
                 var predictions = classification.Predictions;

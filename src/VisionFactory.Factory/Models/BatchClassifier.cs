@@ -26,14 +26,14 @@ public sealed class BatchClassifier(ModelService models, ModelEngines engines, I
 
     public async Task<BatchClassification> ClassifyAsync(
         string id, IReadOnlyList<ClassificationInput> files, IProgress<ClassificationProgress>? progress, CancellationToken cancellationToken,
-        EngineChoice engine = EngineChoice.Auto)
+        EngineChoice engine = EngineChoice.Auto, EnginePrefetch? prefetched = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         var model = await models.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false);
         return await Task.Run(
             () =>
             {
-                using var classifier = engines.Open(model, engine, cancellationToken);
+                using var classifier = engines.Open(model, engine, cancellationToken, prefetched);
                 var results = new List<Prediction>(files.Count);
                 progress?.Report(new ClassificationProgress(0, files.Count));
                 foreach (var batch in files.Chunk(BatchSize))

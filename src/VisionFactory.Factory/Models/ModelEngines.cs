@@ -71,18 +71,24 @@ public sealed partial class ModelEngines(ModelService models, DataDirectory data
 
     private static readonly TimeSpan WarmUpBudget = TimeSpan.FromSeconds(5);
 
-    private string Folder => Path.Combine(data.CachePath, "engines");
+    private string Folder => FolderOf(data);
 
     /// <summary>Opens <paramref name="model"/> on the chosen engine; the caller disposes it.</summary>
-    public IClassifierEngine Open(ModelArtifactReference model, EngineChoice choice, CancellationToken cancellationToken)
+    /// <param name="model">The model.</param>
+    /// <param name="choice">The engine asked for.</param>
+    /// <param name="cancellationToken">Stops a deployment.</param>
+    /// <param name="prefetched">A graph this process began opening before it knew the model's artifact (see
+    /// <see cref="EnginePrefetch"/>); used only when it is the model's recorded graph.</param>
+    public IClassifierEngine Open(ModelArtifactReference model, EngineChoice choice, CancellationToken cancellationToken, EnginePrefetch? prefetched = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (choice == EngineChoice.Torch)
             return new TorchClassifierEngine(models.Load(model));
 
+        RememberArtifact(model);
         var deployment = Recorded(model);
         if (deployment is { OnnxSha256: not null } && (choice == EngineChoice.Onnx || deployment.Engine == ClassifierEngineKind.Onnx)
-            && OpenOnnx(model, deployment) is { } recorded)
+            && (prefetched?.Take(GraphPath(model), deployment.OnnxSha256) ?? OpenOnnx(model, deployment)) is { } recorded)
             return recorded;
         if (deployment is { Engine: ClassifierEngineKind.Torch } && choice == EngineChoice.Auto)
             return new TorchClassifierEngine(models.Load(model));
@@ -106,7 +112,12 @@ public sealed partial class ModelEngines(ModelService models, DataDirectory data
     public EngineDeployment? Recorded(ModelArtifactReference model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var path = RecordPath(model);
+        return ReadRecord(RecordPath(model));
+    }
+
+    /// <summary>The deployment recorded in <paramref name="path"/>; null when there is none or it is damaged.</summary>
+    internal static EngineDeployment? ReadRecord(string path)
+    {
         try
         {
             using var file = File.OpenRead(path);
@@ -177,15 +188,18 @@ public sealed partial class ModelEngines(ModelService models, DataDirectory data
     }
 
     // The graph, checked against its record while ONNX Runtime reads it; null when it is missing or does not match.
-    private OnnxClassifierEngine? OpenOnnx(ModelArtifactReference model, EngineDeployment deployment)
+    private OnnxClassifierEngine? OpenOnnx(ModelArtifactReference model, EngineDeployment deployment) =>
+        OpenGraph(GraphPath(model), deployment.OnnxSha256!);
+
+    /// <summary>The graph at <paramref name="path"/> on ONNX Runtime, hashed while it loads; null when it is missing or its sha256 is not <paramref name="sha256"/>.</summary>
+    internal static OnnxClassifierEngine? OpenGraph(string path, string sha256)
     {
-        var path = GraphPath(model);
         if (!File.Exists(path))
             return null;
         var hashing = Task.Run(() =>
         {
             using var file = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(file)) == deployment.OnnxSha256;
+            return Convert.ToHexStringLower(SHA256.HashData(file)) == sha256;
         });
         OnnxClassifierEngine? engine = null;
         try
@@ -203,9 +217,42 @@ public sealed partial class ModelEngines(ModelService models, DataDirectory data
         return null;
     }
 
-    private string GraphPath(ModelArtifactReference model) => Path.Combine(Folder, model.ArtifactSha256 + ".onnx");
+    private string GraphPath(ModelArtifactReference model) => GraphPath(Folder, model.ArtifactSha256);
 
-    private string RecordPath(ModelArtifactReference model) => Path.Combine(Folder, model.ArtifactSha256 + ".json");
+    private string RecordPath(ModelArtifactReference model) => RecordPath(Folder, model.ArtifactSha256);
+
+    internal static string FolderOf(DataDirectory data) => Path.Combine(data.CachePath, "engines");
+
+    internal static string GraphPath(string folder, string artifactSha256) => Path.Combine(folder, artifactSha256 + ".onnx");
+
+    internal static string RecordPath(string folder, string artifactSha256) => Path.Combine(folder, artifactSha256 + ".json");
+
+    /// <summary>
+    /// Where the artifact of model <paramref name="id"/> is noted (<c>models/&lt;id&gt;</c>), so that a later process can
+    /// begin opening its graph before it has read the database; null for an id that cannot name a file.
+    /// </summary>
+    internal static string? ArtifactNotePath(string folder, string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? Path.Combine(folder, "models", id) : null;
+
+    // Notes the model's artifact for EnginePrefetch (derived data: a wrong or stale note only costs the prefetch).
+    private void RememberArtifact(ModelArtifactReference model)
+    {
+        if (ArtifactNotePath(Folder, model.Id) is not { } note)
+            return;
+        try
+        {
+            if (File.Exists(note) && File.ReadAllText(note) == model.ArtifactSha256)
+                return;
+            Directory.CreateDirectory(Path.GetDirectoryName(note)!);
+            var staged = note + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+            File.WriteAllText(staged, model.ArtifactSha256);
+            File.Move(staged, note, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            LogNotNoted(logger, model.Id, e.Message);
+        }
+    }
 
     // A deterministic picture with structure (not a flat grey), the same for both engines.
     private static byte[] SampleImage(int size)
@@ -218,6 +265,9 @@ public sealed partial class ModelEngines(ModelService models, DataDirectory data
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} deployed on this machine: {Engine} (TorchSharp {TorchMs:0.0} ms, ONNX Runtime {OnnxMs:0.0} ms per image)")]
     private static partial void LogDeployed(ILogger logger, string modelId, ClassifierEngineKind engine, double torchMs, double? onnxMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Model {ModelId}'s artifact could not be noted for faster opening: {Reason}")]
+    private static partial void LogNotNoted(ILogger logger, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelId} cannot be exported to ONNX, so it runs on TorchSharp: {Reason}")]
     private static partial void LogNotExported(ILogger logger, string modelId, string reason);

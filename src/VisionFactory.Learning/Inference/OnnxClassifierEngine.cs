@@ -39,6 +39,7 @@ public sealed class OnnxClassifierEngine : IClassifierEngine
     /// <exception cref="InvalidDataException">The file is not a graph with this platform's input and output contract.</exception>
     public static OnnxClassifierEngine Open(string path, int threads = 0)
     {
+        OnnxRuntimeEnvironment.Prepare();
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
