@@ -69,6 +69,7 @@ public static class ServiceRegistration
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
         services.AddScoped<ModelExportService>();
+        services.AddScoped<Int8Gate>();
         services.AddScoped<IReviewModel, BackboneReviewModel>();
         services.AddSingleton<ReviewJobs>();
         services.AddScoped<ReviewService>();

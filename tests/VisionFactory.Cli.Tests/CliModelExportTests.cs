@@ -61,6 +61,64 @@ public sealed class CliModelExportTests(TrainedModelFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task AnInt8ExportIsQuantisedCheckedOnBothSetsAndLabelsLikePredict()
+    {
+        var folder = fixture.Cli.Scratch("export-int8");
+        var plainPath = Path.Combine(folder, "float.zip");
+        var int8Path = Path.Combine(folder, "int8.zip");
+        await fixture.Cli.RunJsonAsync("models", "export", fixture.ModelId, "-o", plainPath);
+
+        var exported = await fixture.Cli.RunJsonAsync("models", "export", fixture.ModelId, "--int8", "--external", "shapes", "-o", int8Path);
+
+        var int8 = exported.GetProperty("int8");
+        Assert.True(int8.GetProperty("quantized_layers").GetInt32() > 0);
+        var sets = int8.GetProperty("sets").EnumerateArray().ToList();
+        Assert.Equal(["test split of shapes v1", "shapes v1"], sets.Select(s => s.GetProperty("set").GetString()));
+        Assert.Equal(40, sets[1].GetProperty("images").GetInt32());
+        foreach (var set in sets)
+        {
+            Assert.True(set.GetProperty("drop_points").GetDouble() <= 0.5, $"{set}");
+            Assert.True(set.GetProperty("float32_accuracy").GetDouble() >= 0.9, $"{set}");
+        }
+
+        using var plain = ZipFile.OpenRead(plainPath);
+        using var zip = ZipFile.OpenRead(int8Path);
+        Assert.True(zip.GetEntry("model.onnx")!.Length < plain.GetEntry("model.onnx")!.Length / 3,
+            $"INT8 model.onnx {zip.GetEntry("model.onnx")!.Length} bytes against {plain.GetEntry("model.onnx")!.Length}");
+        using (var reader = new StreamReader(zip.GetEntry("model-card.md")!.Open()))
+        {
+            var card = await reader.ReadToEndAsync();
+            Assert.Contains("## INT8", card, StringComparison.Ordinal);
+            Assert.Contains("| test split of shapes v1 (", card, StringComparison.Ordinal);
+        }
+
+        var onnxPath = Path.Combine(folder, "int8.onnx");
+        zip.GetEntry("model.onnx")!.ExtractToFile(onnxPath, overwrite: true);
+        Assert.Contains("QuantizeLinear", System.Text.Encoding.ASCII.GetString(await File.ReadAllBytesAsync(onnxPath)), StringComparison.Ordinal);
+        using var session = new InferenceSession(onnxPath);
+        var size = int.Parse(session.ModelMetadata.CustomMetadataMap["image_size"], System.Globalization.CultureInfo.InvariantCulture);
+        var fit = session.ModelMetadata.CustomMetadataMap["fit"] == "center-crop" ? SquareFit.CenterCrop : SquareFit.Stretch;
+        string[] labels = ["circles", "squares"];
+        var images = Directory.GetFiles(Path.Combine(fixture.Source, "circles")).Order(StringComparer.Ordinal).Take(3)
+            .Concat(Directory.GetFiles(Path.Combine(fixture.Source, "squares")).Order(StringComparer.Ordinal).Take(3)).ToArray();
+        var predictions = (await fixture.Cli.RunJsonAsync(["predict", fixture.ModelId, .. images])).GetProperty("predictions").EnumerateArray().ToList();
+        for (var i = 0; i < images.Length; i++)
+        {
+            var probabilities = ExportedModel.Probabilities(session, await File.ReadAllBytesAsync(images[i]), size, fit);
+            Assert.Equal(predictions[i].GetProperty("label").GetString(), labels[Array.IndexOf(probabilities, probabilities.Max())]);
+        }
+    }
+
+    [Fact]
+    public async Task AnExternalSetWithoutInt8IsRefused()
+    {
+        var result = await fixture.Cli.RunAsync("models", "export", fixture.ModelId, "--external", "shapes", "-o", Path.Combine(fixture.Cli.Scratch("export"), "z.zip"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("add --int8", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnknownFormatIsRefusedWithOneMessage()
     {
         var result = await fixture.Cli.RunAsync("models", "export", fixture.ModelId, "--format", "tflite", "-o", Path.Combine(fixture.Cli.Scratch("export"), "x.zip"));

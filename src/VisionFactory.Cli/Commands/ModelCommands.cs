@@ -119,13 +119,18 @@ public static class ModelCommands
         var model = new Argument<string>("model") { Description = "Model id (see 'vf models')" };
         var format = new Option<string>("--format") { Description = "File format: onnx", DefaultValueFactory = _ => ModelExportRequest.Onnx };
         var output = new Option<string>("--output", "-o") { Description = "The zip to write (model.onnx, labels.json, model-card.md, example programs)", Required = true };
+        var int8 = new Option<bool>("--int8")
+        {
+            Description = $"Quantise to INT8 (calibrated on training images); refused when accuracy on the test split (or --external) drops by more than {Int8Gate.MaxDropPoints} points",
+        };
+        var external = new Option<string?>("--external") { Description = "With --int8: a dataset (name or name@version) whose images check the INT8 model too, classes matched by name" };
         var command = new Command("export", "Writes a model as a package that runs without this platform: ONNX model, labels, model card, C# and Python examples")
         {
-            model, format, output,
+            model, format, output, int8, external,
         };
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
-            var request = new ModelExportRequest(parse.GetValue(model)!, parse.GetValue(format)!).Validated();
+            var request = new ModelExportRequest(parse.GetValue(model)!, parse.GetValue(format)!, parse.GetValue(int8), parse.GetValue(external)).Validated();
             var path = Path.GetFullPath(parse.GetValue(output)!);
             if (!Directory.Exists(Path.GetDirectoryName(path)))
             {
@@ -154,12 +159,28 @@ public static class ModelCommands
 
             if (cli.Json)
             {
-                cli.WriteJson(new { model = result.Model, format = result.Format, architecture = result.Architecture, opset = result.Opset, file = path, entries = result.Entries });
+                cli.WriteJson(new
+                {
+                    model = result.Model, format = result.Format, architecture = result.Architecture, opset = result.Opset, file = path, entries = result.Entries,
+                    int8 = result.Quantization is { } q
+                        ? new
+                        {
+                            quantized_layers = q.Quantization.QuantizedNodes, float_layers = q.Quantization.FloatNodes, calibration_images = q.Quantization.CalibrationImages,
+                            max_drop_points = q.MaxDropPoints,
+                            sets = q.Sets.Select(f => new { set = f.Set, images = f.Images, float32_accuracy = f.Float32Accuracy, int8_accuracy = f.Int8Accuracy, drop_points = f.DropPoints }),
+                        }
+                        : null,
+                });
             }
             else
             {
-                cli.Console.MarkupLine(CultureInfo.InvariantCulture, "Exported {0} ({1}, ONNX opset {2}) to {3}",
-                    Markup.Escape(result.Model), Markup.Escape(result.Architecture), result.Opset, Markup.Escape(path));
+                cli.Console.MarkupLine(CultureInfo.InvariantCulture, "Exported {0} ({1}, ONNX opset {2}{3}) to {4}",
+                    Markup.Escape(result.Model), Markup.Escape(result.Architecture), result.Opset, result.Quantization is null ? "" : ", INT8", Markup.Escape(path));
+                foreach (var set in result.Quantization?.Sets ?? [])
+                {
+                    cli.Console.MarkupLine(CultureInfo.InvariantCulture, "  {0} ({1} images): float32 {2:P2}, int8 {3:P2}",
+                        Markup.Escape(set.Set), set.Images, set.Float32Accuracy, set.Int8Accuracy);
+                }
             }
 
             return 0;

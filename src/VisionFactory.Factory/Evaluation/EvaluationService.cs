@@ -95,7 +95,7 @@ public sealed class EvaluationService(VisionFactoryDb db, ModelService models, D
     };
 
     // Dataset class index -> model class index, by name; every class of the dataset must be one the model knows.
-    private static Dictionary<int, int> MapClasses(ModelVersion model, DatasetVersion target)
+    internal static Dictionary<int, int> MapClasses(ModelVersion model, DatasetVersion target)
     {
         var known = model.Classes.Select((name, index) => (name, index)).ToDictionary(c => c.name, c => c.index, StringComparer.Ordinal);
         var unknown = target.Classes.Where(c => !known.ContainsKey(c)).ToList();

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Models;
+using Google.Protobuf;
 using VisionFactory.Learning.Export;
 
 namespace VisionFactory.Factory.Models;
@@ -11,7 +12,9 @@ namespace VisionFactory.Factory.Models;
 /// <summary>What to export: the API binds it from the route and query, the CLI builds it from its arguments.</summary>
 /// <param name="Model">The model's id.</param>
 /// <param name="Format">The file format; only "onnx" for now.</param>
-public sealed record ModelExportRequest(string Model, string Format = ModelExportRequest.Onnx)
+/// <param name="QuantizeInt8">Quantise to INT8, refused when accuracy drops by more than <see cref="Int8Gate.MaxDropPoints"/> points.</param>
+/// <param name="External">With <paramref name="QuantizeInt8"/>: a dataset ("name" or "name@version") whose images check INT8 too.</param>
+public sealed record ModelExportRequest(string Model, string Format = ModelExportRequest.Onnx, bool QuantizeInt8 = false, string? External = null)
 {
     public const string Onnx = "onnx";
 
@@ -23,7 +26,9 @@ public sealed record ModelExportRequest(string Model, string Format = ModelExpor
             throw ProblemException.Invalid($"unknown export format '{Format}'; the formats are: {Onnx}");
         if (string.IsNullOrWhiteSpace(Model))
             throw ProblemException.Invalid("name the model to export (see 'vf models')");
-        return this with { Format = format };
+        if (!QuantizeInt8 && !string.IsNullOrWhiteSpace(External))
+            throw ProblemException.Invalid("an external test set checks INT8 quantisation: add --int8 (int8=true), or leave the external set out");
+        return this with { Format = format, External = string.IsNullOrWhiteSpace(External) ? null : External.Trim() };
     }
 }
 
@@ -33,14 +38,15 @@ public sealed record ModelExportRequest(string Model, string Format = ModelExpor
 /// <param name="Architecture">The model's architecture.</param>
 /// <param name="Opset">The ONNX operator set of <c>model.onnx</c>.</param>
 /// <param name="Entries">The files in the package.</param>
-public sealed record ModelExportResult(string Model, string Format, string Architecture, int Opset, IReadOnlyList<string> Entries);
+/// <param name="Quantization">What INT8 quantisation measured, when it was asked for.</param>
+public sealed record ModelExportResult(string Model, string Format, string Architecture, int Opset, IReadOnlyList<string> Entries, Int8Report? Quantization = null);
 
 /// <summary>
 /// Exports a stored model as a zip any runtime can use without this platform: <c>model.onnx</c> (preprocessing inside
 /// the graph, contract in its metadata), <c>labels.json</c>, <c>model-card.md</c> and two example programs (C# with
 /// ONNX Runtime, Python with onnxruntime) that classify an image with the package alone.
 /// </summary>
-public sealed class ModelExportService(ModelService models)
+public sealed class ModelExportService(ModelService models, Int8Gate int8Gate)
 {
     public const string ModelEntry = "model.onnx";
     public const string LabelsEntry = "labels.json";
@@ -58,14 +64,20 @@ public sealed class ModelExportService(ModelService models)
         var onnx = Path.Combine(Path.GetTempPath(), $"vf-export-{model.Id}-{Guid.NewGuid():N}.onnx");
         try
         {
-            var (size, fit) = await Task.Run(
+            var (graph, size, fit) = await Task.Run(
                 () =>
                 {
                     using var network = models.Load(model);
-                    OnnxExporter.ExportTo(network, new OnnxExportInfo(model.Classes, model.Id), onnx);
-                    return (network.ImageSize, network.Fit);
+                    return (OnnxExporter.Export(network, new OnnxExportInfo(model.Classes, model.Id)), network.ImageSize, network.Fit);
                 },
                 cancellationToken).ConfigureAwait(false);
+            Int8Report? int8 = null;
+            if (request.QuantizeInt8)
+                (graph, int8) = await int8Gate.QuantizeAsync(model, graph, size, fit, request.External, cancellationToken).ConfigureAwait(false);
+            await using (var file = File.Create(onnx))
+            {
+                graph.WriteTo(file);
+            }
 
             var entries = new List<string>();
             using (var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true))
@@ -79,12 +91,12 @@ public sealed class ModelExportService(ModelService models)
                 entries.Add(ModelEntry);
                 var fitName = fit == Imaging.Decoding.SquareFit.CenterCrop ? "center-crop" : "stretch";
                 await AddTextAsync(zip, entries, LabelsEntry, JsonSerializer.Serialize(model.Classes, Indented), cancellationToken).ConfigureAwait(false);
-                await AddTextAsync(zip, entries, CardEntry, ModelCard.Write(model, size, fitName), cancellationToken).ConfigureAwait(false);
+                await AddTextAsync(zip, entries, CardEntry, ModelCard.Write(model, size, fitName, int8), cancellationToken).ConfigureAwait(false);
                 foreach (var (name, text) in ModelExportExamples.All)
                     await AddTextAsync(zip, entries, name, text, cancellationToken).ConfigureAwait(false);
             }
 
-            return new ModelExportResult(model.Id, request.Format, model.Spec.Architecture, OnnxExporter.Opset, entries);
+            return new ModelExportResult(model.Id, request.Format, model.Spec.Architecture, OnnxExporter.Opset, entries, int8);
         }
         finally
         {
@@ -104,7 +116,7 @@ public sealed class ModelExportService(ModelService models)
 /// <summary>The model card of an export: what the model is, what it was trained on, and how it did.</summary>
 internal static class ModelCard
 {
-    public static string Write(ModelVersion model, int imageSize, string fit)
+    public static string Write(ModelVersion model, int imageSize, string fit, Int8Report? int8 = null)
     {
         var spec = model.Spec;
         var text = new StringBuilder();
@@ -124,6 +136,21 @@ internal static class ModelCard
             : string.Create(c, $"Resize each picture to {imageSize} x {imageSize} without keeping its proportions (stretch)."));
         text.AppendLine(c, $"Outputs: `{OnnxExporter.LogitsName}` and `{OnnxExporter.ProbabilitiesName}` (softmax), both `[N, {model.Classes.Count}]`, in the order of `labels.json`. ONNX opset {OnnxExporter.Opset}.");
         text.AppendLine();
+        if (int8 is not null)
+        {
+            var q = int8.Quantization;
+            text.AppendLine("## INT8");
+            text.AppendLine();
+            text.AppendLine(c, $"Quantised to INT8 (static, QDQ: int8 weights per output channel, uint8 activations): {q.QuantizedNodes} convolution and fully connected layers in 8 bits ({q.FloatNodes} left in float), ranges calibrated on {q.CalibrationImages} training images. " +
+                $"Accepted because no set below loses more than {int8.MaxDropPoints} accuracy points (ONNX Runtime, float graph against INT8 graph):");
+            text.AppendLine();
+            text.AppendLine("| images | float32 | int8 | change (points) |");
+            text.AppendLine("|---|---|---|---|");
+            foreach (var set in int8.Sets)
+                text.AppendLine(c, $"| {set.Set} ({set.Images}) | {set.Float32Accuracy:P2} | {set.Int8Accuracy:P2} | {-set.DropPoints:+0.00;-0.00;0.00} |");
+            text.AppendLine();
+        }
+
         text.AppendLine("## Training settings");
         text.AppendLine();
         text.AppendLine("| setting | value |");

@@ -81,9 +81,9 @@ public static class ModelsApi
     }
 
     private static async Task<FileStreamHttpResult> Export(
-        string id, ModelExportService exports, CancellationToken cancellationToken, string format = ModelExportRequest.Onnx)
+        string id, ModelExportService exports, CancellationToken cancellationToken, string format = ModelExportRequest.Onnx, bool int8 = false, string? external = null)
     {
-        var request = new ModelExportRequest(id, format).Validated();
+        var request = new ModelExportRequest(id, format, int8, external).Validated();
         // A package can be hundreds of megabytes (VGG): it goes through a temporary file that vanishes when the response is sent.
         var file = new FileStream(
             Path.Combine(Path.GetTempPath(), $"vf-export-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
