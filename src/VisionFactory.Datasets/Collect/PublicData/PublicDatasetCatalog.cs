@@ -143,7 +143,7 @@ public sealed class PublicDatasetCatalog
             $"'{id}' is not a public dataset of this installation; choose one of {string.Join(", ", Datasets.Select(d => d.Id))} ('vf dataset public list')");
 
     /// <summary>What is wrong with an entry, or null.</summary>
-    internal static string? Problem(PublicDataset entry)
+    public static string? Problem(PublicDataset entry)
     {
         if (string.IsNullOrWhiteSpace(entry.Id) || entry.Files is not { Count: > 0 })
         {
