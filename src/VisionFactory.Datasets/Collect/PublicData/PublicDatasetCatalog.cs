@@ -9,15 +9,19 @@ namespace VisionFactory.Datasets.Collect.PublicData;
 public enum PublicLayout
 {
     /// <summary>CIFAR-10's python archive: pickled batches data_batch_1..5 (train), test_batch (test), batches.meta.</summary>
+    [JsonStringEnumMemberName("cifar10-python")]
     Cifar10Python,
 
     /// <summary>CIFAR-100's python archive: pickled batches train, test and meta (the 100 fine labels).</summary>
+    [JsonStringEnumMemberName("cifar100-python")]
     Cifar100Python,
 
     /// <summary>MNIST-style idx files, gzip-compressed: train-* (train) and t10k-* (test) images with their labels.</summary>
+    [JsonStringEnumMemberName("mnist-idx")]
     MnistIdx,
 
     /// <summary>A zip of split folders over class folders: train/&lt;class&gt;/ (train) and val/&lt;class&gt;/ (test).</summary>
+    [JsonStringEnumMemberName("split-folders-zip")]
     SplitFoldersZip,
 }
 

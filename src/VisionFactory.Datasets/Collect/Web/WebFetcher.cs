@@ -240,7 +240,7 @@ public sealed class WebFetcher : IDisposable
         HttpRequestException { InnerException: AntiSSRFException ssrf } => new WebFetchException(
             $"{uri} is refused: {ssrf.Message} (an internal or special-use address; an administrator can allow its range in Collect:Web:AllowedRanges)", e),
         ArgumentException => new WebFetchException($"{uri} is refused: {e.Message}", e),
-        HttpRequestException or HttpIOException => new WebFetchException($"{uri} could not be fetched: {e.Message}", e),
+        HttpRequestException or HttpIOException or System.Net.Sockets.SocketException => new WebFetchException($"{uri} could not be fetched: {e.Message}", e),
         _ => null,
     };
 
@@ -314,8 +314,9 @@ public sealed class WebFetcher : IDisposable
             // The socket layer refuses unspecified targets (0.0.0.0, ::) before any connection.
             throw new WebFetchException($"{uri} is refused: {e.Message}", e);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
+            // A name that does not resolve surfaces from the guard's own DNS lookup as a SocketException.
             throw new WebFetchException($"{uri} could not be fetched: {e.Message}", e);
         }
     }
