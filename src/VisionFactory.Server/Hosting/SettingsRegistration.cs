@@ -103,9 +103,14 @@ public static class SettingsRegistration
 
     private static IEnumerable<string> SearchRules(ImageSearchOptions search)
     {
-        if (!Uri.TryCreate(search.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+        if (search.Endpoint is not null && (!Uri.TryCreate(search.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https")))
         {
             yield return $"{SearchSection}:Endpoint holds '{search.Endpoint}', which is not an http(s) address";
+        }
+
+        if (!ImageSearchProviders.All.Contains(search.Provider.Trim().ToLowerInvariant()))
+        {
+            yield return $"{SearchSection}:Provider holds '{search.Provider}'; choose {string.Join(", ", ImageSearchProviders.All)} (bing is legacy: retired by Microsoft in August 2025)";
         }
     }
 
