@@ -48,6 +48,9 @@ public sealed class PublicDatasetImportTests
         Assert.Equal((pixels[0], pixels[1024], pixels[2048]), (rgb[0], rgb[1], rgb[2]));
         Assert.Equal((pixels[1023], pixels[2047], pixels[3071]), (rgb[^3], rgb[^2], rgb[^1]));
         Assert.Contains("public dataset cifar10", version.Source, StringComparison.Ordinal);
+
+        // A documented download address is not crawled: robots.txt is not asked for.
+        Assert.Equal(["cifar-10-python.tar.gz"], server.Requests.Select(r => r.Name));
     }
 
     [Fact]

@@ -46,6 +46,10 @@ public sealed class PublicDatasetImport
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(web);
+
+        // A catalogued file is a documented download address that a person asked for, not a page being crawled: robots.txt
+        // (which is for crawlers) is not consulted. Everything else of the guard stays: internal addresses, deadline, cap.
+        web = web with { RespectRobotsTxt = false };
         Uri? mirrorUri = null;
         if (!string.IsNullOrWhiteSpace(mirror))
         {
@@ -54,9 +58,8 @@ public sealed class PublicDatasetImport
                 throw ProblemException.Invalid($"the mirror '{mirror}' is not an http(s) base address");
             }
 
-            // The administrator chose this server: its addresses are allowed even when internal, and its robots.txt
-            // (meant for crawlers) is not consulted.
-            web = web with { AllowedRanges = [.. web.AllowedRanges, .. await RangesOfAsync(mirrorUri.Host, cancellationToken).ConfigureAwait(false)], RespectRobotsTxt = false };
+            // The administrator chose this server: its addresses are allowed even when internal.
+            web = web with { AllowedRanges = [.. web.AllowedRanges, .. await RangesOfAsync(mirrorUri.Host, cancellationToken).ConfigureAwait(false)] };
         }
 
         return new PublicDatasetImport(entry, mirrorUri, settings, web, Path.Combine(cachePath, "public", entry.Id), tempPath);
