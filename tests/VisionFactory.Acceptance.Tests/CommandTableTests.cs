@@ -41,6 +41,8 @@ public sealed class CommandTableTests(PublishedVf vf)
         Vf("dataset", "import", "shapes-other", other);
         var datasets = Vf("dataset", "list").GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
         Assert.Equal(["shapes", "shapes-other", "shapes-zip"], datasets.Order(StringComparer.Ordinal));
+        var publicDatasets = Vf("dataset", "public", "list").GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["cifar10", "cifar100", "mnist", "fashion-mnist", "hymenoptera"], publicDatasets);
         var exported = Path.Combine(here, "export.zip");
         Vf("dataset", "export", "shapes", exported);
         using (var archive = ZipFile.OpenRead(exported))

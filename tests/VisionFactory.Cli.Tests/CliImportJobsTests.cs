@@ -123,6 +123,7 @@ public sealed class CliImportJobsTests : IDisposable
         var noKey = await cli.RunAsync("dataset", "import", "pets", "--search", "green things");
         JsonElement found;
         Environment.SetEnvironmentVariable("Collect__Search__Key", "test-key");
+        Environment.SetEnvironmentVariable("Collect__Search__Provider", "bing");
         Environment.SetEnvironmentVariable("Collect__Search__Endpoint", search.BaseUri.ToString());
         try
         {
@@ -131,6 +132,7 @@ public sealed class CliImportJobsTests : IDisposable
         finally
         {
             Environment.SetEnvironmentVariable("Collect__Search__Key", null);
+            Environment.SetEnvironmentVariable("Collect__Search__Provider", null);
             Environment.SetEnvironmentVariable("Collect__Search__Endpoint", null);
         }
 
@@ -142,6 +144,50 @@ public sealed class CliImportJobsTests : IDisposable
         var green = found.GetProperty("classes").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "green");
         Assert.Equal(4, green.GetProperty("images").GetInt32());
         Assert.Equal("image search: green things", jobs[0].GetProperty("source").GetString());
+    }
+
+    [Theory]
+    [InlineData("serpapi")]
+    [InlineData("brave")]
+    public async Task AnImageSearchThroughAProviderInServiceImportsWhatItFinds(string provider)
+    {
+        var source = cli.Scratch("pets-" + provider);
+        SyntheticImages.WriteDataset(source, ["red", "blue"], 3);
+        await cli.RunJsonAsync("dataset", "import", "pets", source);
+        using var images = new LocalWebServer("127.0.0.2", async context =>
+            await context.Response.OutputStream.WriteAsync(SyntheticImages.Encode(2, context.Request.Url!.AbsolutePath[^5] - '0')));
+        using var search = new LocalWebServer("127.0.0.2", async context =>
+        {
+            var query = System.Web.HttpUtility.ParseQueryString(context.Request.Url!.Query);
+            var addresses = Enumerable.Range(0, 4).Select(i => images.Url($"green{i}.png").ToString()).ToList();
+            object answer = provider == "serpapi"
+                ? new { images_results = addresses.Select(a => new { original = a }) }
+                : new { type = "images", results = addresses.Select(a => new { properties = new { url = a } }) };
+            var authorised = provider == "serpapi"
+                ? context.Request.Url.AbsolutePath == "/search.json" && query["engine"] == "google_images" && query["api_key"] == "test-key" && query["ijn"] == "0"
+                : context.Request.Url.AbsolutePath == "/res/v1/images/search" && context.Request.Headers["X-Subscription-Token"] == "test-key";
+            context.Response.StatusCode = authorised && query["q"] == "green things" ? 200 : 401;
+            await context.Response.OutputStream.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(answer));
+        });
+
+        JsonElement found;
+        Environment.SetEnvironmentVariable("Collect__Search__Key", "test-key");
+        Environment.SetEnvironmentVariable("Collect__Search__Provider", provider);
+        Environment.SetEnvironmentVariable("Collect__Search__Endpoint", search.BaseUri.ToString());
+        try
+        {
+            found = await cli.RunJsonAsync("dataset", "import", "pets", "--search", "green things", "--class", "green", "--count", "4", "--allow-range", "127.0.0.2/32");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Collect__Search__Key", null);
+            Environment.SetEnvironmentVariable("Collect__Search__Provider", null);
+            Environment.SetEnvironmentVariable("Collect__Search__Endpoint", null);
+        }
+
+        var green = found.GetProperty("classes").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "green");
+        Assert.Equal(4, green.GetProperty("images").GetInt32());
+        Assert.Equal(2, found.GetProperty("version").GetInt32());
     }
 
     [Fact]

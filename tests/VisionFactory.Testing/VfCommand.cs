@@ -13,9 +13,18 @@ public sealed record VfCommandResult(int ExitCode, string Output, string Error)
 /// <summary>Runs one <c>vf</c> command as a fresh process (the built vf.dll beside the tests), as an administrator's shell would.</summary>
 public static class VfCommand
 {
-    public static async Task<VfCommandResult> RunAsync(params string[] args)
+    public static Task<VfCommandResult> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs one command with <paramref name="environment"/> added to (or, for null values, removed from) its environment: settings such as <c>Collect__Public__Mirror</c>.</summary>
+    public static async Task<VfCommandResult> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vf.dll"));
         foreach (var argument in args)
         {

@@ -22,6 +22,7 @@ public static class DatasetCommands
         dataset.Add(ReviewCommands.CreateFix(globals, interactive));
         dataset.Add(DatasetExportCommand.Create(globals, interactive));
         dataset.Add(ExternalTestCommands.Create(globals, interactive));
+        dataset.Add(PublicDatasetCommands.Create(globals, interactive));
         return dataset;
     }
 

@@ -40,12 +40,14 @@ internal static class DatasetImportCommand
         var allowRange = new Option<string[]>("--allow-range") { Description = "With --format urls|pages or --search: an internal address range (CIDR) that may be fetched", AllowMultipleArgumentsPerToken = false };
         var search = new Option<string?>("--search") { Description = "Collect images found by an image search for this query (the key is read from Collect__Search__Key, the endpoint from Collect__Search__Endpoint)" };
         var count = new Option<int?>("--count") { Description = "With --search: how many images to collect (default 100)" };
+        var publicId = new Option<string?>("--public") { Description = "Import a public dataset by id (cifar10, cifar100, mnist, fashion-mnist, hymenoptera; 'vf dataset public list') into a new dataset, keeping its own train / test split" };
+        var mirror = new Option<string?>("--mirror") { Description = "With --public: a mirror's base address serving the same file names (default: Collect__Public__Mirror, else the official addresses)" };
         var identity = new Option<string?>("--identity") { Description = "With sftp://: a private key file (OpenSSH or PEM); its passphrase from $" + PassphraseVariable };
         var hostKey = new Option<string?>("--host-key") { Description = "With sftp://: the server's host key fingerprint, SHA256:... as 'ssh-keygen -lf' prints it; unknown keys are refused" };
         var acceptAny = new Option<bool>("--accept-any-host-key") { Description = "With sftp://: trust whatever host key the server shows (only on a network you trust)" };
         var command = new Command("import", "Import images (ImageFolder layout, a standard dataset format, web addresses, a remote server, GeoTIFF scenes cut into chips, or an image search) as a new dataset version")
         {
-            name, source, seed, format, className, allowRange, search, count, identity, hostKey, acceptAny,
+            name, source, seed, format, className, allowRange, search, count, publicId, mirror, identity, hostKey, acceptAny,
         };
         var geo = new CliGeoImport();
         geo.AddTo(command);
@@ -54,12 +56,22 @@ internal static class DatasetImportCommand
             var datasetName = parse.GetValue(name)!;
             var sourcePath = parse.GetValue(source);
             var query = parse.GetValue(search);
-            if (string.IsNullOrWhiteSpace(sourcePath) == string.IsNullOrWhiteSpace(query))
+            var dataId = parse.GetValue(publicId);
+            if (new[] { sourcePath, query, dataId }.Count(s => !string.IsNullOrWhiteSpace(s)) != 1)
             {
-                throw ProblemException.Invalid("give what to import: a folder, file or remote address, or --search \"query\" (not both)");
+                throw ProblemException.Invalid("give what to import: a folder, file or remote address, --search \"query\" or --public <id> (one of them)");
             }
 
-            var request = await RequestAsync(parse, sourcePath, query, (seed, format, className, allowRange, count, identity, hostKey, acceptAny), geo, ct).ConfigureAwait(false);
+            var request = string.IsNullOrWhiteSpace(dataId)
+                ? await RequestAsync(parse, sourcePath, query, (seed, format, className, allowRange, count, identity, hostKey, acceptAny), geo, ct).ConfigureAwait(false)
+                : new ImportRequest
+                {
+                    Source = ImportSourceKind.Public,
+                    Public = dataId,
+                    Mirror = parse.GetValue(mirror),
+                    AllowRanges = parse.GetValue(allowRange) ?? [],
+                    Seed = parse.GetValue(seed),
+                };
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             using var started = await services.GetRequiredService<ImportService>()
                 .PrepareAsync(datasetName, request, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
@@ -81,7 +93,9 @@ internal static class DatasetImportCommand
                         {
                             task.MaxValue = Math.Max(1, p.Total);
                             task.Value = p.Done;
-                            task.Description = p.CurrentFile?.StartsWith("downloading", StringComparison.Ordinal) == true
+                            task.Description = p.CurrentFile?.StartsWith("downloading ", StringComparison.Ordinal) == true && request.Kind == ImportSourceKind.Public
+                                ? Markup.Escape(p.CurrentFile)
+                                : p.CurrentFile?.StartsWith("downloading", StringComparison.Ordinal) == true
                                 ? string.Create(CultureInfo.InvariantCulture, $"downloading {p.Done}/{p.Total} files")
                                 : string.Create(CultureInfo.InvariantCulture, $"importing {p.Done}/{p.Total} files, {p.Skipped} skipped");
                         }), ct).ConfigureAwait(false);

@@ -159,7 +159,9 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         await using var flusher = new BlobFlusher(blobs, FlushParallelism);
         var decoded = await DecodeAllAsync(source, options, added, claims, flusher, progress, cancellationToken).ConfigureAwait(false);
         var classes = ClassesOf(source, decoded.Accepted, previous);
-        var (splits, grouping) = SplitFresh(decoded.Accepted, previous, classes, options.Split);
+        var (splits, grouping) = source.OwnSplits is { } own
+            ? KeepOwnSplit(decoded.Accepted, previous, classes, options.Split, own)
+            : SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
         var known = previous?.Items.Select(i => i.Sha256).ToHashSet(StringComparer.Ordinal) ?? [];
         if (decoded.Accepted.All(a => known.Contains(a.Sha256)))
@@ -186,14 +188,15 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             Number = (previous?.Number ?? 0) + 1,
             Classes = classes,
             Source = description ?? source.Description,
-            Split = options.Split,
+            // A source with its own split records the shares it holds: its test part and its train part divided as planned.
+            Split = source.OwnSplits is null ? options.Split : SharesOf([.. splits.Values, .. previous?.Items.Select(i => i.Split) ?? []], options.Split.Seed),
             Import = report,
         };
 
         var items = BuildItems(version, decoded.Accepted, previous, classes, splits);
         CheckClasses(classes, items, report.Skipped);
         version.Items.AddRange(items);
-        report.Warnings.AddRange(SplitCoverage.Warnings(CountsOf(classes, items), options.Split));
+        report.Warnings.AddRange(SplitCoverage.Warnings(CountsOf(classes, items), version.Split));
 
         // Every new blob reaches the disk before the version that names it is committed.
         await flusher.CompleteAsync().ConfigureAwait(false);
@@ -385,6 +388,33 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         return NearDuplicateSplit.Assign(fresh, previous?.Items ?? [], plan, sha =>
             decoded.TryGetValue(sha, out var hashes) ? hashes
             : pixels.TryRead(sha, WarmCacheSize, out var rgb) ? ImageHashes.Of(rgb, WarmCacheSize) : null);
+    }
+
+    // A source with its own split (a public dataset's train and test files) keeps it: its test files are the test split,
+    // and its train files are divided into train and validation in the plan's proportion between the two (stratified,
+    // near-duplicates together), so no image crosses the dataset's own train / test boundary.
+    private (Dictionary<string, Split> Splits, SplitGrouping Grouping) KeepOwnSplit(
+        List<AcceptedFile> accepted, DatasetVersion? previous, List<string> classes, SplitPlan plan, IReadOnlyDictionary<string, Split> own)
+    {
+        var test = accepted.Where(a => own.GetValueOrDefault(a.Path, Split.Train) == Split.Test).ToList();
+        var train = accepted.Where(a => own.GetValueOrDefault(a.Path, Split.Train) != Split.Test).ToList();
+        var kept = plan.Train + plan.Validation;
+        var trainPlan = new SplitPlan(plan.Train / kept, plan.Validation / kept, 0, plan.Seed);
+        var (splits, grouping) = SplitFresh(train, previous, classes, trainPlan);
+        foreach (var a in test)
+        {
+            splits[a.Path] = Split.Test;
+        }
+
+        return (splits, grouping);
+    }
+
+    private static SplitPlan SharesOf(List<Split> splits, int seed)
+    {
+        double total = Math.Max(1, splits.Count);
+        var test = splits.Count(s => s == Split.Test) / total;
+        var validation = splits.Count(s => s == Split.Validation) / total;
+        return new SplitPlan(1 - test - validation, validation, test, seed);
     }
 
     // An import that adds no image makes no version: it says what became of each file the user gave.

@@ -25,6 +25,13 @@ public abstract partial class ImportSource : IDisposable
     /// <summary>Entries seen but never read (links), each with the reason.</summary>
     public virtual IReadOnlyList<Domain.Datasets.SkippedFile> Refused => [];
 
+    /// <summary>
+    /// The dataset's own split, where the source has one (a public dataset's train and test files): each file's
+    /// <see cref="Domain.Datasets.Split.Train"/> or <see cref="Domain.Datasets.Split.Test"/>, kept by the import (the
+    /// validation images are taken from the train part). Null for sources the importer splits itself.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, Domain.Datasets.Split>? OwnSplits => null;
+
     public static ImportSource Open(string path, ArchiveLimits limits) => Open(path, limits, ImportFormat.Auto);
 
     /// <summary>Opens <paramref name="path"/> in the given format (or the one its name and contents suggest).</summary>

@@ -32,6 +32,19 @@ public sealed record ImportRequest
     /// <summary>How many search results to collect (default 100).</summary>
     public int? Count { get; init; }
 
+    /// <summary>
+    /// A public dataset of the catalogue by id (cifar10, cifar100, mnist, fashion-mnist, hymenoptera, or an administrator's
+    /// entry): downloaded, verified and imported into a new dataset with its own train / test split.
+    /// </summary>
+    public string? Public { get; init; }
+
+    /// <summary>
+    /// For <see cref="Public"/>: a mirror's base address replacing Collect:Public:Mirror. Never bound from JSON: only the
+    /// command line sets it (<c>--mirror</c>), for its own user; the server uses the administrator's setting.
+    /// </summary>
+    [JsonIgnore]
+    public string? Mirror { get; init; }
+
     /// <summary>A folder on a remote server in the ImageFolder layout: sftp://user@host:port/path, ftp://... or ftps://...</summary>
     public string? Remote { get; init; }
 
@@ -68,10 +81,11 @@ public sealed record ImportRequest
     [JsonIgnore]
     public ImportSourceKind? Source { get; init; }
 
-    /// <summary>The source this request names: <see cref="Source"/>, else the first given of geo, remote, search, addresses, path.</summary>
+    /// <summary>The source this request names: <see cref="Source"/>, else the first given of geo, public, remote, search, addresses, path.</summary>
     [JsonIgnore]
     public ImportSourceKind Kind =>
         Source ?? (Geo is not null ? ImportSourceKind.Geo
+        : !string.IsNullOrWhiteSpace(Public) ? ImportSourceKind.Public
         : !string.IsNullOrWhiteSpace(Remote) ? ImportSourceKind.Remote
         : !string.IsNullOrWhiteSpace(Search) ? ImportSourceKind.Search
         : Urls is { Count: > 0 } || Pages is { Count: > 0 } ? ImportSourceKind.Web
@@ -95,6 +109,9 @@ public enum ImportSourceKind
 
     /// <summary>A GeoTIFF scene or the scenes a STAC search finds, cut into chips.</summary>
     Geo,
+
+    /// <summary>A public dataset of the catalogue, downloaded and verified.</summary>
+    Public,
 }
 
 /// <summary>What a geo import job cuts and how; names follow <c>vf dataset import</c>'s options.</summary>

@@ -1,8 +1,10 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VisionFactory.Datasets.Collect.Geo;
 using VisionFactory.Datasets.Collect.Geo.Stac;
+using VisionFactory.Datasets.Collect.PublicData;
 using VisionFactory.Datasets.Collect.Remote;
 using VisionFactory.Datasets.Collect.Search;
 using VisionFactory.Datasets.Collect.Web;
@@ -13,6 +15,7 @@ using VisionFactory.Domain.Datasets;
 using VisionFactory.Domain.Users;
 using VisionFactory.Imaging.Decoding;
 using VisionFactory.Storage;
+using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Datasets.Jobs;
 
@@ -32,7 +35,8 @@ public sealed class ImportService(
     IOptions<ImportAccess> access,
     IOptionsMonitor<WebCollectOptions> web,
     IOptionsMonitor<ImageSearchOptions> search,
-    IOptionsMonitor<RemotePullLimits> remote)
+    IOptionsMonitor<RemotePullLimits> remote,
+    IOptionsMonitor<PublicDatasetOptions> publicData)
 {
     /// <summary>
     /// Starts the import in the background as <paramref name="caller"/> (who needs the editor role). A scene, a remote
@@ -141,6 +145,7 @@ public sealed class ImportService(
         return request.Kind switch
         {
             ImportSourceKind.Geo => await GeoAsync(dataset, request.Geo ?? throw ProblemException.Invalid("give the scene or STAC search to cut into chips"), options, WebFor(request), foreground, cancellationToken).ConfigureAwait(false),
+            ImportSourceKind.Public => await PublicAsync(dataset, request, options, cancellationToken).ConfigureAwait(false),
             ImportSourceKind.Remote => await RemoteAsync(dataset, request, options, foreground, cancellationToken).ConfigureAwait(false),
             ImportSourceKind.Search => Search(dataset, request, options),
             ImportSourceKind.Web => Web(dataset, Items(request), $"web: {request.Urls?.Count ?? 0} image addresses, {request.Pages?.Count ?? 0} pages", request, options),
@@ -226,6 +231,32 @@ public sealed class ImportService(
         var webSettings = WebFor(request);
         return new ImportPlan(query.Description, (services, progress, ct) =>
             query.ImportAsync(services.GetRequiredService<DatasetImporter>(), dataset, settings, webSettings, options, progress, ct));
+    }
+
+    /// <summary>The public datasets this host can import (the built-in catalogue and the administrator's entries).</summary>
+    public PublicDatasetCatalog PublicCatalog() => PublicDatasetCatalog.Load(Setting(publicData).CatalogFile);
+
+    // A public dataset becomes a new dataset (its own split is the whole of it), so an existing name is refused at once;
+    // the download, the check of its digest and the import run in the job.
+    private async Task<ImportPlan> PublicAsync(string dataset, ImportRequest request, ImportOptions options, CancellationToken cancellationToken)
+    {
+        var settings = Setting(publicData);
+        var entry = PublicDatasetCatalog.Load(settings.CatalogFile).Find(request.Public);
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VisionFactoryDb>();
+            if (await db.Datasets.AnyAsync(d => d.Name == dataset, cancellationToken).ConfigureAwait(false))
+            {
+                throw ProblemException.Conflict(
+                    $"the dataset '{dataset}' exists: a public dataset is imported into a new dataset, with its own train / test split; choose another name");
+            }
+        }
+
+        var import = await PublicDatasetImport.CreateAsync(
+            entry, string.IsNullOrWhiteSpace(request.Mirror) ? settings.Mirror : request.Mirror, settings, WebFor(request), data.CachePath, data.TempPath, cancellationToken)
+            .ConfigureAwait(false);
+        return new ImportPlan(import.Description, (services, progress, ct) =>
+            import.ImportAsync(services.GetRequiredService<DatasetImporter>(), dataset, options, progress, ct));
     }
 
     // In the background, the connection, sign-in, host key and folder are checked before the job starts, so that these

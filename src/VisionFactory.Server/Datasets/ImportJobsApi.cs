@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using VisionFactory.Datasets.Collect.PublicData;
 using VisionFactory.Datasets.Import;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
@@ -29,6 +30,7 @@ internal static class ImportJobsApi
                 "JSON: {\"path\": \"<folder or file on the server, inside Server:ImportRoots>\", \"format\": \"auto|imagefolder|csv|cifar10|mnist|coco\"}, " +
                 "or {\"urls\": [\"https://...\", \"class,https://...\"], \"pages\": [...], \"class\": \"<class of entries without one>\"}, " +
                 "or {\"search\": \"<query>\", \"class\": \"<class>\", \"count\": N}, " +
+                "or {\"public\": \"cifar10|cifar100|mnist|fashion-mnist|hymenoptera\"} (a public dataset of GET /api/public-datasets, downloaded, verified and imported into a new dataset with its own train / test split; 409 when the dataset exists), " +
                 "or {\"remote\": \"sftp://user@host:22/folder | ftp://user@host/folder | ftps://...\", \"password\": \"...\", \"private_key\": \"<OpenSSH key text>\", \"host_key\": \"SHA256:...\", \"accept_any_host_key\": false}. " +
                 "Any of them takes \"seed\": N, the seed of the new version's train / validation / test split (default 42). " +
                 "multipart/form-data: image files and .zip archives with a 'class' field, as for POST /api/datasets/{name}/images; " +
@@ -39,6 +41,12 @@ internal static class ImportJobsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithUploadLimit(DatasetsApi.ImportUploadLimit(app), DatasetsApi.ImportUploadSetting, multipart: true)
             .DisableAntiforgery();
+
+        app.MapGet("/api/public-datasets", (ImportService imports, IOptions<PublicDatasetOptions> settings) =>
+                TypedResults.Ok(new PublicDatasetList(imports.PublicCatalog().Datasets, settings.Value.Mirror)))
+            .WithTags("Datasets")
+            .WithName("ListPublicDatasets")
+            .WithSummary("The public datasets this installation imports (id, title, official file addresses, MD5 or SHA-256, sizes, layout), and the administrator's mirror (Collect:Public:Mirror) when one is set.");
 
         var jobs = app.MapGroup("/api/import-jobs").WithTags("Datasets");
         jobs.MapGet("", async (string? dataset, int? take, ImportJobs all, CancellationToken ct) =>
@@ -124,3 +132,6 @@ internal static class ImportJobsApi
         }
     }
 }
+
+/// <summary>The public dataset catalogue and the mirror its files come from (null: the official addresses).</summary>
+internal sealed record PublicDatasetList(IReadOnlyList<PublicDataset> Datasets, string? Mirror);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using VisionFactory.Datasets.Collect.Inbox;
+using VisionFactory.Datasets.Collect.PublicData;
 using VisionFactory.Datasets.Collect.Remote;
 using VisionFactory.Datasets.Collect.Search;
 using VisionFactory.Datasets.Collect.Web;
@@ -26,6 +27,7 @@ public static class SettingsRegistration
     public const string SearchSection = "Collect:Search";
     public const string RemoteSection = "Collect:Remote";
     public const string InboxSection = "Collect:Inbox";
+    public const string PublicSection = "Collect:Public";
 
     /// <summary>Binds and checks every section but <c>Factory</c> (see <see cref="Factory"/>).</summary>
     public static IServiceCollection AddVisionFactorySettings(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
@@ -39,6 +41,7 @@ public static class SettingsRegistration
         services.AddSettings<ImageSearchOptions>(configuration, SearchSection, SearchRules);
         services.AddSettings<RemotePullLimits>(configuration, RemoteSection, o => OutboundGuard.RangeProblems(o.AllowedRanges, RemoteSection + ":AllowedRanges"));
         services.AddSettings<InboxOptions>(configuration, InboxSection, InboxRules);
+        services.AddSettings<PublicDatasetOptions>(configuration, PublicSection, PublicRules);
 
         // Imports of server paths only inside Server:ImportRoots, and remote pulls from public hosts only.
         services.AddOptions<ImportAccess>().Configure<IOptions<ServerOptions>>((access, server) => access.Roots = [.. server.Value.ImportRoots]);
@@ -100,9 +103,28 @@ public static class SettingsRegistration
 
     private static IEnumerable<string> SearchRules(ImageSearchOptions search)
     {
-        if (!Uri.TryCreate(search.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+        if (search.Endpoint is not null && (!Uri.TryCreate(search.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https")))
         {
             yield return $"{SearchSection}:Endpoint holds '{search.Endpoint}', which is not an http(s) address";
+        }
+
+        if (!ImageSearchProviders.All.Contains(search.Provider.Trim().ToLowerInvariant()))
+        {
+            yield return $"{SearchSection}:Provider holds '{search.Provider}'; choose {string.Join(", ", ImageSearchProviders.All)} (bing is legacy: retired by Microsoft in August 2025)";
+        }
+    }
+
+    private static IEnumerable<string> PublicRules(PublicDatasetOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Mirror) &&
+            (!Uri.TryCreate(options.Mirror, UriKind.Absolute, out var mirror) || mirror.Scheme is not ("http" or "https")))
+        {
+            yield return $"{PublicSection}:Mirror holds '{options.Mirror}', which is not an http(s) base address";
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.CatalogFile) && !File.Exists(options.CatalogFile))
+        {
+            yield return $"{PublicSection}:CatalogFile names '{options.CatalogFile}', which is not a file";
         }
     }
 

@@ -6,6 +6,8 @@ using VisionFactory.Domain;
 namespace VisionFactory.Datasets.Collect.Search;
 
 /// <summary>
+/// Legacy: Microsoft retired the Bing Image Search v7 API in August 2025; this provider stays for endpoints that still
+/// speak its shape (<c>Collect:Search:Provider</c> = <c>bing</c>).
 /// Image search through an API of the Bing Image Search v7 shape: <c>GET {endpoint}/v7.0/images/search?q=&amp;count=&amp;offset=</c>
 /// with the key in <c>Ocp-Apim-Subscription-Key</c>, answering <c>{"value": [{"contentUrl": ...}], "nextOffset": n}</c>.
 /// Results are paged until enough addresses are found or the service has no more; adult content is filtered.
@@ -14,7 +16,9 @@ public sealed class BingImageSearch(HttpClient client, ImageSearchOptions option
 {
     private const int MaxPages = 100;
 
-    public string Name => "image search";
+    public const string DefaultEndpoint = "https://api.bing.microsoft.com";
+
+    public string Name => "Bing Image Search (legacy)";
 
     public async Task<IReadOnlyList<Uri>> SearchAsync(string query, int count, CancellationToken cancellationToken)
     {
@@ -36,7 +40,7 @@ public sealed class BingImageSearch(HttpClient client, ImageSearchOptions option
         while (found.Count < count)
         {
             var size = Math.Min(Math.Clamp(options.PageSize, 1, 150), count - found.Count);
-            var address = new Uri(new Uri(options.Endpoint.TrimEnd('/') + "/"), string.Create(CultureInfo.InvariantCulture,
+            var address = new Uri(new Uri((options.Endpoint ?? DefaultEndpoint).TrimEnd('/') + "/"), string.Create(CultureInfo.InvariantCulture,
                 $"v7.0/images/search?q={Uri.EscapeDataString(query)}&count={size}&offset={offset}&safeSearch=Strict"));
             using var request = new HttpRequestMessage(HttpMethod.Get, address);
             request.Headers.Add("Ocp-Apim-Subscription-Key", options.Key);

@@ -15,8 +15,14 @@ public interface IImageSearchProvider
 /// <summary>The commercial image search an administrator configured (section <c>Collect:Search</c>).</summary>
 public sealed record ImageSearchOptions
 {
-    /// <summary>The API's base address (Bing Image Search v7 shape).</summary>
-    public string Endpoint { get; init; } = "https://api.bing.microsoft.com";
+    /// <summary>
+    /// The service: <c>serpapi</c> (Google Images through SerpApi, the default), <c>brave</c> (Brave Search images) or
+    /// <c>bing</c> (Bing Image Search v7, legacy: Microsoft retired it in August 2025).
+    /// </summary>
+    public string Provider { get; init; } = ImageSearchProviders.SerpApi;
+
+    /// <summary>The API's base address when not the provider's own (https://serpapi.com, https://api.search.brave.com, https://api.bing.microsoft.com).</summary>
+    public string? Endpoint { get; init; }
 
     /// <summary>The subscription key; searching is off without one.</summary>
     public string? Key { get; init; }

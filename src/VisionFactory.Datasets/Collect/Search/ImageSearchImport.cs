@@ -45,10 +45,11 @@ public sealed record ImageSearchImport(string Query, string ClassName, int Count
     {
         ArgumentNullException.ThrowIfNull(importer);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var found = await new BingImageSearch(client, search).SearchAsync(Query, Count, cancellationToken).ConfigureAwait(false);
+        var provider = ImageSearchProviders.Create(client, search);
+        var found = await provider.SearchAsync(Query, Count, cancellationToken).ConfigureAwait(false);
         if (found.Count == 0)
         {
-            throw ProblemException.NotFound($"the image search found nothing for '{Query}'");
+            throw ProblemException.NotFound($"{provider.Name} found nothing for '{Query}'");
         }
 
         using var fetcher = new WebFetcher(web);

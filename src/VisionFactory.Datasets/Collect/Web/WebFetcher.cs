@@ -95,6 +95,94 @@ public sealed class WebFetcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Downloads <paramref name="uri"/> into <paramref name="path"/>, resuming a partial file left there by an earlier
+    /// attempt (an HTTP range request; a server that ignores it sends the whole file again, which replaces the part).
+    /// At most <paramref name="maxBytes"/> in all, within <paramref name="timeout"/>; a file that would exceed the cap is
+    /// deleted, while a download cut off by the network or the deadline keeps its part for the next attempt.
+    /// <paramref name="progress"/> hears the bytes on disk.
+    /// </summary>
+    public async Task DownloadResumableAsync(
+        Uri uri, string path, long maxBytes, TimeSpan timeout, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        CheckScheme(uri);
+        if (Options.RespectRobotsTxt && !(await RobotsForAsync(uri, cancellationToken).ConfigureAwait(false)).Allows(uri.PathAndQuery))
+        {
+            throw new WebFetchException($"robots.txt of {uri.Authority} disallows {uri.AbsolutePath}");
+        }
+
+        var have = File.Exists(path) ? new FileInfo(path).Length : 0;
+        if (have > maxBytes)
+        {
+            File.Delete(path);
+            have = 0;
+        }
+
+        using var lease = await limiter.AcquireAsync(uri.Host, 1, cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (have > 0)
+            {
+                request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(have, null);
+            }
+
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
+            {
+                // The part already holds the whole file (the previous attempt ended after its last byte).
+                return;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var failed = new WebFetchException($"{uri} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                failed.Data[nameof(HttpStatusCode)] = (int)response.StatusCode;
+                throw failed;
+            }
+
+            var resumed = response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == have;
+            var start = resumed ? have : 0;
+            if (response.Content.Headers.ContentLength is { } announced && start + announced > maxBytes)
+            {
+                File.Delete(path);
+                throw new WebFetchException($"{uri} announces {start + announced} bytes; the limit is {maxBytes}");
+            }
+
+            var file = new FileStream(path, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+                await using (body.ConfigureAwait(false))
+                {
+                    var chunk = new byte[1 << 16];
+                    var total = start;
+                    int read;
+                    while ((read = await body.ReadAsync(chunk, deadline.Token).ConfigureAwait(false)) > 0)
+                    {
+                        if (total + read > maxBytes)
+                        {
+                            await file.DisposeAsync().ConfigureAwait(false);
+                            File.Delete(path);
+                            throw new WebFetchException($"{uri} sent more than {maxBytes} bytes, the limit; the download was cut off and removed");
+                        }
+
+                        total += read;
+                        await file.WriteAsync(chunk.AsMemory(0, read), deadline.Token).ConfigureAwait(false);
+                        progress?.Report(total);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (Translated(e, uri, timeout, cancellationToken) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
     public void Dispose()
     {
         client.Dispose();
@@ -141,6 +229,20 @@ public sealed class WebFetcher : IDisposable
             return RobotsTxt.AllowAll;
         }
     }
+
+    // The download failures a caller should see as one WebFetchException naming the address; null for the others.
+    private static WebFetchException? Translated(Exception e, Uri uri, TimeSpan limit, CancellationToken cancellationToken) => e switch
+    {
+        OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+            new WebFetchException($"{uri} took longer than {limit.TotalSeconds:0.#} s, the limit; the download was cut off"),
+        AntiSSRFException ssrf => new WebFetchException(
+            $"{uri} is refused: {ssrf.Message} (an internal or special-use address; an administrator can allow its range in Collect:Web:AllowedRanges)", e),
+        HttpRequestException { InnerException: AntiSSRFException ssrf } => new WebFetchException(
+            $"{uri} is refused: {ssrf.Message} (an internal or special-use address; an administrator can allow its range in Collect:Web:AllowedRanges)", e),
+        ArgumentException => new WebFetchException($"{uri} is refused: {e.Message}", e),
+        HttpRequestException or HttpIOException or System.Net.Sockets.SocketException => new WebFetchException($"{uri} could not be fetched: {e.Message}", e),
+        _ => null,
+    };
 
     private async Task<byte[]> DownloadAsync(Uri target, long maxBytes, CancellationToken cancellationToken, Uri? reportAs = null)
     {
@@ -212,8 +314,9 @@ public sealed class WebFetcher : IDisposable
             // The socket layer refuses unspecified targets (0.0.0.0, ::) before any connection.
             throw new WebFetchException($"{uri} is refused: {e.Message}", e);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
+            // A name that does not resolve surfaces from the guard's own DNS lookup as a SocketException.
             throw new WebFetchException($"{uri} could not be fetched: {e.Message}", e);
         }
     }

@@ -87,8 +87,14 @@ internal sealed class CifarSource : ImportSource
             await stream.ReadExactlyAsync(planes, cancellationToken).ConfigureAwait(false);
         }
 
-        var rgb = new byte[PixelBytes];
-        const int plane = Side * Side;
+        return PlanesToPng(planes, Side);
+    }
+
+    /// <summary>A CIFAR record's three planes (all red, all green, all blue) of a square image as a PNG.</summary>
+    internal static byte[] PlanesToPng(ReadOnlySpan<byte> planes, int side)
+    {
+        var plane = side * side;
+        var rgb = new byte[plane * 3];
         for (var p = 0; p < plane; p++)
         {
             rgb[p * 3] = planes[p];
@@ -96,7 +102,7 @@ internal sealed class CifarSource : ImportSource
             rgb[(p * 3) + 2] = planes[(2 * plane) + p];
         }
 
-        return RawImage.EncodePng(rgb, Side, Side, 3);
+        return RawImage.EncodePng(rgb, side, side, 3);
     }
 
     private static List<string> ClassNames(string folder)

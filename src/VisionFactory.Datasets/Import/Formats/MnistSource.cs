@@ -17,9 +17,15 @@ internal sealed class MnistSource : ImportSource
     private const long MaxFileBytes = 1L << 30;
 
     private readonly Dictionary<string, (byte[] Data, int Offset, int Rows, int Columns)> images = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Domain.Datasets.Split>? splits;
 
-    public MnistSource(string path, ArchiveLimits limits)
+    /// <param name="path">An images file or a folder of image and label files.</param>
+    /// <param name="limits">The import's bounds.</param>
+    /// <param name="classNames">The class of each label number (Fashion-MNIST's garment names); by default the number.</param>
+    /// <param name="splitOf">The split an images file was published as (by its name), kept by the import; by default none.</param>
+    public MnistSource(string path, ArchiveLimits limits, IReadOnlyList<string>? classNames = null, Func<string, Domain.Datasets.Split>? splitOf = null)
     {
+        splits = splitOf is null ? null : new Dictionary<string, Domain.Datasets.Split>(StringComparer.Ordinal);
         Description = Path.GetFullPath(path);
         var files = File.Exists(path)
             ? [Description]
@@ -72,9 +78,21 @@ internal sealed class MnistSource : ImportSource
             }
 
             var stem = name.Split('-', '.')[0];
+            var split = splitOf?.Invoke(name);
             for (var i = 0; i < count; i++)
             {
-                images[$"{labels[8 + i]}/{stem}-{i:00000}.png"] = (pixels, 16 + (i * rows * columns), rows, columns);
+                var label = labels[8 + i];
+                if (classNames is not null && label >= classNames.Count)
+                {
+                    throw ProblemException.Invalid($"image {i} of '{name}' has label {label}; only {classNames.Count} classes are named; nothing was imported");
+                }
+
+                var key = $"{(classNames is null ? label.ToString(System.Globalization.CultureInfo.InvariantCulture) : classNames[label])}/{stem}-{i:00000}.png";
+                images[key] = (pixels, 16 + (i * rows * columns), rows, columns);
+                if (split is { } s && splits is not null)
+                {
+                    splits[key] = s;
+                }
             }
         }
 
@@ -87,6 +105,8 @@ internal sealed class MnistSource : ImportSource
     public override IReadOnlyList<SourceFile> Files { get; }
 
     public override IReadOnlyList<string> ClassFolders { get; }
+
+    public override IReadOnlyDictionary<string, Domain.Datasets.Split>? OwnSplits => splits;
 
     public override Task<byte[]> ReadAsync(SourceFile file, long maxBytes, CancellationToken cancellationToken)
     {
