@@ -65,6 +65,29 @@ public sealed class ModelExportApiTests(TrainedModelFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Int8IsAskedForInTheQueryAndAnExternalSetAloneIs400()
+    {
+        using var client = fixture.Factory.CreateClient();
+
+        using var response = await client.GetAsync($"/api/models/{fixture.ModelId}/export?format=onnx&int8=true");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read);
+        using (var reader = new StreamReader(zip.GetEntry("model-card.md")!.Open()))
+            Assert.Contains("## INT8", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+        using (var buffer = new MemoryStream())
+        {
+            await using (var entry = zip.GetEntry("model.onnx")!.Open())
+                await entry.CopyToAsync(buffer);
+            Assert.Contains("QuantizeLinear", System.Text.Encoding.ASCII.GetString(buffer.ToArray()), StringComparison.Ordinal);
+        }
+
+        using var refused = await client.GetAsync($"/api/models/{fixture.ModelId}/export?format=onnx&external=other");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("int8", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnknownFormatIs400AndAnUnknownModel404()
     {
         using var client = fixture.Factory.CreateClient();
