@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using TorchSharp.PyBridge;
 using VisionFactory.Domain;
 using VisionFactory.Learning.Architectures;
@@ -11,7 +12,7 @@ namespace VisionFactory.Learning.Weights;
 public sealed record ConvertedWeights(byte[] Safetensors, int HeadClasses, int Tensors);
 
 /// <summary>Turns a user's checkpoint into imported pretrained weights of an architecture.</summary>
-public static class WeightFileImport
+public static partial class WeightFileImport
 {
     /// <summary>
     /// Reads <paramref name="path"/> (.pt / .pth state dict, .safetensors or .onnx), checks every name and shape
@@ -28,6 +29,7 @@ public static class WeightFileImport
             var headClasses = weights.TryGetValue(headKey, out var head) ? (int)head.shape[0] : 1000;
             using (var module = architecture.CreateModule(headClasses))
             {
+                AdaptTorchVisionNames(weights, module.state_dict().Keys.ToHashSet(StringComparer.Ordinal));
                 var report = StateDictLoader.Compare(module, weights);
                 if (!report.IsMatch)
                 {
@@ -47,4 +49,32 @@ public static class WeightFileImport
             }
         }
     }
+
+    /// <summary>
+    /// The two ways torchvision's published files differ from the networks it builds, undone as torchvision's own loaders
+    /// do: DenseNet files from before PyTorch 0.4 name a dense layer's parts <c>norm.1</c> / <c>conv.2</c> where the
+    /// network has <c>norm1</c> / <c>conv2</c>, and the GoogLeNet file carries the auxiliary training heads
+    /// (<c>aux1.</c>, <c>aux2.</c>) that a network built without them drops. Only keys the network lacks are touched.
+    /// </summary>
+    private static void AdaptTorchVisionNames(Dictionary<string, TorchSharp.torch.Tensor> weights, HashSet<string> expected)
+    {
+        foreach (var key in weights.Keys.Where(k => !expected.Contains(k)).ToList())
+        {
+            if (OldDenseLayerName().Match(key) is { Success: true } old && expected.Contains(old.Groups[1].Value + old.Groups[2].Value)
+                && !weights.ContainsKey(old.Groups[1].Value + old.Groups[2].Value))
+            {
+                weights[old.Groups[1].Value + old.Groups[2].Value] = weights[key];
+                weights.Remove(key);
+            }
+            else if ((key.StartsWith("aux1.", StringComparison.Ordinal) || key.StartsWith("aux2.", StringComparison.Ordinal))
+                && !expected.Any(e => e.StartsWith(key[..5], StringComparison.Ordinal)))
+            {
+                weights[key].Dispose();
+                weights.Remove(key);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$", RegexOptions.CultureInvariant)]
+    private static partial Regex OldDenseLayerName();
 }
