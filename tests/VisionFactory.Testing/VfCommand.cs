@@ -13,13 +13,22 @@ public sealed record VfCommandResult(int ExitCode, string Output, string Error)
 /// <summary>Runs one <c>vf</c> command as a fresh process (the built vf.dll beside the tests), as an administrator's shell would.</summary>
 public static class VfCommand
 {
-    public static async Task<VfCommandResult> RunAsync(params string[] args)
+    public static Task<VfCommandResult> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>vf</c> with <paramref name="environment"/> added to its environment (settings such as <c>Zoo__Weights__Mirror</c>).</summary>
+    public static async Task<VfCommandResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vf.dll"));
         foreach (var argument in args)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;
