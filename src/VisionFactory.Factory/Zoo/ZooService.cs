@@ -42,6 +42,16 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
         return all.Select(a => Entry(a, profiles[a.Name], imported.GetValueOrDefault(a.Name), StoredBytes(imported.GetValueOrDefault(a.Name)))).ToList();
     }
 
+    /// <summary>
+    /// The architectures with pretrained weights on this installation (bundled, downloaded or imported), read without
+    /// profiling anything: what head-only training can run on.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> WithWeightsAsync(CancellationToken cancellationToken)
+    {
+        var imported = await db.ImportedWeights.AsNoTracking().Select(w => w.Architecture).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return architectures.All.Where(a => a.HasBundledWeights).Select(a => a.Name).Concat(imported).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Measures single-image CPU latency of the named architectures (all when none are named) and stores it.</summary>
     public async Task<List<ZooEntry>> BenchAsync(
         IReadOnlyList<string> names, int threads, IProgress<(int Done, int Total, string Name)>? progress, CancellationToken cancellationToken)
