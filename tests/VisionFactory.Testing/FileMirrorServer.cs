@@ -28,6 +28,9 @@ public sealed class FileMirrorServer : IDisposable
     /// <summary>Send bodies without announcing their length (chunked transfer).</summary>
     public bool WithoutLength { get; set; }
 
+    /// <summary>A pause after each 64 KiB piece, as a slow link delivers a file (none by default).</summary>
+    public TimeSpan PieceDelay { get; set; }
+
     /// <summary>Answer every request with a redirect to this base address (same file name).</summary>
     public Uri? RedirectTo { get; set; }
 
@@ -94,6 +97,11 @@ public sealed class FileMirrorServer : IDisposable
         for (var at = (int)from; at < content.Length; at += 1 << 16)
         {
             await response.OutputStream.WriteAsync(content.AsMemory(at, Math.Min(1 << 16, content.Length - at)));
+            if (PieceDelay > TimeSpan.Zero)
+            {
+                await response.OutputStream.FlushAsync();
+                await Task.Delay(PieceDelay);
+            }
         }
     }
 }
