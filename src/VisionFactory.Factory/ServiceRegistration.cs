@@ -63,6 +63,7 @@ public static class ServiceRegistration
         services.AddScoped<IImportedWeightsFiles, ImportedWeightsSource>();
         services.AddSingleton<ZooProfilingGate>();
         services.AddScoped<ZooService>();
+        services.AddScoped<PretrainedWeightsService>();
         services.AddScoped<ModelEvaluator>();
         services.AddScoped<Evaluation.HeatMaps.HeatMapChecker>();
         services.TryAddSingleton<Evaluation.HeatMaps.IFaceLocator, Evaluation.HeatMaps.NoFaceLocator>();

@@ -64,6 +64,14 @@ public sealed class CommandTableTests(PublishedVf vf)
         missingWeights.AssertNoStackTrace();
         Assert.Equal(3, missingWeights.ExitCode);
         Assert.Contains("does not exist", missingWeights.Error, StringComparison.Ordinal);
+        var published = ArrayOf(Vf("zoo", "weights", "list"), "weights");
+        Assert.True(published.Count >= 40, $"{published.Count} catalogued weights files");
+        Assert.Contains(published, w => w.GetProperty("address").GetString() == "https://download.pytorch.org/models/resnet18-f37072fd.pth"
+            && w.GetProperty("sha256").GetString() == "f37072fd" && !w.GetProperty("present").GetBoolean());
+        var noWeightsFolder = Plain("zoo", "weights", "import", "--folder", shapes);
+        noWeightsFolder.AssertNoStackTrace();
+        Assert.Equal(2, noWeightsFolder.ExitCode);
+        Assert.Contains("holds no catalogued weights file", noWeightsFolder.Error, StringComparison.Ordinal);
 
         // Train.
         string[] quick = ["--mode", "head", "--image-size", "32", "--epochs", "20", "--batch-size", "8"];

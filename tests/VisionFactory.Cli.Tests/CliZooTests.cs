@@ -80,6 +80,7 @@ public sealed class CliZooTests(ZooFixture fixture) : IClassFixture<ZooFixture>
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("vf zoo import-weights densenet121", result.Error, StringComparison.Ordinal);
+        Assert.Contains("vf zoo weights get densenet121", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -77,6 +77,8 @@ public sealed class RoleCheckedServicesTests : IAsyncDisposable
             ("clear a dataset's external test set", () => services.GetRequiredService<ExternalTestSets>().ClearAsync("colours", CancellationToken.None)),
             ("evaluate a model on its external test set", () => services.GetRequiredService<ExternalTestSets>().EvaluateAsync("m-00000000", CancellationToken.None)),
             ("import pretrained weights", () => services.GetRequiredService<ZooService>().ImportWeightsAsync("resnet18", images.Root, CancellationToken.None)),
+            ("download pretrained weights", () => services.GetRequiredService<PretrainedWeightsService>().GetAsync("resnet18", "http://127.0.0.1:9/", null, CancellationToken.None)),
+            ("import pretrained weights", () => services.GetRequiredService<PretrainedWeightsService>().ImportFolderAsync(images.Root, CancellationToken.None)),
             ("relabel images", () => services.GetRequiredService<DatasetEditor>().RelabelAsync("colours", [sha], "blue", CancellationToken.None)),
             ("relabel images", () => services.GetRequiredService<DatasetEditor>().RelabelEachAsync("colours", new Dictionary<string, string> { [sha] = "blue" }, CancellationToken.None)),
             ("move images between splits", () => services.GetRequiredService<DatasetEditor>().MoveSplitsAsync("colours", new Dictionary<string, Split> { [sha] = Split.Test }, "test", CancellationToken.None)),

@@ -16,6 +16,8 @@ public sealed class SettingsAtStartTests
     [InlineData("Collect__Inbox__Path", "/nonexistent/vf-inbox", "Collect:Inbox:Path")]
     [InlineData("Pipelines__PredictMaxBatch", "0", "Pipelines:PredictMaxBatch")]
     [InlineData("Factory__ThreadBudget", "0", "Factory: the thread budget must be at least 1")]
+    [InlineData("Zoo__Weights__Mirror", "ftp://mirror.lab/models", "Zoo:Weights:Mirror")]
+    [InlineData("Zoo__Weights__MaxBytes", "0", "Zoo:Weights:MaxBytes")]
     public async Task ABadSettingStopsServeAtStartNamingIt(string variable, string value, string named)
     {
         using var data = new TempDirectory("vf-settings");

@@ -21,5 +21,8 @@ public sealed class ZooApiTests(ServerFactory factory) : IClassFixture<ServerFac
         Assert.Equal(224, (int)densenet["input_size"]!);
         Assert.False((bool)densenet["pretrained"]!);
         Assert.Null(densenet["cpu_latency_ms"]);
+        Assert.True((bool)densenet["weights_published"]!);
+        Assert.Null(densenet["weights_bytes"]);
+        Assert.False((bool)zoo.Single(e => (string?)e!["name"] == "small_cnn")!["weights_published"]!);
     }
 }

@@ -31,6 +31,11 @@ public static class VfCommand
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -7,7 +7,7 @@ using VisionFactory.Factory.Zoo;
 
 namespace VisionFactory.Cli.Commands;
 
-/// <summary><c>vf zoo list | bench | import-weights</c>.</summary>
+/// <summary><c>vf zoo list | bench | import-weights | weights</c>.</summary>
 public static class ZooCommands
 {
     public static Command Create(GlobalOptions globals, bool interactive)
@@ -16,6 +16,7 @@ public static class ZooCommands
         zoo.Add(List(globals, interactive));
         zoo.Add(Bench(globals, interactive));
         zoo.Add(ImportWeights(globals, interactive));
+        zoo.Add(ZooWeightsCommands.Create(globals, interactive));
         return zoo;
     }
 
@@ -122,7 +123,8 @@ public static class ZooCommands
                 (e.Params / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " M",
                 (e.Flops / 1e9).ToString("0.00", CultureInfo.InvariantCulture),
                 e.InputSize.ToString(CultureInfo.InvariantCulture) + " px",
-                e.Pretrained ? Markup.Escape(e.Weights ?? "yes") : "no",
+                e.Pretrained ? Markup.Escape(e.Weights ?? "yes") + (e.WeightsBytes is { } b ? (b / 1e6).ToString(" (0.0 MB)", CultureInfo.InvariantCulture) : "")
+                    : e.WeightsPublished ? "no (vf zoo weights get)" : "no",
                 e.CpuLatencyMs is { } ms ? ms.ToString("0.0", CultureInfo.InvariantCulture) + $" ms ({e.LatencyThreads} threads)" : "not measured");
         }
 

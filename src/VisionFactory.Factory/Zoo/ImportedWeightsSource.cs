@@ -4,7 +4,7 @@ using VisionFactory.Storage.Database;
 
 namespace VisionFactory.Factory.Zoo;
 
-/// <summary>Imported pretrained weights, kept in the blob store (see <see cref="ZooService.ImportWeightsAsync"/>).</summary>
+/// <summary>Imported pretrained weights, kept in the blob store (see <see cref="ZooService.ImportWeightsAsync(string, string, string, CancellationToken)"/>).</summary>
 public sealed class ImportedWeightsSource(VisionFactoryDb db, BlobStore blobs) : IImportedWeightsFiles
 {
     public (string Key, string Path)? Find(string architecture)

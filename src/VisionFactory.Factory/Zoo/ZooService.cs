@@ -39,7 +39,17 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
         }
 
         var imported = await db.ImportedWeights.AsNoTracking().ToDictionaryAsync(w => w.Architecture, cancellationToken).ConfigureAwait(false);
-        return all.Select(a => Entry(a, profiles[a.Name], imported.GetValueOrDefault(a.Name))).ToList();
+        return all.Select(a => Entry(a, profiles[a.Name], imported.GetValueOrDefault(a.Name), StoredBytes(imported.GetValueOrDefault(a.Name)))).ToList();
+    }
+
+    /// <summary>
+    /// The architectures with pretrained weights on this installation (bundled, downloaded or imported), read without
+    /// profiling anything: what head-only training can run on.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> WithWeightsAsync(CancellationToken cancellationToken)
+    {
+        var imported = await db.ImportedWeights.AsNoTracking().Select(w => w.Architecture).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return architectures.All.Where(a => a.HasBundledWeights).Select(a => a.Name).Concat(imported).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Measures single-image CPU latency of the named architectures (all when none are named) and stores it.</summary>
@@ -70,7 +80,14 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
     /// Imports a checkpoint (.pt / .pth state dict, .safetensors or .onnx) as the pretrained weights of an
     /// architecture, after checking every name and shape; a mismatch is reported and nothing is stored.
     /// </summary>
-    public async Task<ImportedWeights> ImportWeightsAsync(string architectureName, string path, CancellationToken cancellationToken)
+    public Task<ImportedWeights> ImportWeightsAsync(string architectureName, string path, CancellationToken cancellationToken) =>
+        ImportWeightsAsync(architectureName, path, Path.GetFileName(path), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ImportWeightsAsync(string, string, CancellationToken)"/>, recording <paramref name="source"/> (the
+    /// address a published file was downloaded from, or the file's path) as where the weights came from.
+    /// </summary>
+    public async Task<ImportedWeights> ImportWeightsAsync(string architectureName, string path, string source, CancellationToken cancellationToken)
     {
         caller.Require(Domain.Users.Role.Editor, "import pretrained weights");
         var architecture = architectures.Get(architectureName);
@@ -80,7 +97,7 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
         {
             Architecture = architecture.Name,
             Sha256 = sha,
-            SourceFile = Path.GetFileName(path),
+            SourceFile = source,
             HeadClasses = weights.HeadClasses,
             Tensors = weights.Tensors,
         };
@@ -119,7 +136,23 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
         return await db.ArchitectureProfiles.AsNoTracking().SingleAsync(p => p.Architecture == architecture.Name, cancellationToken).ConfigureAwait(false);
     }
 
-    private static ZooEntry Entry(ArchitectureDefinition a, ArchitectureProfile profile, ImportedWeights? imported) =>
+    private long? StoredBytes(ImportedWeights? imported)
+    {
+        var path = imported is null ? null : blobs.PathOf(imported.Sha256);
+        return path is not null && File.Exists(path) ? new FileInfo(path).Length : null;
+    }
+
+    /// <summary>Where weights came from, as people read it: bundled, downloaded from an address, or imported from a file.</summary>
+    public static string? DescribeSource(ArchitectureDefinition architecture, ImportedWeights? imported)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        return architecture.HasBundledWeights ? "bundled (ImageNet)"
+            : imported is null ? null
+            : Uri.TryCreate(imported.SourceFile, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? $"downloaded from {imported.SourceFile}"
+            : $"imported from {imported.SourceFile}";
+    }
+
+    private static ZooEntry Entry(ArchitectureDefinition a, ArchitectureProfile profile, ImportedWeights? imported, long? storedBytes) =>
         new(
             a.Name,
             a.Family,
@@ -129,13 +162,19 @@ public sealed class ZooService(VisionFactoryDb db, BlobStore blobs, Architecture
             a.DefaultImageSize,
             a.Normalization.Describe(),
             a.HasBundledWeights || imported is not null,
-            a.HasBundledWeights ? "bundled (ImageNet)" : imported is null ? null : $"imported from {imported.SourceFile}",
+            DescribeSource(a, imported),
             a.HeadIsLinear,
             profile.CpuLatencyMs,
-            profile.LatencyThreads);
+            profile.LatencyThreads,
+            storedBytes,
+            PublishedWeightsCatalog.IsPublished(a.Name));
 }
 
-/// <summary>One architecture as the zoo lists it.</summary>
+/// <summary>
+/// One architecture as the zoo lists it: <see cref="Weights"/> says where its pretrained weights came from (null: none),
+/// <see cref="WeightsBytes"/> their stored size, and <see cref="WeightsPublished"/> whether torchvision publishes
+/// ImageNet weights for it ('vf zoo weights get').
+/// </summary>
 public sealed record ZooEntry(
     string Name,
     string Family,
@@ -148,4 +187,6 @@ public sealed record ZooEntry(
     string? Weights,
     bool HeadOnlyTraining,
     double? CpuLatencyMs,
-    int? LatencyThreads);
+    int? LatencyThreads,
+    long? WeightsBytes,
+    bool WeightsPublished);

@@ -147,7 +147,10 @@ public sealed class ClassifierTrainer(
     public static ProblemException NoPretrainedWeights(string architecture) =>
         ProblemException.Invalid(
             $"head-only training needs pretrained weights, and none are available for {architecture} on this installation: " +
-            $"import them with 'vf zoo import-weights {architecture} <file>', or train every layer with --mode finetune");
+            (Domain.Zoo.PublishedWeightsCatalog.IsPublished(architecture)
+                ? $"download torchvision's ImageNet weights with 'vf zoo weights get {architecture}' (or the Zoo page), or import your own with 'vf zoo import-weights {architecture} <file>'"
+                : $"import them with 'vf zoo import-weights {architecture} <file>'") +
+            ", or train every layer with --mode finetune");
 
     private static void CheckFits(TrainingSpec spec, TrainingData data, ArchitectureDefinition architecture)
     {

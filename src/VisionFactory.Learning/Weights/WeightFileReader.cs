@@ -44,17 +44,32 @@ public static class WeightFileReader
 
     // A PyTorch checkpoint is a pickle; only a mapping of names to tensors (possibly under "state_dict" or "model")
     // is accepted. The unpickler never runs code: unknown classes come back as plain data, and are refused here.
+    // Files in PyTorch's legacy serialisation (before 1.6) are rewritten into the zip layout first (LegacyTorchFile).
     private static Dictionary<string, Tensor> FromPickle(string path)
     {
         Hashtable root;
+        string? rewritten = null;
         try
         {
-            root = PyTorchUnpickler.UnpickleStateDict(path);
+            if (LegacyTorchFile.IsLegacy(path))
+            {
+                rewritten = Path.Combine(Path.GetTempPath(), $"vf-legacy-{Guid.NewGuid():N}.pth");
+                LegacyTorchFile.ConvertToZip(path, rewritten);
+            }
+
+            root = PyTorchUnpickler.UnpickleStateDict(rewritten ?? path);
         }
         catch (Razorvine.Pickle.PickleException e)
         {
             throw ProblemException.Invalid(
                 $"'{Path.GetFileName(path)}' holds Python objects that are not tensors ({e.Message.Split(". ")[0]}): only state dicts of tensors are accepted; nothing was run or loaded");
+        }
+        finally
+        {
+            if (rewritten is not null)
+            {
+                File.Delete(rewritten);
+            }
         }
 
         var table = root.ContainsKey("state_dict") && root["state_dict"] is Hashtable inner ? inner

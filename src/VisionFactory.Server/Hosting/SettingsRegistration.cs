@@ -7,6 +7,7 @@ using VisionFactory.Datasets.Collect.Web;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Factory.Runs;
+using VisionFactory.Factory.Zoo;
 using VisionFactory.Pipelines.Hosting;
 using VisionFactory.Server.Admin;
 using VisionFactory.Server.Pipelines;
@@ -42,6 +43,7 @@ public static class SettingsRegistration
         services.AddSettings<RemotePullLimits>(configuration, RemoteSection, o => OutboundGuard.RangeProblems(o.AllowedRanges, RemoteSection + ":AllowedRanges"));
         services.AddSettings<InboxOptions>(configuration, InboxSection, InboxRules);
         services.AddSettings<PublicDatasetOptions>(configuration, PublicSection, PublicRules);
+        services.AddSettings<ZooWeightsOptions>(configuration, ZooWeightsOptions.Section, o => o.Problems());
 
         // Imports of server paths only inside Server:ImportRoots, and remote pulls from public hosts only.
         services.AddOptions<ImportAccess>().Configure<IOptions<ServerOptions>>((access, server) => access.Roots = [.. server.Value.ImportRoots]);

@@ -22,6 +22,33 @@ public sealed class WeightFileReaderTests
     }
 
     [Fact]
+    public void LegacySerialisationLoadsWithTheSameValuesAndElementTypes()
+    {
+        var weights = WeightFileReader.Read(Golden.PathOf("pickles/tiny-legacy.pth"));
+
+        Assert.Equal(["bn.num_batches_tracked", "fc.bias", "fc.weight", "mask", "scale"], weights.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([3L, 4L], weights["fc.weight"].shape);
+        Assert.Equal(11f, weights["fc.weight"][2, 3].item<float>());
+        Assert.Equal(3f, weights["fc.bias"][2].item<float>());
+        Assert.Equal(7L, weights["bn.num_batches_tracked"].item<long>());
+        Assert.Equal(ScalarType.Float64, weights["scale"].dtype);
+        Assert.Equal(0.25, weights["scale"][1].item<double>());
+        Assert.Equal(ScalarType.Byte, weights["mask"].dtype);
+        Assert.Equal([1, 0, 1], weights["mask"].data<byte>().ToArray());
+    }
+
+    [Fact]
+    public void LegacyPickleThatWouldRunCodeIsRefusedAndNothingRuns()
+    {
+        File.Delete(EvilMarker);
+
+        var e = Assert.Throws<ProblemException>(() => WeightFileReader.Read(Golden.PathOf("pickles/evil-legacy.pth")));
+
+        Assert.True(e.Message.Contains("only state dicts of tensors are accepted", StringComparison.Ordinal), e.ToString());
+        Assert.False(File.Exists(EvilMarker));
+    }
+
+    [Fact]
     public void PickleThatWouldRunCodeIsRefusedAndNothingRuns()
     {
         File.Delete(EvilMarker);
