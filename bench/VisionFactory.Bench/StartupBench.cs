@@ -61,6 +61,10 @@ public static partial class StartupBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-44} {cold,16:0.00} s {warm,8:0.00} s"));
         }
 
+        // What auto chose when the model was deployed here (the first predict above measured both engines).
+        var chosen = EngineName().Match(Exec(vf, temp.Path, NewHome(temp), ["predict", model, image, "--data", data, "--json"]));
+        Console.WriteLine($"  (auto runs the model on {(chosen.Success ? chosen.Groups[1].Value : "?")}, the engine its deployment measured faster)");
+
         var freshData = temp.Combine("fresh-data");
         var firstZoo = Time(() => Exec(vf, temp.Path, NewHome(temp), ["zoo", "list", "--data", freshData]));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"vf zoo list on a new data folder (profiles 50)",-44} {firstZoo,16:0.00} s {"(once)",10}"));
@@ -127,4 +131,7 @@ public static partial class StartupBench
 
     [GeneratedRegex(@"\bm-[0-9a-f]{8}\b")]
     private static partial Regex ModelId();
+
+    [GeneratedRegex(@"""engine"":\s*""(\w+)""")]
+    private static partial Regex EngineName();
 }
