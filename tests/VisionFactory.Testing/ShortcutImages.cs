@@ -54,8 +54,11 @@ public static class ShortcutImages
         return data.ToArray();
     }
 
-    /// <summary>Writes one folder per class of <see cref="Classes"/>, <paramref name="perClass"/> PNGs each.</summary>
-    public static void WriteDataset(string root, int perClass, int size, bool patch)
+    /// <summary>
+    /// Writes one folder per class of <see cref="Classes"/>, <paramref name="perClass"/> PNGs each, images
+    /// <paramref name="firstVariant"/> onwards (another first variant gives other pictures of the same kind).
+    /// </summary>
+    public static void WriteDataset(string root, int perClass, int size, bool patch, int firstVariant = 0)
     {
         for (var c = 0; c < Classes.Count; c++)
         {
@@ -63,7 +66,7 @@ public static class ShortcutImages
             Directory.CreateDirectory(folder);
             for (var i = 0; i < perClass; i++)
             {
-                File.WriteAllBytes(Path.Combine(folder, $"{i:000}.png"), Encode(c, i, size, patch));
+                File.WriteAllBytes(Path.Combine(folder, $"{i:000}.png"), Encode(c, firstVariant + i, size, patch));
             }
         }
     }

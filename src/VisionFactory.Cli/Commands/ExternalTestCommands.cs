@@ -72,6 +72,10 @@ public static class ExternalTestCommands
         {
             console.MarkupLine(Markup.Escape("external recall per class: " + string.Join(", ", external.PerClass.Where(c => c.Support > 0)
                 .Select(c => $"{c.Class} {Tables.Percent(c.Recall)} ({c.Support})"))));
+            foreach (var warning in ExternalGapCheck.Assess(own, external).Warnings)
+            {
+                console.MarkupLine("[red]shortcut warning:[/] " + Markup.Escape(warning));
+            }
         }
 
         WriteNotice(console, own, external);

@@ -275,6 +275,7 @@ public static class ModelCommands
                 {
                     document["external_evaluation"] = JsonSerializer.SerializeToNode(externalReport, CliJson.Options);
                     document["test_notice"] = JsonSerializer.SerializeToNode(TestScoreNotice.For(report, externalReport), CliJson.Options);
+                    document["external_check"] = externalReport is null ? null : JsonSerializer.SerializeToNode(ExternalGapCheck.Assess(report, externalReport), CliJson.Options);
                 }
 
                 cli.WriteJson(document);
@@ -286,6 +287,12 @@ public static class ModelCommands
             if (ownSplit)
             {
                 ExternalTestCommands.WriteBeside(cli.Console, report, externalReport);
+            }
+            else if (parse.GetValue(external)
+                && (await scope.ServiceProvider.GetRequiredService<ModelService>().GetAsync(id, ct).ConfigureAwait(false)).Evaluation is { } stored)
+            {
+                // On the external test set: the own split's figures beside it, with the shortcut warnings.
+                ExternalTestCommands.WriteBeside(cli.Console, stored, report);
             }
 
             return 0;

@@ -41,6 +41,10 @@ public sealed class ModelVersion
     /// </summary>
     public double? DecisiveAccuracy() => ExternalEvaluation?.Accuracy ?? Evaluation?.Accuracy;
 
+    /// <summary>Each class's recall on the own test split beside the external test set, with warnings; null without both.</summary>
+    public ExternalGapCheck? ExternalGap() =>
+        Evaluation is { } own && ExternalEvaluation is { } external ? ExternalGapCheck.Assess(own, external) : null;
+
     public static string NewId() => "m-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>The index of a class given by name (or by its index as text); a clear error naming the classes otherwise.</summary>

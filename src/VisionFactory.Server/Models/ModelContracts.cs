@@ -63,6 +63,7 @@ public sealed record ModelSummary(
 /// <param name="Evaluation">The evaluation on the held-out test split.</param>
 /// <param name="ExternalEvaluation">The evaluation on its dataset's external test set (images from another source), when made.</param>
 /// <param name="TestNotice">What the test-split figure can and cannot promise, when the split is small or the score near perfect.</param>
+/// <param name="ExternalCheck">Each class's recall on the own test split beside the external test set, and warnings where it falls sharply there.</param>
 public sealed record ModelDetails(
     string Id,
     string? Dataset,
@@ -75,7 +76,8 @@ public sealed record ModelDetails(
     List<EpochMetrics> History,
     EvaluationReport? Evaluation,
     EvaluationReport? ExternalEvaluation = null,
-    TestScoreNotice? TestNotice = null)
+    TestScoreNotice? TestNotice = null,
+    ExternalGapCheck? ExternalCheck = null)
 {
     public static ModelDetails From(ModelVersion model)
     {
@@ -92,7 +94,8 @@ public sealed record ModelDetails(
             model.History,
             model.Evaluation,
             model.ExternalEvaluation,
-            model.Evaluation is { } own ? TestScoreNotice.For(own, model.ExternalEvaluation) : null);
+            model.Evaluation is { } own ? TestScoreNotice.For(own, model.ExternalEvaluation) : null,
+            model.ExternalGap());
     }
 }
 
