@@ -78,6 +78,16 @@ public sealed class ExternalTestSetApiTests : IAsyncLifetime, IDisposable
         Assert.True(recall["red"] + recall["green"] <= 1.25, external.ToJsonString());
         Assert.True((double)external["accuracy"]! <= (double)own["accuracy"]! - 0.2, $"own {own["accuracy"]}, external {external["accuracy"]}");
 
+        // The shortcut detector's external part: each class's recall on both sides, and a warning only for red, the class
+        // whose pictures look different elsewhere.
+        var check = model["external_check"]!;
+        Assert.Equal("colours-elsewhere", (string?)check["external_dataset"]);
+        var redGap = check["classes"]!.AsArray().Single(c => (string?)c!["class"] == "red")!;
+        Assert.Equal(recall["red"], (double)redGap["external_recall"]!, 9);
+        Assert.Equal(8, (int)redGap["external_images"]!);
+        var warned = check["warnings"]!.AsArray().Select(w => (string)w!).ToList();
+        Assert.All(warned, w => Assert.StartsWith("red recall falls from", w, StringComparison.Ordinal));
+
         // The own test split is a few images: small, and the notice names what it can promise with the exact bound.
         var notice = model["test_notice"]!;
         var images = (int)own["images"]!;
@@ -110,6 +120,7 @@ public sealed class ExternalTestSetApiTests : IAsyncLifetime, IDisposable
         Assert.Contains("External (colours-elsewhere v1)", modelPage, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"test-notice\"", modelPage, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"test-on-dataset\"", modelPage, StringComparison.Ordinal);
+        Assert.Equal(warned.Count > 0, modelPage.Contains("data-testid=\"external-gap-warning\"", StringComparison.Ordinal));
         Assert.Contains("(colours-elsewhere)", await factory.PageAsync("/compare"), StringComparison.Ordinal);
 
         // Cleared: the figure on a set no longer named is forgotten, and on-demand evaluation says what to do.
