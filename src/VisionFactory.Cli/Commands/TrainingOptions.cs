@@ -97,6 +97,10 @@ public sealed class TrainingOptions
             Description = "Finetune: share of the finetuned weights in the kept model, the rest from the start (WiSE-FT; 1: keep them as finetuned)",
             DefaultValueFactory = _ => Defaults.FinetunedWeightShare,
         }, (r, v) => r with { FinetunedWeightShare = v });
+        Add(Shared, new Option<bool>("--estimate-batch-norm")
+        {
+            Description = "Finetune: estimate the batch norms' statistics again on the training images instead of keeping the pretrained ones",
+        }, (r, v) => r with { KeepBatchNormStatistics = !v });
         Add(Shared, new Option<bool>("--scratch") { Description = "Start from random weights instead of ImageNet-pretrained ones (finetune only)" },
             (r, v) => r with { Pretrained = !v });
         Add(Shared, new Option<int>("--seed") { Description = "Seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => Defaults.Seed },

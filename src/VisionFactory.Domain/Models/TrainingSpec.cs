@@ -110,6 +110,16 @@ public record TrainingSpec
     public double FinetunedWeightShare { get; init; } = 0.5;
 
     /// <summary>
+    /// Finetune of a pretrained network: the backbone's batch norms keep the running statistics they were pretrained
+    /// with (they normalise in evaluation mode while their scales and shifts still train). Statistics re-estimated on
+    /// a few hundred images of one source, 32 at a time, are noisy and fitted to that source's look, so the network
+    /// would normalise another camera's pictures by the wrong figures; the pretrained ones were measured on over a
+    /// million varied photos (the practice of Keras's transfer-learning guide and of detection finetuning's frozen
+    /// batch norm). False re-estimates them on the training images.
+    /// </summary>
+    public bool KeepBatchNormStatistics { get; init; } = true;
+
+    /// <summary>
     /// Start from ImageNet-pretrained weights where this installation has them (bundled, or imported with
     /// <c>vf zoo import-weights</c>); false starts from random weights (from scratch). Head mode needs them.
     /// </summary>

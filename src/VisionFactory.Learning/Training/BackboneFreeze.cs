@@ -11,8 +11,11 @@ internal sealed class BackboneFreeze(ClassifierNetwork network)
 {
     private readonly string headPrefix = network.HeadPath + ".";
 
-    /// <summary>Puts the network in training mode, with the backbone frozen or not.</summary>
-    public void Train(bool frozen)
+    /// <summary>
+    /// Puts the network in training mode, with the backbone frozen or not; a frozen backbone, or one whose batch norms
+    /// <paramref name="keepStatistics"/>, normalises with the running statistics it has.
+    /// </summary>
+    public void Train(bool frozen, bool keepStatistics = false)
     {
         foreach (var (name, parameter) in network.Module.named_parameters())
         {
@@ -20,7 +23,7 @@ internal sealed class BackboneFreeze(ClassifierNetwork network)
         }
 
         network.Module.train();
-        if (!frozen)
+        if (!frozen && !keepStatistics)
         {
             return;
         }

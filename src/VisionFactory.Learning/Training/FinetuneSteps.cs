@@ -49,7 +49,9 @@ internal sealed class FinetuneSteps : ITrainingSteps, IDisposable
 
     public int StepsPerEpoch { get; }
 
-    public void BeginEpoch(int epoch) => freeze.Train(frozen: epoch <= spec.FreezeBackboneEpochs);
+    // Pretrained batch-norm statistics are kept where the spec says so; a network without pretrained weights has none worth keeping.
+    public void BeginEpoch(int epoch) =>
+        freeze.Train(frozen: epoch <= spec.FreezeBackboneEpochs, keepStatistics: spec.KeepBatchNormStatistics && network.BackboneKey is not null);
 
     public (double LossSum, long Correct, int Count) Step(int epoch, int step, IReadOnlyList<int> batch)
     {

@@ -90,10 +90,28 @@ public sealed class TrainingHyperParameterTests : IDisposable
     }
 
     [Fact]
+    public void FinetuneKeepsThePretrainedBatchNormStatisticsUnlessToldToEstimateThemAgain()
+    {
+        var data = bench.Data([12, 12]);
+        var spec = TrainingWorkbench.Finetune(epochs: 2) with { FinetunedWeightShare = 1, BackboneLearningRateScale = 1 };
+        using var pretrained = bench.Trainer().Train(spec with { HeadFirst = false, Epochs = 1, LearningRate = 1e-9 }, data, null, CancellationToken.None);
+        using var kept = bench.Trainer().Train(spec, data, null, CancellationToken.None);
+        using var estimated = bench.Trainer().Train(spec with { KeepBatchNormStatistics = false }, data, null, CancellationToken.None);
+
+        static bool Statistics(string name) => name.Contains("running_", StringComparison.Ordinal);
+        static bool Learned(string name) => !name.StartsWith(HeadPrefix, StringComparison.Ordinal) && !Statistics(name) && !name.EndsWith("num_batches_tracked", StringComparison.Ordinal);
+        Assert.Equal(0, TrainingWorkbench.MaxDifference(pretrained.Network.Module, kept.Network.Module, Statistics));
+        var keptMoved = TrainingWorkbench.MaxDifference(pretrained.Network.Module, kept.Network.Module, Learned);
+        Assert.True(keptMoved > 1e-3, $"with the statistics kept the backbone's weights moved by only {keptMoved}");
+        var estimatedMoved = TrainingWorkbench.MaxDifference(pretrained.Network.Module, estimated.Network.Module, Statistics);
+        Assert.True(estimatedMoved > 1e-3, $"estimated again on the training images, the statistics moved by only {estimatedMoved}");
+    }
+
+    [Fact]
     public void FinetunedPretrainedLayersLearnAtTheirShareOfTheHeadsRate()
     {
         var data = bench.Data([12, 12]);
-        var spec = TrainingWorkbench.Finetune(epochs: 2) with { FinetunedWeightShare = 1 };
+        var spec = TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 2)) with { FinetunedWeightShare = 1 };
         using var pretrained = bench.Trainer().Train(spec with { HeadFirst = false, Epochs = 1, LearningRate = 1e-9 }, data, null, CancellationToken.None);
         using var slow = bench.Trainer().Train(spec with { BackboneLearningRateScale = 1e-6 }, data, null, CancellationToken.None);
         using var even = bench.Trainer().Train(spec with { BackboneLearningRateScale = 1 }, data, null, CancellationToken.None);
@@ -165,7 +183,7 @@ public sealed class TrainingHyperParameterTests : IDisposable
     public void LabelSmoothingKeepsTheTrainingLossAboveWhatPlainTrainingReaches()
     {
         var data = bench.Data([12, 12]);
-        var spec = TrainingWorkbench.Finetune(epochs: 4);
+        var spec = TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 4));
         var floor = TrainingLossTests.SmoothedEntropy(0.3, 2);
 
         using var plain = bench.Trainer().Train(spec, data, null, CancellationToken.None);
@@ -177,10 +195,10 @@ public sealed class TrainingHyperParameterTests : IDisposable
 
     public static TheoryData<string, TrainingSpec> EachAugmentation => new()
     {
-        { "rotation", TrainingWorkbench.Finetune(epochs: 1) with { RotationDegrees = 20 } },
-        { "crop", TrainingWorkbench.Finetune(epochs: 1) with { CropMinScale = 0.5 } },
-        { "colour jitter", TrainingWorkbench.Finetune(epochs: 1) with { ColorJitter = 0.4 } },
-        { "no flip", TrainingWorkbench.Finetune(epochs: 1) with { HorizontalFlip = false } },
+        { "rotation", TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 1)) with { RotationDegrees = 20 } },
+        { "crop", TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 1)) with { CropMinScale = 0.5 } },
+        { "colour jitter", TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 1)) with { ColorJitter = 0.4 } },
+        { "no flip", TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 1)) with { HorizontalFlip = false } },
     };
 
     [Theory]
@@ -190,7 +208,7 @@ public sealed class TrainingHyperParameterTests : IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         var data = bench.Data([8, 8]);
 
-        using var baseline = bench.Trainer().Train(TrainingWorkbench.Finetune(epochs: 1), data, null, CancellationToken.None);
+        using var baseline = bench.Trainer().Train(TrainingWorkbench.EstimatingStatistics(TrainingWorkbench.Finetune(epochs: 1)), data, null, CancellationToken.None);
         using var augmented = bench.Trainer().Train(spec, data, null, CancellationToken.None);
 
         Assert.True(TrainingWorkbench.MaxDifference(baseline.Network.Module, augmented.Network.Module) > 1e-5, $"{name} changed nothing");

@@ -63,6 +63,14 @@ internal sealed class TrainingWorkbench : IDisposable
         LearningRate = 0.05,
     };
 
+    /// <summary>
+    /// <paramref name="spec"/> with the batch norms' statistics estimated on the training images. The workbench's
+    /// "pretrained" small_cnn is a seeded random network whose running statistics are the initial 0 and 1, not measured
+    /// ones, and a tiny network normalised by them learns a few steps' worth only slowly: tests of settings that need the
+    /// backbone to move visibly in a few steps (learning-rate shares, augmentation, label smoothing) estimate them.
+    /// </summary>
+    public static TrainingSpec EstimatingStatistics(TrainingSpec spec) => spec with { KeepBatchNormStatistics = false };
+
     /// <summary>A spec for a head-only run of small_cnn at 32 px over the imported weights.</summary>
     public static TrainingSpec Head(int epochs = 4) => new()
     {
