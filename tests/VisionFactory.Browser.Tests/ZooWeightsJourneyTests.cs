@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using TorchSharp.PyBridge;
 using VisionFactory.Domain.Zoo;
 using VisionFactory.Factory;
 using VisionFactory.Learning.Architectures;
@@ -81,20 +80,7 @@ public sealed class ZooWeightsJourneyTests(BrowserFixture browser) : IClassFixtu
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
-    private static byte[] Generate()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"vf-generated-{Guid.NewGuid():N}.pth");
-        try
-        {
-            using var module = ArchitectureCatalog.Default.Get(Architecture).CreateModule(1000);
-            module.save_py(path);
-            return File.ReadAllBytes(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static byte[] Generate() => GeneratedWeights.Pth(Architecture);
 
     public void Dispose() => temp.Dispose();
 }

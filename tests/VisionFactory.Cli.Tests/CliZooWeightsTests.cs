@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using TorchSharp.PyBridge;
 using VisionFactory.Domain.Zoo;
-using VisionFactory.Learning.Architectures;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Cli.Tests;
@@ -120,20 +118,7 @@ public sealed class CliZooWeightsTests : IDisposable
         Assert.Contains("holds no catalogued weights file", empty.Error, StringComparison.Ordinal);
     }
 
-    private static byte[] Generate()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"vf-generated-{Guid.NewGuid():N}.pth");
-        try
-        {
-            using var module = ArchitectureCatalog.Default.Get(Architecture).CreateModule(1000);
-            module.save_py(path);
-            return File.ReadAllBytes(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static byte[] Generate() => GeneratedWeights.Pth(Architecture);
 
     private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 

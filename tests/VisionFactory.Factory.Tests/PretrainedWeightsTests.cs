@@ -2,11 +2,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using TorchSharp.PyBridge;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Zoo;
 using VisionFactory.Factory.Zoo;
-using VisionFactory.Learning.Architectures;
 using VisionFactory.Learning.Weights;
 using VisionFactory.Storage;
 using VisionFactory.Storage.Database;
@@ -202,20 +200,7 @@ public sealed class PretrainedWeightsTests : IDisposable
         Assert.Empty(mirror.Requests);
     }
 
-    private static byte[] Generate(string architecture)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"vf-generated-{Guid.NewGuid():N}.pth");
-        try
-        {
-            using var module = ArchitectureCatalog.Default.Get(architecture).CreateModule(1000);
-            module.save_py(path);
-            return File.ReadAllBytes(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static byte[] Generate(string architecture) => GeneratedWeights.Pth(architecture);
 
     // The generated file under a torchvision-style name carrying its own digest's first 10 hex digits, the full digest pinned.
     private static PublishedWeightsFile PinnedEntry()

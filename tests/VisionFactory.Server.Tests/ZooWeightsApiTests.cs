@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using TorchSharp.PyBridge;
 using VisionFactory.Domain.Zoo;
-using VisionFactory.Learning.Architectures;
 using VisionFactory.Testing;
 
 namespace VisionFactory.Server.Tests;
@@ -64,18 +62,5 @@ public sealed class ZooWeightsApiTests : IDisposable
     private static JsonElement Entry(JsonElement list, string architecture) =>
         list.EnumerateArray().Single(e => e.GetProperty("architecture").GetString() == architecture);
 
-    private static byte[] Generate()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"vf-generated-{Guid.NewGuid():N}.pth");
-        try
-        {
-            using var module = ArchitectureCatalog.Default.Get(Architecture).CreateModule(1000);
-            module.save_py(path);
-            return File.ReadAllBytes(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static byte[] Generate() => GeneratedWeights.Pth(Architecture);
 }
