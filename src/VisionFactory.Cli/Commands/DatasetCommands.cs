@@ -95,11 +95,11 @@ public static class DatasetCommands
             }
 
             var table = new Table().AddColumn("dataset").AddColumn(new TableColumn("version").RightAligned())
-                .AddColumn(new TableColumn("images").RightAligned()).AddColumn("created");
+                .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("unlabelled").RightAligned()).AddColumn("created");
             foreach (var d in list)
             {
                 table.AddRow(Markup.Escape(d.Name), d.LatestVersion.ToString(CultureInfo.InvariantCulture),
-                    d.Images.ToString(CultureInfo.InvariantCulture), d.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
+                    d.Images.ToString(CultureInfo.InvariantCulture), d.Unlabelled.ToString(CultureInfo.InvariantCulture), d.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
             }
 
             cli.Console.Write(table);
