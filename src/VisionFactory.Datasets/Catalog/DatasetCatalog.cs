@@ -164,7 +164,10 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
 
         if (query.Split is { } split)
         {
-            items = items.Where(i => i.Split == split);
+            // The pool is also every image without a class: saying so lets SQL use the (version, class) index.
+            items = split == Split.Pool
+                ? items.Where(i => i.ClassIndex == ImageItem.NoClass && i.Split == Split.Pool)
+                : items.Where(i => i.Split == split);
         }
 
         if (query.Images is { Count: > 0 } only)
