@@ -34,6 +34,13 @@ public sealed class CliLabellingTests : IDisposable
             .Sum(c => c.GetProperty("train").GetInt32() + c.GetProperty("validation").GetInt32() + c.GetProperty("test").GetInt32());
         Assert.Equal(12, perSplit);
 
+        // The pool is never reviewed, exported or trained on: only the 12 labelled images are.
+        var review = await cli.RunJsonAsync("dataset", "review", "shapes", "--hashes-only");
+        Assert.Equal(12, review.GetProperty("images").GetInt32());
+        var exported = Path.Combine(cli.Scratch("export"), "out");
+        Assert.Equal(0, (await cli.RunAsync("dataset", "export", "shapes", exported)).ExitCode);
+        Assert.Equal(12, Directory.GetFiles(exported, "*.png", SearchOption.AllDirectories).Length);
+
         var shown = await cli.RunAsync("dataset", "show", "shapes");
         Assert.Equal(0, shown.ExitCode);
         Assert.Contains("4 unlabelled images in the pool", shown.Output, StringComparison.Ordinal);
