@@ -26,7 +26,7 @@ public static class LabellingApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        api.MapPost("/{name}/versions/{number:int}/restore", Restore)
+        api.MapPost("/{name}/versions/{number}/restore", Restore)
             .WithName("RestoreDatasetVersion")
             .WithSummary("Goes back to an earlier version: a new version with exactly its images, labels and splits (undo of the changes after it).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
