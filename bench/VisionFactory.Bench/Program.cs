@@ -15,7 +15,7 @@ using VisionFactory.Storage;
 using static TorchSharp.torch;
 
 // Benchmarks print our figure beside a reference measured in the same run (PyTorch on this machine).
-// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [overload [--clients N] [--seconds N]|soak --minutes N [--clients N]|throughput|time-to-model|predict|zoo|quality|startup|engines [ARCH ...]|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|weights [ROUNDS]|stress [TEST_IMAGES]|all]
+// Usage: dotnet run -c Release --project bench/VisionFactory.Bench -- [overload [--clients N] [--seconds N]|soak --minutes N [--clients N]|throughput|time-to-model|predict|zoo|quality|startup|engines [ARCH ...]|latency|layout|ops|explain|import|import-stages|factory|factory-overhead|scale|labelling|review|review-scale|review-embed-size|review-100k [--count N]|pipeline|geo|weights [ROUNDS]|stress [TEST_IMAGES]|all]
 //   zoo [all|NAME,NAME,...] [ROUNDS]: the zoo latency table for all or some architectures, over alternating rounds.
 //   latency [ARCH] [SIZE]: one network's CPU latency as evaluation, the assistant and the zoo used to measure it, beside CpuLatency.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -106,6 +106,12 @@ if (which is "stress")
 {
     // stress [TEST_IMAGES]: the stress test's time beside the plain evaluation's (head-only ResNet-18 on the masks corpus).
     await StressBench.RunAsync(masks, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+}
+
+if (which is "labelling")
+{
+    // labelling: the labelling grid's pages and bulk labelling on 100 000 images (issue 24).
+    await LabellingBench.RunAsync();
 }
 
 if (which is "review-scale")

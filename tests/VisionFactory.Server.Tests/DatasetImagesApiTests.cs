@@ -97,7 +97,7 @@ public sealed class DatasetImagesApiTests(ServerFactory factory) : IClassFixture
         var tooMany = await Json.ProblemAsync(await client.GetAsync("/api/datasets/paging-bad/images?take=100000"), 400);
 
         Assert.Contains("no class 'purple'; its classes are blue, green, red", (string?)unknownClass["detail"], StringComparison.Ordinal);
-        Assert.Contains("use train, validation or test", (string?)unknownSplit["detail"], StringComparison.Ordinal);
+        Assert.Contains("use train, validation, test or unlabelled", (string?)unknownSplit["detail"], StringComparison.Ordinal);
         Assert.Contains("between 1 and 500", (string?)tooMany["detail"], StringComparison.Ordinal);
     }
 

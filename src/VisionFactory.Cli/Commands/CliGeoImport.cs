@@ -21,7 +21,16 @@ internal sealed class CliGeoImport
 
     public Option<double> MinOverlap { get; } = new("--min-overlap") { Description = "Geo: least share of a chip a class must cover (0..1)", DefaultValueFactory = _ => 0.5 };
 
-    public Option<string> Unlabelled { get; } = new("--unlabelled") { Description = "Geo: what happens to chips no class covers enough: skip or keep (as class 'unlabelled')", DefaultValueFactory = _ => "skip" };
+    /// <summary>
+    /// Shared with the pool import: alone (<c>--unlabelled</c>), the images join the dataset's pool without a class; in a
+    /// geo import, <c>--unlabelled skip|keep</c> says what happens to chips no class covers.
+    /// </summary>
+    public Option<string?> Unlabelled { get; } = new("--unlabelled")
+    {
+        Description = "The images join the dataset's pool without a class (never trained on until labelled with 'vf dataset label'); " +
+                      "geo: skip (default) or keep (as class 'unlabelled') the chips no class covers enough",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
 
     public Option<int> Chip { get; } = new("--chip") { Description = "Geo: chip side in pixels", DefaultValueFactory = _ => 256 };
 
@@ -85,7 +94,7 @@ internal sealed class CliGeoImport
             LabelProperty: parse.GetValue(LabelProperty),
             LabelsCrs: parse.GetValue(LabelsCrs),
             MinOverlap: parse.GetValue(MinOverlap),
-            Unlabelled: parse.GetValue(Unlabelled),
+            Unlabelled: parse.GetValue(Unlabelled) ?? "skip",
             Class: className,
             Chip: parse.GetValue(Chip),
             Stride: parse.GetValue(Stride),

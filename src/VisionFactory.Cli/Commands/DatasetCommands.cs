@@ -20,6 +20,8 @@ public static class DatasetCommands
         dataset.Add(List(globals, interactive));
         dataset.Add(ReviewCommands.CreateReview(globals, interactive));
         dataset.Add(ReviewCommands.CreateFix(globals, interactive));
+        dataset.Add(LabelCommands.CreateLabel(globals, interactive));
+        dataset.Add(LabelCommands.CreateRestore(globals, interactive));
         dataset.Add(DatasetExportCommand.Create(globals, interactive));
         dataset.Add(ExternalTestCommands.Create(globals, interactive));
         dataset.Add(PublicDatasetCommands.Create(globals, interactive));
@@ -47,6 +49,11 @@ public static class DatasetCommands
                 "[bold]{0}[/] version {1}, {2} images, {3} classes, created {4:u}",
                 Markup.Escape(summary.Name), summary.Version, summary.Images, summary.Classes.Count, summary.CreatedAt);
             cli.Console.MarkupLine("source: " + Markup.Escape(summary.Source));
+            if (summary.Unlabelled > 0)
+            {
+                cli.Console.MarkupLine(CultureInfo.InvariantCulture, "{0} unlabelled images in the pool (not trained on until labelled)", summary.Unlabelled);
+            }
+
             WriteClasses(cli.Console, summary);
             var s = summary.Sizes;
             cli.Console.MarkupLine(CultureInfo.InvariantCulture,
@@ -88,11 +95,11 @@ public static class DatasetCommands
             }
 
             var table = new Table().AddColumn("dataset").AddColumn(new TableColumn("version").RightAligned())
-                .AddColumn(new TableColumn("images").RightAligned()).AddColumn("created");
+                .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("unlabelled").RightAligned()).AddColumn("created");
             foreach (var d in list)
             {
                 table.AddRow(Markup.Escape(d.Name), d.LatestVersion.ToString(CultureInfo.InvariantCulture),
-                    d.Images.ToString(CultureInfo.InvariantCulture), d.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
+                    d.Images.ToString(CultureInfo.InvariantCulture), d.Unlabelled.ToString(CultureInfo.InvariantCulture), d.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
             }
 
             cli.Console.Write(table);

@@ -6,6 +6,7 @@ using VisionFactory.Cli.Output;
 using VisionFactory.Datasets.Catalog;
 using VisionFactory.Datasets.Collect.Remote;
 using VisionFactory.Datasets.Import;
+using VisionFactory.Datasets.Import.Formats;
 using VisionFactory.Datasets.Jobs;
 using VisionFactory.Domain;
 using VisionFactory.Domain.Datasets;
@@ -55,6 +56,18 @@ internal static class DatasetImportCommand
         {
             var datasetName = parse.GetValue(name)!;
             var sourcePath = parse.GetValue(source);
+            var pool = parse.GetResult(geo.Unlabelled) is not null;
+            if (pool && parse.GetValue(geo.Unlabelled) is { } poolValue && !geo.Requested(parse, sourcePath ?? poolValue, ImportFormats.Parse(parse.GetValue(format))))
+            {
+                // "--unlabelled <folder>": the option took the source as its value.
+                if (poolValue is "skip" or "keep" || sourcePath is not null)
+                {
+                    throw ProblemException.Invalid($"--unlabelled takes no value here ('{poolValue}'): skip or keep apply to geo imports; write vf dataset import <name> <folder or zip> --unlabelled");
+                }
+
+                sourcePath = poolValue;
+            }
+
             var query = parse.GetValue(search);
             var dataId = parse.GetValue(publicId);
             if (new[] { sourcePath, query, dataId }.Count(s => !string.IsNullOrWhiteSpace(s)) != 1)
@@ -72,6 +85,11 @@ internal static class DatasetImportCommand
                     AllowRanges = parse.GetValue(allowRange) ?? [],
                     Seed = parse.GetValue(seed),
                 };
+            if (pool && request.Kind != ImportSourceKind.Geo)
+            {
+                request = request with { Unlabelled = true };
+            }
+
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
             using var started = await services.GetRequiredService<ImportService>()
                 .PrepareAsync(datasetName, request, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
@@ -138,6 +156,13 @@ internal static class DatasetImportCommand
                 "Imported [bold]{0}[/] version {1}: {2} images in {3} classes ({4} files seen, {5} skipped, {6} identical files stored once)",
                 Markup.Escape(datasetName), summary.Version, summary.Images, summary.Classes.Count, import.FilesSeen,
                 import.Skipped.Count, import.Duplicates.Sum(d => d.Paths.Count - 1));
+            if (summary.Unlabelled > 0)
+            {
+                cli.Console.MarkupLine(CultureInfo.InvariantCulture,
+                    "{0} unlabelled images in the pool (never trained on until labelled: [bold]vf dataset label {1} <image> <class>[/])",
+                    summary.Unlabelled, Markup.Escape(datasetName));
+            }
+
             if (started.Note is { } note)
             {
                 cli.Console.MarkupLine(Markup.Escape(note));

@@ -11,17 +11,21 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
     public async Task<List<DatasetListing>> ListAsync(CancellationToken cancellationToken)
     {
         var rows = await db.DatasetVersions.AsNoTracking()
-            .Select(v => new { v.Dataset!.Name, v.Number, v.CreatedAt, Images = v.Items.Count })
+            .Select(v => new { v.Dataset!.Name, v.Number, v.CreatedAt, Images = v.Items.Count(i => i.Split != Split.Pool), Unlabelled = v.Items.Count(i => i.Split == Split.Pool) })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return rows.GroupBy(r => r.Name)
             .Select(g => g.MaxBy(r => r.Number)!)
-            .Select(r => new DatasetListing(r.Name, r.Number, r.Images, r.CreatedAt))
+            .Select(r => new DatasetListing(r.Name, r.Number, r.Images, r.CreatedAt, r.Unlabelled))
             .OrderBy(l => l.Name, StringComparer.Ordinal)
             .ToList();
     }
 
-    /// <summary>The named version, or the newest when <paramref name="number"/> is null.</summary>
-    public async Task<DatasetVersion> GetVersionAsync(string name, int? number, bool withItems, CancellationToken cancellationToken)
+    /// <summary>
+    /// The named version, or the newest when <paramref name="number"/> is null. <paramref name="withItems"/> loads its
+    /// labelled images only: the pool (<see cref="Split.Pool"/>) is never trained or evaluated on, so only a caller that
+    /// carries the pool into a new version asks for it with <paramref name="withPool"/>.
+    /// </summary>
+    public async Task<DatasetVersion> GetVersionAsync(string name, int? number, bool withItems, CancellationToken cancellationToken, bool withPool = false)
     {
         var query = db.DatasetVersions.AsNoTracking().Include(v => v.Dataset).Where(v => v.Dataset!.Name == name);
         var version = number is { } n
@@ -31,7 +35,7 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
         {
             if (withItems)
             {
-                await LoadItemsAsync(version, cancellationToken).ConfigureAwait(false);
+                await LoadItemsAsync(version, withPool, cancellationToken).ConfigureAwait(false);
             }
 
             return version;
@@ -55,7 +59,7 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
         var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Dataset)
             .SingleOrDefaultAsync(v => v.Id == id, cancellationToken).ConfigureAwait(false)
             ?? throw ProblemException.NotFound($"dataset version {id} no longer exists");
-        await LoadItemsAsync(version, cancellationToken).ConfigureAwait(false);
+        await LoadItemsAsync(version, withPool: false, cancellationToken).ConfigureAwait(false);
         return version;
     }
 
@@ -63,9 +67,9 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
     /// Reads a version's images in a query of their own. Including them in the version's query would join the version
     /// row, with its import report, onto every image: at 100 000 images SQLite's sorter spilled tens of gigabytes.
     /// </summary>
-    private async Task LoadItemsAsync(DatasetVersion version, CancellationToken cancellationToken)
+    private async Task LoadItemsAsync(DatasetVersion version, bool withPool, CancellationToken cancellationToken)
     {
-        var items = await db.Images.AsNoTracking().Where(i => i.DatasetVersionId == version.Id).OrderBy(i => i.Id)
+        var items = await db.Images.AsNoTracking().Where(i => i.DatasetVersionId == version.Id && (withPool || i.Split != Split.Pool)).OrderBy(i => i.Id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         version.Items.AddRange(items);
     }
@@ -83,6 +87,7 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             .Select(g => new { Format = g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Format, g => g.Count, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
         var total = classes.Sum(c => c.Images);
+        var unlabelled = await items.CountAsync(i => i.Split == Split.Pool, cancellationToken).ConfigureAwait(false);
         return new DatasetSummary(
             name,
             version.Number,
@@ -90,11 +95,12 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             version.Source,
             total,
             classes,
-            await SizesAsync(items, total, cancellationToken).ConfigureAwait(false),
+            await SizesAsync(items, total + unlabelled, cancellationToken).ConfigureAwait(false),
             formats,
             version.Split,
             version.Import,
-            version.Dataset?.ExternalTestSet);
+            version.Dataset?.ExternalTestSet,
+            unlabelled);
     }
 
     /// <summary>The images of each class of a version, per split, counted in SQL.</summary>
@@ -120,7 +126,7 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
         var versions = await db.DatasetVersions.AsNoTracking()
             .Where(v => v.Dataset!.Name == name)
             .OrderByDescending(v => v.Number)
-            .Select(v => new VersionListing(v.Number, v.CreatedAt, v.Items.Count, v.Source))
+            .Select(v => new VersionListing(v.Number, v.CreatedAt, v.Items.Count(i => i.Split != Split.Pool), v.Source, v.Items.Count(i => i.Split == Split.Pool)))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (versions.Count == 0)
         {
@@ -158,7 +164,15 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
 
         if (query.Split is { } split)
         {
-            items = items.Where(i => i.Split == split);
+            // The pool is also every image without a class: saying so lets SQL use the (version, class) index.
+            items = split == Split.Pool
+                ? items.Where(i => i.ClassIndex == ImageItem.NoClass && i.Split == Split.Pool)
+                : items.Where(i => i.Split == split);
+        }
+
+        if (query.Images is { Count: > 0 } only)
+        {
+            items = items.Where(i => only.Contains(i.Sha256));
         }
 
         var total = await items.CountAsync(cancellationToken).ConfigureAwait(false);
@@ -168,7 +182,7 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             .Select(i => new { i.Sha256, i.ClassIndex, i.Split, i.Width, i.Height, i.Bytes, i.Format, i.SourcePath })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var images = rows
-            .Select(r => new ImageListing(r.Sha256, version.Classes[r.ClassIndex], r.Split, r.Width, r.Height, r.Bytes, r.Format, r.SourcePath))
+            .Select(r => new ImageListing(r.Sha256, ClassNameOf(version, r.ClassIndex), r.Split, r.Width, r.Height, r.Bytes, r.Format, r.SourcePath))
             .ToList();
         return new ImagePage(name, version.Number, total, query.Skip, query.Take, images);
     }
@@ -183,7 +197,7 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             .Select(i => new { i.Sha256, i.ClassIndex, i.Split, i.Width, i.Height, i.Bytes, i.Format, i.SourcePath })
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
             ?? throw ProblemException.NotFound($"version {version.Number} of dataset '{name}' has no image {sha}");
-        return new ImageListing(row.Sha256, version.Classes[row.ClassIndex], row.Split, row.Width, row.Height, row.Bytes, row.Format, row.SourcePath);
+        return new ImageListing(row.Sha256, ClassNameOf(version, row.ClassIndex), row.Split, row.Width, row.Height, row.Bytes, row.Format, row.SourcePath);
     }
 
     /// <summary>The encoded format of a stored image (jpeg, png, ...), or null when no dataset holds it.</summary>
@@ -192,6 +206,10 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
             .Where(i => i.Sha256 == sha256)
             .Select(i => i.Format)
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+
+    // An image of the pool has no class: null, which JSON writes as null and the grid shows as "unlabelled".
+    private static string? ClassNameOf(DatasetVersion version, int classIndex) =>
+        classIndex >= 0 && classIndex < version.Classes.Count ? version.Classes[classIndex] : null;
 
     private static int ClassIndexOf(DatasetVersion version, string className)
     {
@@ -230,7 +248,12 @@ public sealed class DatasetCatalog(VisionFactoryDb db)
 }
 
 /// <summary>A dataset and its newest version, as listed.</summary>
-public sealed record DatasetListing(string Name, int LatestVersion, int Images, DateTimeOffset CreatedAt);
+/// <param name="Name">The dataset's name.</param>
+/// <param name="LatestVersion">Its newest version.</param>
+/// <param name="Images">Labelled images of the newest version.</param>
+/// <param name="CreatedAt">When the newest version was made.</param>
+/// <param name="Unlabelled">Images in the pool, waiting for a label.</param>
+public sealed record DatasetListing(string Name, int LatestVersion, int Images, DateTimeOffset CreatedAt, int Unlabelled = 0);
 
 /// <summary>Images of one class, per split.</summary>
 public sealed record ClassCount(string Name, int Images, int Train, int Validation, int Test);
@@ -247,13 +270,17 @@ public sealed record DatasetSummary(
     Dictionary<string, int> Formats,
     SplitPlan Split,
     ImportReport Import,
-    string? ExternalTestSet = null);
+    string? ExternalTestSet = null,
+    int Unlabelled = 0);
 
 /// <summary>A version of a dataset, as listed.</summary>
-public sealed record VersionListing(int Number, DateTimeOffset CreatedAt, int Images, string Source);
+public sealed record VersionListing(int Number, DateTimeOffset CreatedAt, int Images, string Source, int Unlabelled = 0);
 
-/// <summary>Which images of a version to list: optional class and split filters, and the page.</summary>
-public sealed record ImageQuery(string? Class = null, Split? Split = null, int Skip = 0, int Take = ImageQuery.DefaultTake)
+/// <summary>
+/// Which images of a version to list: optional class and split filters (<see cref="Domain.Datasets.Split.Pool"/> lists the
+/// unlabelled images), optionally only the images named by sha256 (e.g. a review's findings), and the page.
+/// </summary>
+public sealed record ImageQuery(string? Class = null, Split? Split = null, int Skip = 0, int Take = ImageQuery.DefaultTake, IReadOnlyCollection<string>? Images = null)
 {
     public const int DefaultTake = 48;
 
@@ -261,7 +288,7 @@ public sealed record ImageQuery(string? Class = null, Split? Split = null, int S
 }
 
 /// <summary>One image of a dataset version: its address, label, split and file facts.</summary>
-public sealed record ImageListing(string Sha256, string Class, Split Split, int Width, int Height, long Bytes, string Format, string SourcePath);
+public sealed record ImageListing(string Sha256, string? Class, Split Split, int Width, int Height, long Bytes, string Format, string SourcePath);
 
 /// <summary>A page of images, with the number of images that match the filter in the whole version.</summary>
 public sealed record ImagePage(string Dataset, int Version, int Total, int Skip, int Take, List<ImageListing> Images);

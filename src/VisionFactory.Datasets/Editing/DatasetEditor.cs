@@ -19,7 +19,7 @@ namespace VisionFactory.Datasets.Editing;
 /// to a dataset of 100 000 images costs a handful of statements, not one per image.
 /// Every change needs the editor role, checked here against the <see cref="Caller"/>.
 /// </summary>
-public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
+public sealed partial class DatasetEditor(VisionFactoryDb db, Caller caller)
 {
     /// <summary>The most images one relabel or delete may name.</summary>
     public const int MaxImagesPerChange = 10_000;
@@ -38,6 +38,12 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
         }
 
         var (previous, chosen) = await LoadChangeAsync(datasetName, images, cancellationToken).ConfigureAwait(false);
+        if (chosen.Any(c => c.Split == Split.Pool))
+        {
+            // Images of the pool need a split as well as a class: the labelling path gives them both.
+            return (await LabelAsync(datasetName, chosen.Select(c => new LabelChange(c.Sha256, className)).ToList(), cancellationToken).ConfigureAwait(false)).Version;
+        }
+
         var classes = new List<string>(previous.Classes);
         var target = classes.IndexOf(className);
         if (target < 0)
@@ -97,7 +103,11 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
         var counts = await CountsAsync(previous, previous.Classes.Count, cancellationToken).ConfigureAwait(false);
         foreach (var image in moving)
         {
-            counts[image.ClassIndex]--;
+            if (image.ClassIndex >= 0)
+            {
+                counts[image.ClassIndex]--;
+            }
+
             counts[indexOf[image.Sha256]]++;
         }
 
@@ -145,7 +155,7 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
         caller.Require(Role.Editor, "delete images");
         var (previous, chosen) = await LoadChangeAsync(datasetName, images, cancellationToken).ConfigureAwait(false);
         var counts = await CountsAsync(previous, previous.Classes.Count, cancellationToken).ConfigureAwait(false);
-        foreach (var image in chosen)
+        foreach (var image in chosen.Where(c => c.ClassIndex >= 0))
         {
             counts[image.ClassIndex]--;
         }
@@ -250,7 +260,7 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
             ?? throw ProblemException.NotFound($"dataset '{datasetName}' does not exist");
         var chosen = await db.Images.AsNoTracking()
             .Where(i => i.DatasetVersionId == previous.Id && hashes.Contains(i.Sha256))
-            .Select(i => new ChosenImage(i.Sha256, i.ClassIndex))
+            .Select(i => new ChosenImage(i.Sha256, i.ClassIndex, i.Split))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (chosen.Count < hashes.Count)
         {
@@ -272,7 +282,7 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
             .GroupBy(i => i.ClassIndex)
             .Select(g => new { ClassIndex = g.Key, Count = g.Count() })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var row in rows)
+        foreach (var row in rows.Where(r => r.ClassIndex >= 0 && r.ClassIndex < classes))
         {
             counts[row.ClassIndex] = row.Count;
         }
@@ -295,7 +305,8 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
 
     // One transaction: the version row, then the copy of every image row in the database, then the change itself.
     private async Task<DatasetVersion> DeriveAsync(
-        DatasetVersion previous, List<string> classes, string source, Func<DatasetVersion, Task> change, CancellationToken cancellationToken)
+        DatasetVersion previous, List<string> classes, string source, Func<DatasetVersion, Task> change, CancellationToken cancellationToken,
+        DatasetVersion? copyOf = null)
     {
         var version = new DatasetVersion
         {
@@ -303,7 +314,7 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
             Number = previous.Number + 1,
             Classes = classes,
             Source = source,
-            Split = previous.Split,
+            Split = (copyOf ?? previous).Split,
             Import = new ImportReport(),
         };
 
@@ -323,7 +334,7 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
                     e);
             }
 
-            await CopyImagesAsync(previous.Id, version.Id, cancellationToken).ConfigureAwait(false);
+            await CopyImagesAsync((copyOf ?? previous).Id, version.Id, cancellationToken).ConfigureAwait(false);
             await change(version).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -358,5 +369,5 @@ public sealed class DatasetEditor(VisionFactoryDb db, Caller caller)
 
     private static string Plural(int n) => n == 1 ? "" : "s";
 
-    private sealed record ChosenImage(string Sha256, int ClassIndex);
+    private sealed record ChosenImage(string Sha256, int ClassIndex, Split Split);
 }

@@ -71,7 +71,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Name == datasetName, cancellationToken).ConfigureAwait(false);
         var previous = dataset is null
             ? null
-            : await new DatasetCatalog(db).GetVersionAsync(datasetName, null, withItems: true, cancellationToken).ConfigureAwait(false);
+            : await new DatasetCatalog(db).GetVersionAsync(datasetName, null, withItems: true, cancellationToken, withPool: true).ConfigureAwait(false);
 
         DiskSpace.EnsureFree(blobs.RootPath, EstimatedBytes(source), "the import");
         var added = new ConcurrentBag<string>();
@@ -158,8 +158,10 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         // New blobs are flushed to the disk while later files decode; all of them before the version is committed.
         await using var flusher = new BlobFlusher(blobs, FlushParallelism);
         var decoded = await DecodeAllAsync(source, options, added, claims, flusher, progress, cancellationToken).ConfigureAwait(false);
-        var classes = ClassesOf(source, decoded.Accepted, previous);
-        var (splits, grouping) = source.OwnSplits is { } own
+        var classes = options.Unlabelled ? [.. previous?.Classes ?? []] : ClassesOf(source, decoded.Accepted, previous);
+        var (splits, grouping) = options.Unlabelled
+            ? (decoded.Accepted.ToDictionary(a => a.Path, _ => Split.Pool, StringComparer.Ordinal), new SplitGrouping(0, 0, 0, NearDuplicateSplit.HashRadius))
+            : source.OwnSplits is { } own
             ? KeepOwnSplit(decoded.Accepted, previous, classes, options.Split, own)
             : SplitFresh(decoded.Accepted, previous, classes, options.Split);
 
@@ -189,12 +191,19 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             Classes = classes,
             Source = description ?? source.Description,
             // A source with its own split records the shares it holds: its test part and its train part divided as planned.
-            Split = source.OwnSplits is null ? options.Split : SharesOf([.. splits.Values, .. previous?.Items.Select(i => i.Split) ?? []], options.Split.Seed),
+            Split = options.Unlabelled ? previous?.Split ?? options.Split
+                : source.OwnSplits is null ? options.Split
+                : SharesOf([.. splits.Values, .. Labelled(previous).Select(i => i.Split)], options.Split.Seed),
             Import = report,
         };
 
         var items = BuildItems(version, decoded.Accepted, previous, classes, splits);
-        CheckClasses(classes, items, report.Skipped);
+        if (!options.Unlabelled)
+        {
+            // Images without a class only join the pool: the classes stay as they were.
+            CheckClasses(classes, items.Where(i => i.Split != Split.Pool).ToList(), report.Skipped);
+        }
+
         version.Items.AddRange(items);
         report.Warnings.AddRange(SplitCoverage.Warnings(CountsOf(classes, items), version.Split));
 
@@ -227,7 +236,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var outcome = await DecodeOneAsync(source, file, options.Limits, stored, added, claims, flusher, ct).ConfigureAwait(false);
+                var outcome = await DecodeOneAsync(source, file, options, stored, added, claims, flusher, ct).ConfigureAwait(false);
                 if (outcome.Skip is { } skip)
                 {
                     skipped.Add(skip);
@@ -261,10 +270,13 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
     }
 
     private async Task<(AcceptedFile? File, SkippedFile? Skip)> DecodeOneAsync(
-        ImportSource source, SourceFile file, ImageLimits limits, ConcurrentDictionary<string, Lazy<StoredImage>> stored,
+        ImportSource source, SourceFile file, ImportOptions options, ConcurrentDictionary<string, Lazy<StoredImage>> stored,
         ConcurrentBag<string> added, ConcurrentBag<IDisposable> claims, BlobFlusher flusher, CancellationToken cancellationToken)
     {
-        var className = ImportSource.ClassOf(file.RelativePath);
+        var limits = options.Limits;
+
+        // Unlabelled: any file anywhere in the source is an image for the pool; folders name no class.
+        var className = options.Unlabelled ? "" : ImportSource.ClassOf(file.RelativePath);
         if (className is null)
         {
             return (null, new SkippedFile(file.RelativePath, "not inside a class folder (expected <class>/<image>)"));
@@ -367,7 +379,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
             DatasetVersionId = version.Id,
             Sha256 = a.Sha256,
             SourcePath = DisplayPath.Escape(a.Path),
-            ClassIndex = classes.IndexOf(a.Class),
+            ClassIndex = splits[a.Path] == Split.Pool ? ImageItem.NoClass : classes.IndexOf(a.Class),
             Width = a.Header.Width,
             Height = a.Header.Height,
             Bytes = a.Bytes,
@@ -385,7 +397,7 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
         var known = previous?.Items.Select(i => i.Sha256).ToHashSet(StringComparer.Ordinal) ?? [];
         var fresh = accepted.Where(a => !known.Contains(a.Sha256)).Select(a => (a.Path, a.Sha256, classes.IndexOf(a.Class))).ToList();
         var decoded = accepted.DistinctBy(a => a.Sha256).ToDictionary(a => a.Sha256, a => a.Hashes, StringComparer.Ordinal);
-        return NearDuplicateSplit.Assign(fresh, previous?.Items ?? [], plan, sha =>
+        return NearDuplicateSplit.Assign(fresh, Labelled(previous), plan, sha =>
             decoded.TryGetValue(sha, out var hashes) ? hashes
             : pixels.TryRead(sha, WarmCacheSize, out var rgb) ? ImageHashes.Of(rgb, WarmCacheSize) : null);
     }
@@ -408,6 +420,9 @@ public sealed class DatasetImporter(VisionFactoryDb db, BlobStore blobs, PixelCa
 
         return (splits, grouping);
     }
+
+    // The pool takes no part in splitting: its images have no class and no split yet.
+    private static List<ImageItem> Labelled(DatasetVersion? version) => version?.Items.Where(i => i.Split != Split.Pool).ToList() ?? [];
 
     private static SplitPlan SharesOf(List<Split> splits, int seed)
     {

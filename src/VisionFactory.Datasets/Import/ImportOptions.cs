@@ -16,6 +16,12 @@ public sealed record ImportOptions
 
     /// <summary>How the source is laid out; by default recognised from its name and contents.</summary>
     public ImportFormat Format { get; init; } = ImportFormat.Auto;
+
+    /// <summary>
+    /// The images join the dataset's pool without a class (<see cref="Split.Pool"/>): folders are not read as classes,
+    /// and the images are never trained or evaluated on until they are labelled.
+    /// </summary>
+    public bool Unlabelled { get; init; }
 }
 
 /// <summary>Bounds on an uploaded archive, checked before and while it is read.</summary>

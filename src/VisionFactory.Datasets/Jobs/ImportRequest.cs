@@ -63,6 +63,13 @@ public sealed record ImportRequest
     /// <summary>For SFTP: trust any host key (only on a network you trust).</summary>
     public bool? AcceptAnyHostKey { get; init; }
 
+    /// <summary>
+    /// True: the images join the dataset's pool without a class (folders are not read as classes, a 'class,url' line's
+    /// class is ignored); they are never trained or evaluated on until labelled (<c>vf dataset label</c>,
+    /// <c>POST /api/datasets/{name}/labels</c>).
+    /// </summary>
+    public bool? Unlabelled { get; init; }
+
     /// <summary>The seed of the new version's train / validation / test split (default 42).</summary>
     public int? Seed { get; init; }
 

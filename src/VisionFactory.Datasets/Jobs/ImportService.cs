@@ -142,6 +142,14 @@ public sealed class ImportService(
         ArgumentNullException.ThrowIfNull(request);
         CheckName(dataset);
         var options = Options(request);
+        if (options.Unlabelled && request.Kind is ImportSourceKind.Geo or ImportSourceKind.Public)
+        {
+            throw ProblemException.Invalid(
+                request.Kind == ImportSourceKind.Geo
+                    ? "'unlabelled' as a pool import applies to folders, archives, web addresses and remote folders; a geo import labels its chips from polygons (its own 'unlabelled' is skip or keep)"
+                    : "a public dataset comes with its labels: import it without 'unlabelled'");
+        }
+
         return request.Kind switch
         {
             ImportSourceKind.Geo => await GeoAsync(dataset, request.Geo ?? throw ProblemException.Invalid("give the scene or STAC search to cut into chips"), options, WebFor(request), foreground, cancellationToken).ConfigureAwait(false),
@@ -166,6 +174,7 @@ public sealed class ImportService(
         Limits = limits,
         Format = ImportFormats.Parse(request?.Format),
         Split = request?.Seed is { } seed ? ImportOptions.Default.Split with { Seed = seed } : ImportOptions.Default.Split,
+        Unlabelled = request?.Unlabelled == true,
     };
 
     private async Task<ImportPlan> PathAsync(string dataset, ImportRequest request, ImportOptions options, CancellationToken cancellationToken)

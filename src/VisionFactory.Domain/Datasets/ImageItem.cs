@@ -3,6 +3,9 @@ namespace VisionFactory.Domain.Datasets;
 /// <summary>One image of a dataset version: a blob, its label and its split.</summary>
 public sealed class ImageItem
 {
+    /// <summary>The <see cref="ClassIndex"/> of an image in the pool (<see cref="Split.Pool"/>): it has no class yet.</summary>
+    public const int NoClass = -1;
+
     public long Id { get; init; }
 
     public Guid DatasetVersionId { get; init; }
@@ -13,6 +16,7 @@ public sealed class ImageItem
     /// <summary>Path relative to the imported folder or archive, with '/' separators.</summary>
     public required string SourcePath { get; init; }
 
+    /// <summary>The label, an index into the version's classes; <see cref="NoClass"/> for an image of the pool.</summary>
     public int ClassIndex { get; init; }
 
     public int Width { get; init; }

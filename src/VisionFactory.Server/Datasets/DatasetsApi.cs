@@ -66,7 +66,7 @@ public static class DatasetsApi
             .WithName("ListDatasetImages")
             .WithSummary("One page of a version's images (the newest unless ?version=N), optionally of one class and split, with the total that match.")
             .WithDescription(
-                "Query: class (a class name), split (train, validation or test), skip (default 0), " +
+                "Query: class (a class name), split (train, validation, test, or unlabelled for the pool), skip (default 0), " +
                 $"take (default {ImageQuery.DefaultTake}, at most {ImageQuery.MaxTake}). Images are in class order, then in import order.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -103,6 +103,7 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapDatasetExport();
+        api.MapLabelling();
         app.MapImportJobsApi();
         app.MapGeoImportJobsApi();
         return app;
@@ -192,7 +193,8 @@ public static class DatasetsApi
         "train" => Split.Train,
         "validation" or "val" => Split.Validation,
         "test" => Split.Test,
-        _ => throw ProblemException.Invalid($"'{split}' is not a split; use train, validation or test"),
+        "pool" or "unlabelled" => Split.Pool,
+        _ => throw ProblemException.Invalid($"'{split}' is not a split; use train, validation, test or unlabelled (the pool)"),
     };
 
     private static async Task<Ok<List<DatasetListing>>> ListDatasets(DatasetCatalog catalog, CancellationToken cancellationToken) =>
