@@ -106,6 +106,42 @@ public sealed class CliModelImportTests(TrainedModelFixture fixture) : IClassFix
         Assert.Equal(1.0, evaluated.GetProperty("accuracy").GetDouble());
     }
 
+    [Fact]
+    public async Task AnImportedModelClassifiesInAPipeline()
+    {
+        var classifier = ColourMeanClassifier.RedOrGreen();
+        var folder = fixture.Cli.Scratch("import-pipeline");
+        var graph = Path.Combine(folder, "colour.onnx");
+        await File.WriteAllBytesAsync(graph, classifier.Write());
+        var id = (await VfJsonAsync("models", "import", graph, "--labels", "circles,squares", "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25"))
+            .GetProperty("model").GetString()!;
+        var inbox = Path.Combine(folder, "inbox");
+        Directory.CreateDirectory(inbox);
+        var pictures = Enumerable.Range(0, 4).Select(i => SyntheticImages.Encode(i % 2, 200 + i, 32, distinct: true)).ToList();
+        for (var i = 0; i < pictures.Count; i++)
+            await File.WriteAllBytesAsync(Path.Combine(inbox, $"{i}.png"), pictures[i]);
+        var definition = Path.Combine(folder, "colours.json");
+        await File.WriteAllTextAsync(definition, JsonSerializer.Serialize(new
+        {
+            name = "colours",
+            steps = new object[]
+            {
+                new { component = "folder_watch", settings = new { path = inbox, include_existing = true, poll_ms = 100 } },
+                new { component = "classify", settings = new { model = id } },
+                new { component = "file", settings = new { file_name = "colours.csv", format = "csv" } },
+            },
+        }));
+
+        var run = await VfJsonAsync("pipeline", "run", definition, "--duration", "4");
+
+        Assert.True(run.GetProperty("frames").GetInt64() == 4, run.ToString());
+        var rows = File.ReadAllLines(Path.Combine(fixture.Cli.DataPath, "exports", "colours.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["circles", "circles", "squares", "squares"], rows.Select(r => r[^2]).Order(StringComparer.Ordinal));
+        var expected = pictures.Select(p => classifier.Probabilities(p, 16, [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]).Max()).ToList();
+        foreach (var confidence in rows.Select(r => double.Parse(r[^1], System.Globalization.CultureInfo.InvariantCulture)))
+            Assert.Contains(expected, e => Math.Abs(e - confidence) < 1e-4);
+    }
+
     [Theory]
     [InlineData("wrong-output-size", "--labels", "circles,squares,triangles", "output 'scores' scores 2 classes, but 3 labels were given")]
     [InlineData("two-inputs", "--labels", "circles,squares", "has 2 inputs ('pixels', 'mask'); an image classifier takes exactly one")]
