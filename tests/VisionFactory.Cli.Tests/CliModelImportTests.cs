@@ -52,6 +52,7 @@ public sealed class CliModelImportTests(TrainedModelFixture fixture) : IClassFix
         var leaderboard = (await VfJsonAsync("models", "--dataset", "shapes", "--sort", "accuracy")).GetProperty("models").EnumerateArray().ToList();
         var listed = Assert.Single(leaderboard, m => m.GetProperty("model").GetString() == id);
         Assert.Equal("shapes-roundtrip", listed.GetProperty("architecture").GetString());
+        Assert.Equal("shapes-model.zip", listed.GetProperty("imported_from").GetString());
         Assert.NotEqual(JsonValueKind.Null, listed.GetProperty("accuracy").ValueKind);
     }
 

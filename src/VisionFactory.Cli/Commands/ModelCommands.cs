@@ -50,6 +50,7 @@ public static class ModelCommands
                 dataset_version = m.DatasetVersion?.Number,
                 architecture = m.Spec.Architecture,
                 mode = m.Spec.Mode,
+                imported_from = m.ImportedFrom,
                 accuracy = m.Evaluation?.Accuracy,
                 external_test_set = m.ExternalEvaluation?.Dataset,
                 external_accuracy = m.ExternalEvaluation?.Accuracy,
@@ -90,8 +91,8 @@ public static class ModelCommands
             {
                 string[] cells =
                 [
-                    r.model, Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
-                    r.mode.ToString().ToLowerInvariant(), r.accuracy is { } a ? Tables.Percent(a) : "-",
+                    r.model, r.dataset is null ? "-" : Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
+                    r.imported_from is null ? r.mode.ToString().ToLowerInvariant() : "imported (ONNX)", r.accuracy is { } a ? Tables.Percent(a) : "-",
                     r.macro_f1 is { } f ? Tables.Number(f) : "-", r.training_seconds.ToString("0.0", CultureInfo.InvariantCulture),
                     .. anyExternal ? new[] { r.external_accuracy is { } x ? Markup.Escape($"{Tables.Percent(x)} ({r.external_test_set})") : "-" } : [],
                 ];
