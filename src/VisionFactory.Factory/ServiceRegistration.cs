@@ -70,6 +70,7 @@ public static class ServiceRegistration
         services.AddScoped<TrainingService>();
         services.AddScoped<ModelService>();
         services.AddScoped<ModelExportService>();
+        services.AddScoped<ModelImportService>();
         services.AddScoped<Int8Gate>();
         services.AddScoped<IReviewModel, BackboneReviewModel>();
         services.AddSingleton<ReviewJobs>();

@@ -27,6 +27,7 @@ public static class ModelCommands
         var worst = new Option<bool>("--worst-first") { Description = "With --sort: the worst first" };
         var command = new Command("models", "All trained models, newest first; --dataset and --sort make a leaderboard") { dataset, sort, worst };
         command.Add(CreateExport(globals, interactive));
+        command.Add(CreateImport(globals, interactive));
         command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
         {
             await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
@@ -49,6 +50,7 @@ public static class ModelCommands
                 dataset_version = m.DatasetVersion?.Number,
                 architecture = m.Spec.Architecture,
                 mode = m.Spec.Mode,
+                imported_from = m.ImportedFrom,
                 accuracy = m.Evaluation?.Accuracy,
                 external_test_set = m.ExternalEvaluation?.Dataset,
                 external_accuracy = m.ExternalEvaluation?.Accuracy,
@@ -89,8 +91,8 @@ public static class ModelCommands
             {
                 string[] cells =
                 [
-                    r.model, Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
-                    r.mode.ToString().ToLowerInvariant(), r.accuracy is { } a ? Tables.Percent(a) : "-",
+                    r.model, r.dataset is null ? "-" : Markup.Escape($"{r.dataset} v{r.dataset_version}"), Markup.Escape(r.architecture),
+                    r.imported_from is null ? r.mode.ToString().ToLowerInvariant() : "imported (ONNX)", r.accuracy is { } a ? Tables.Percent(a) : "-",
                     r.macro_f1 is { } f ? Tables.Number(f) : "-", r.training_seconds.ToString("0.0", CultureInfo.InvariantCulture),
                     .. anyExternal ? new[] { r.external_accuracy is { } x ? Markup.Escape($"{Tables.Percent(x)} ({r.external_test_set})") : "-" } : [],
                 ];
@@ -181,6 +183,106 @@ public static class ModelCommands
                     cli.Console.MarkupLine(CultureInfo.InvariantCulture, "  {0} ({1} images): float32 {2:P2}, int8 {3:P2}",
                         Markup.Escape(set.Set), set.Images, set.Float32Accuracy, set.Int8Accuracy);
                 }
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary><c>vf models import &lt;file.onnx or exported zip&gt; --labels a,b,c | --labels-file f [--dataset d] [input preparation] [--name n]</c>.</summary>
+    public static Command CreateImport(GlobalOptions globals, bool interactive)
+    {
+        var file = new Argument<string>("file") { Description = "An ONNX classifier (.onnx), or a zip written by 'vf models export'" };
+        var labels = new Option<string?>("--labels") { Description = "The class names in output order, comma-separated (a VisionFactory export carries its own)" };
+        var labelsFile = new Option<string?>("--labels-file") { Description = "The class names in output order: a JSON array (labels.json) or one per line (.txt)" };
+        var dataset = new Option<string?>("--dataset")
+        {
+            Description = "A dataset (<name>[@version]) whose classes the labels name: the model joins its leaderboard, evaluated on its test split",
+        };
+        var size = new Option<int?>("--size") { Description = "Side of the square input in pixels, when the graph's height and width are dynamic" };
+        var mean = new Option<string?>("--mean") { Description = "Per-channel mean R,G,B in the units of --input-range, e.g. 0.485,0.456,0.406 (not for VisionFactory exports)" };
+        var std = new Option<string?>("--std") { Description = "Per-channel standard deviation R,G,B, e.g. 0.229,0.224,0.225 (not for VisionFactory exports)" };
+        var bgr = new Option<bool>("--bgr") { Description = "The network reads its channels in BGR order" };
+        var fit = new Option<string?>("--fit") { Description = "How pictures are made square: center-crop (default) or stretch" };
+        var range = new Option<int?>("--input-range") { Description = "1: the network reads pixels 0..1 (default); 255: 0..255" };
+        var name = new Option<string?>("--name") { Description = "What the model is called in lists (default: the file's name)" };
+        var command = new Command(
+            "import",
+            "Makes an ONNX classifier a model here: its input contract checked, one test inference run; it then predicts, evaluates, " +
+            "compares and runs in pipelines on ONNX Runtime (no explanations or further training)")
+        {
+            file, labels, labelsFile, dataset, size, mean, std, bgr, fit, range, name,
+        };
+        command.SetAction((parse, ct) => globals.RunAsync(parse, interactive, ct, async cli =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw ProblemException.NotFound($"'{path}' does not exist");
+            }
+
+            List<string>? given = null;
+            if (parse.GetValue(labels) is { } inline)
+            {
+                if (parse.GetValue(labelsFile) is not null)
+                {
+                    throw ProblemException.Invalid("give the labels once: --labels or --labels-file");
+                }
+
+                given = ModelImportService.SplitLabels(inline);
+            }
+            else if (parse.GetValue(labelsFile) is { } labelsPath)
+            {
+                if (!File.Exists(labelsPath))
+                {
+                    throw ProblemException.NotFound($"the labels file '{labelsPath}' does not exist");
+                }
+
+                given = ModelImportService.ReadLabels(await File.ReadAllTextAsync(labelsPath, ct).ConfigureAwait(false), Path.GetFileName(labelsPath));
+            }
+
+            var preparation = ModelImportRequest.PreparationOf(
+                parse.GetValue(size), parse.GetValue(mean), parse.GetValue(std), parse.GetValue(bgr) ? true : null, parse.GetValue(fit), parse.GetValue(range));
+            var request = new ModelImportRequest(Path.GetFileName(path), given, parse.GetValue(dataset), preparation, parse.GetValue(name));
+            await using var services = await cli.OpenServicesAsync(ct).ConfigureAwait(false);
+            await using var scope = services.CreateAsyncScope();
+            ModelImportResult result;
+            await using (var stream = File.OpenRead(path))
+            {
+                result = await scope.ServiceProvider.GetRequiredService<ModelImportService>().ImportAsync(stream, request, ct).ConfigureAwait(false);
+            }
+
+            var m = result.Model;
+            if (cli.Json)
+            {
+                cli.WriteJson(new
+                {
+                    model = m.Id,
+                    imported_from = m.ImportedFrom,
+                    name = m.Spec.Architecture,
+                    engine = "onnx",
+                    classes = m.Classes,
+                    image_size = result.Graph.ImageSize,
+                    fit = result.Graph.Fit == SquareFit.Stretch ? "stretch" : "center-crop",
+                    vision_factory_export = result.Graph.OwnExport,
+                    input = result.Graph.InputName,
+                    output = result.Graph.OutputName,
+                    preprocessing = result.Graph.Preprocessing,
+                    dataset = m.DatasetVersion?.Dataset?.Name,
+                    dataset_version = m.DatasetVersion?.Number,
+                    accuracy = m.Evaluation?.Accuracy,
+                });
+                return 0;
+            }
+
+            cli.Console.MarkupLine(CultureInfo.InvariantCulture, "Imported [bold]{0}[/] as model [bold]{1}[/]: {2} classes ({3}), {4} x {4} px, {5}; runs on ONNX Runtime",
+                Markup.Escape(m.ImportedFrom ?? ""), m.Id, m.Classes.Count, Markup.Escape(string.Join(", ", m.Classes)), result.Graph.ImageSize,
+                Markup.Escape(result.Graph.OwnExport ? "a VisionFactory export" : "preprocessing " + result.Graph.Preprocessing));
+            if (m.Evaluation is { } evaluation)
+            {
+                cli.Console.MarkupLine(CultureInfo.InvariantCulture, "Test split of {0} v{1}: accuracy {2}",
+                    Markup.Escape(m.DatasetVersion?.Dataset?.Name ?? ""), m.DatasetVersion?.Number ?? 0, Tables.Percent(evaluation.Accuracy));
             }
 
             return 0;

@@ -9,7 +9,8 @@ public sealed class ModelVersion
     /// <summary>Short id users type, e.g. "m-5f3a9c2e".</summary>
     public required string Id { get; init; }
 
-    public Guid DatasetVersionId { get; init; }
+    /// <summary>The dataset version it was trained on; for an imported model, the one named at import, or null.</summary>
+    public Guid? DatasetVersionId { get; init; }
 
     public DatasetVersion? DatasetVersion { get; init; }
 
@@ -17,8 +18,18 @@ public sealed class ModelVersion
 
     public required List<string> Classes { get; init; }
 
-    /// <summary>sha256 of the safetensors artifact (weights plus manifest).</summary>
+    /// <summary>sha256 of the artifact: the safetensors file (weights plus manifest), or the ONNX graph of an imported model.</summary>
     public required string ArtifactSha256 { get; init; }
+
+    /// <summary>
+    /// For a model brought in from an ONNX file (<c>vf models import</c>): the file's name. Its artifact is then the ONNX
+    /// graph, which runs on ONNX Runtime only: it cannot be explained (CAM / Grad-CAM), trained further or resumed.
+    /// Null for a model trained here.
+    /// </summary>
+    public string? ImportedFrom { get; init; }
+
+    /// <summary>Whether the model was imported from an ONNX file rather than trained here.</summary>
+    public bool IsImported => ImportedFrom is not null;
 
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 

@@ -46,10 +46,21 @@ public sealed class EvaluationService(VisionFactoryDb db, ModelService models, D
             throw ProblemException.Invalid($"dataset '{dataset}' v{target.Number} has no images in its {splitName} split to evaluate on");
         }
 
-        using var network = models.Load(model);
-        var report = await Task.Run(
-            () => evaluator.Evaluate(network, backboneFrozen: false, images, model.Classes, splitName, model.Spec.BatchSize, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
+        EvaluationReport report;
+        if (model.IsImported)
+        {
+            using var engine = models.OpenImported(ModelService.Reference(model));
+            report = await Task.Run(
+                () => evaluator.Evaluate(engine, images, model.Classes, splitName, model.Spec.BatchSize, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var network = models.Load(model);
+            report = await Task.Run(
+                () => evaluator.Evaluate(network, backboneFrozen: false, images, model.Classes, splitName, model.Spec.BatchSize, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        }
+
         return report with { Dataset = target.Dataset?.Name, DatasetVersion = target.Number };
     }
 

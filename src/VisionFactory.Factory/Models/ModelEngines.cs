@@ -82,6 +82,14 @@ public sealed partial class ModelEngines(ModelService models, DataDirectory data
     public IClassifierEngine Open(ModelArtifactReference model, EngineChoice choice, CancellationToken cancellationToken, EnginePrefetch? prefetched = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        // An imported model is its graph: ONNX Runtime whatever was asked, except TorchSharp, which it has no network for.
+        if (model.Imported)
+        {
+            return choice == EngineChoice.Torch
+                ? throw ProblemException.Invalid($"model {model.Id} was imported from an ONNX file and runs on ONNX Runtime only; use --engine onnx or auto")
+                : models.OpenImported(model);
+        }
+
         if (choice == EngineChoice.Torch)
             return new TorchClassifierEngine(models.Load(model));
 

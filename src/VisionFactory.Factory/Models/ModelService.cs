@@ -37,7 +37,7 @@ public sealed class ModelService(
     public async Task<ModelArtifactReference> GetArtifactAsync(string id, CancellationToken cancellationToken)
     {
         var model = await db.Models.AsNoTracking().Where(m => m.Id == id)
-            .Select(m => new ModelArtifactReference(m.Id, m.ArtifactSha256, m.Classes))
+            .Select(m => new ModelArtifactReference(m.Id, m.ArtifactSha256, m.Classes, m.ImportedFrom != null))
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return model ?? throw await NotFoundAsync(id, cancellationToken).ConfigureAwait(false);
     }
@@ -57,17 +57,32 @@ public sealed class ModelService(
     public async Task<EvaluationReport> EvaluateAsync(string id, bool recompute, CancellationToken cancellationToken)
     {
         var model = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        if (model.Evaluation is { } stored && stored.HasFullMetrics() && stored.StressTest is not null && !recompute)
+        // An imported model has no stress test: the test changes pixels inside TorchSharp's tensors.
+        if (model.Evaluation is { } stored && stored.HasFullMetrics() && (stored.StressTest is not null || model.IsImported) && !recompute)
         {
             return stored;
         }
 
-        var version = await new DatasetCatalog(db).GetVersionAsync(model.DatasetVersionId, cancellationToken).ConfigureAwait(false);
+        var versionId = model.DatasetVersionId ?? throw ProblemException.Invalid(
+            $"model {id} was imported without a dataset, so it has no test split of its own: evaluate it on one with 'vf evaluate {id} --dataset <name>'");
+        var version = await new DatasetCatalog(db).GetVersionAsync(versionId, cancellationToken).ConfigureAwait(false);
         var data = TrainingService.DataOf(version);
-        using var network = Load(model);
-        var report = await Task.Run(
-            () => evaluator.Evaluate(network, backboneFrozen: false, data.Test, model.Classes, "test", model.Spec.BatchSize, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
+        EvaluationReport report;
+        if (model.IsImported)
+        {
+            var test = data.Test.Select(i => i with { Label = MapLabel(model, version, i.Label) }).ToList();
+            using var engine = OpenImported(Reference(model));
+            report = await Task.Run(
+                () => evaluator.Evaluate(engine, test, model.Classes, "test", model.Spec.BatchSize, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var network = Load(model);
+            report = await Task.Run(
+                () => evaluator.Evaluate(network, backboneFrozen: false, data.Test, model.Classes, "test", model.Spec.BatchSize, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        }
+
         report = report with { Dataset = model.DatasetVersion?.Dataset?.Name, DatasetVersion = model.DatasetVersion?.Number };
 
         var tracked = await db.Models.SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
@@ -85,7 +100,7 @@ public sealed class ModelService(
         return await Task.Run(
             () =>
             {
-                using var network = Load(model);
+                using var network = model.IsImported ? (IClassifierEngine)OpenImported(Reference(model)) : new TorchClassifierEngine(Load(model));
                 var decoded = images.AsParallel().AsOrdered().Select(image =>
                 {
                     try
@@ -99,7 +114,7 @@ public sealed class ModelService(
                 }).ToList();
 
                 var usable = decoded.Where(d => d.Error is null).ToList();
-                var probabilities = ImageClassifier.Probabilities(network, usable.Select(u => u.Rgb).ToList(), 32, cancellationToken);
+                var probabilities = network.Probabilities(usable.Select(u => u.Rgb).ToList(), 32, cancellationToken);
                 var byName = new Queue<float[]>(probabilities);
                 return decoded.Select(d => d.Error is { } error
                     ? new Prediction(d.Name, null, null, null, error)
@@ -112,13 +127,34 @@ public sealed class ModelService(
     public ClassifierNetwork Load(ModelVersion model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Load(new ModelArtifactReference(model.Id, model.ArtifactSha256, model.Classes));
+        return Load(Reference(model));
+    }
+
+    /// <summary>What running <paramref name="model"/> needs.</summary>
+    public static ModelArtifactReference Reference(ModelVersion model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new ModelArtifactReference(model.Id, model.ArtifactSha256, model.Classes, model.IsImported);
+    }
+
+    /// <summary>
+    /// An imported model's graph on ONNX Runtime, checked against its sha256 while it loads; the caller disposes it.
+    /// </summary>
+    public OnnxClassifierEngine OpenImported(ModelArtifactReference model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ModelEngines.OpenGraph(blobs.PathOf(model.ArtifactSha256), model.ArtifactSha256)
+            ?? throw ProblemException.Damaged(
+                $"the ONNX graph of model {model.Id} is missing from the store or no longer matches its sha256 (blob {model.ArtifactSha256}); the data directory may be damaged");
     }
 
     /// <summary>The model's network from its artifact, checked against its sha256; the caller disposes it.</summary>
+    /// <exception cref="ProblemException">The model was imported from ONNX: it has no TorchSharp network.</exception>
     public ClassifierNetwork Load(ModelArtifactReference model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Imported)
+            throw NotTorch(model.Id);
         // Streamed from the file, not read into one array: a 45 MB artifact otherwise costs three copies of fresh memory.
         // The file is hashed on another core while the network is read from it: a damaged file cannot hurt the reading
         // (it fails with its own error), and no network leaves here before its file has proved to be the stored one.
@@ -165,10 +201,24 @@ public sealed class ModelService(
         static ProblemException Damaged(ModelArtifactReference model, Exception? reading = null) =>
             ProblemException.Damaged($"the artifact of model {model.Id} is damaged: its content no longer matches its sha256", reading);
     }
+
+    /// <summary>
+    /// Why a model imported from ONNX cannot do what needs its TorchSharp network: explanations, training, resuming,
+    /// exporting again, the stress test.
+    /// </summary>
+    public static ProblemException NotTorch(string id) => ProblemException.Invalid(
+        $"model {id} was imported from an ONNX file and runs on ONNX Runtime only: explanations (CAM / Grad-CAM), training, resuming and export " +
+        "need a model trained here; it can be evaluated, compared, used to predict and in pipelines");
+
+    // The dataset's class index as the model's (classes matched by name; the import checked that each is known).
+    private static int MapLabel(ModelVersion model, Domain.Datasets.DatasetVersion version, int label) => model.ClassIndexOf(version.Classes[label]);
 }
 
-/// <summary>A stored model's artifact (a blob, by its sha256) and the names of the classes it tells apart.</summary>
-public sealed record ModelArtifactReference(string Id, string ArtifactSha256, IReadOnlyList<string> Classes);
+/// <summary>
+/// A stored model's artifact (a blob, by its sha256), the names of the classes it tells apart, and whether it was imported
+/// from ONNX (its artifact is then the graph, run on ONNX Runtime only).
+/// </summary>
+public sealed record ModelArtifactReference(string Id, string ArtifactSha256, IReadOnlyList<string> Classes, bool Imported = false);
 
 /// <summary>One image's result: the label with its confidence and every class's probability, or why it failed.</summary>
 public sealed record Prediction(string File, string? Label, double? Confidence, Dictionary<string, double>? Probabilities, string? Error)

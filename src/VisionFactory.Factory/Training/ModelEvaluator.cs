@@ -65,6 +65,50 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
         };
     }
 
+    /// <summary>
+    /// Evaluates a model on an engine that is not TorchSharp (an imported ONNX graph): every figure of
+    /// <see cref="ClassificationMetrics"/>, the one-image latency and the stored predictions. The stress test and the
+    /// heat-map check need the network's tensors, so they are not part of it.
+    /// </summary>
+    public EvaluationReport Evaluate(
+        IClassifierEngine engine,
+        IReadOnlyList<LabelledImage> images,
+        IReadOnlyList<string> classes,
+        string split,
+        int batchSize,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(images);
+        pixels.Prefetch(images.Select(i => i.Sha256), engine.ImageSize, engine.Fit, cancellationToken);
+        var probabilities = engine.Probabilities(
+            images.Select(i => pixels.Get(i.Sha256, engine.ImageSize, engine.Fit)).ToList(), batchSize, cancellationToken);
+        var report = ClassificationMetrics.Compute(images.Select(i => i.Label).ToList(), probabilities, classes, split);
+        var stored = StorePredictions(images, probabilities);
+        double? latency = null;
+        if (images.Count > 0)
+        {
+            List<byte[]> one = [pixels.Get(images[0].Sha256, engine.ImageSize, engine.Fit)];
+            latency = CpuLatency.MedianMilliseconds(() => engine.Probabilities(one, 1, cancellationToken), CpuLatency.Threads, cancellationToken: cancellationToken);
+        }
+
+        return report with
+        {
+            LatencyMsPerImage = latency,
+            LatencyThreads = images.Count == 0 ? null : CpuLatency.Threads,
+            PredictionsSha256 = stored,
+        };
+    }
+
+    private string StorePredictions(IReadOnlyList<LabelledImage> images, float[][] probabilities) =>
+        blobs.Put(JsonSerializer.SerializeToUtf8Bytes(
+            images.Select((image, n) =>
+            {
+                var predicted = ClassificationMetrics.ArgMax(probabilities[n]);
+                return new ImagePrediction(image.Sha256, image.Label, predicted, probabilities[n][predicted], probabilities[n][image.Label]);
+            }).ToList(),
+            PredictionsJson));
+
     /// <summary>The predictions an evaluation stored, or null when its blob is gone.</summary>
     public List<ImagePrediction>? ReadPredictions(EvaluationReport report)
     {

@@ -18,9 +18,12 @@ public sealed class OnnxClassifierEngine : IClassifierEngine
     private readonly RunOptions runOptions = new();
     private readonly Lock gate = new();
 
-    private OnnxClassifierEngine(InferenceSession session, int imageSize, SquareFit fit, int classes)
+    private readonly int maxBatch;
+
+    private OnnxClassifierEngine(InferenceSession session, int imageSize, SquareFit fit, int classes, int maxBatch)
     {
         this.session = session;
+        this.maxBatch = maxBatch;
         ImageSize = imageSize;
         Fit = fit;
         ClassCount = classes;
@@ -70,7 +73,8 @@ public sealed class OnnxClassifierEngine : IClassifierEngine
             if (size < 1 || input.Dimensions[2] != size || input.Dimensions[3] != size)
                 throw new InvalidDataException($"'{Path.GetFileName(path)}' reads {input.Dimensions[2]}x{input.Dimensions[3]} images, not {size}x{size}");
             var fit = metadata.TryGetValue("fit", out var fitText) && fitText == "stretch" ? SquareFit.Stretch : SquareFit.CenterCrop;
-            return new OnnxClassifierEngine(session, size, fit, output.Dimensions[1]);
+            // An imported graph may read one image at a time (a fixed batch of 1); ours read any batch.
+            return new OnnxClassifierEngine(session, size, fit, output.Dimensions[1], input.Dimensions[0] == 1 ? 1 : int.MaxValue);
         }
         catch
         {
@@ -83,6 +87,7 @@ public sealed class OnnxClassifierEngine : IClassifierEngine
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        batchSize = Math.Min(batchSize, maxBatch);
         var result = new List<float[]>(images.Count);
         for (var start = 0; start < images.Count; start += batchSize)
         {

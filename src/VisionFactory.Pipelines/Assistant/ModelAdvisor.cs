@@ -135,7 +135,10 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
             return (stored, false);
         }
 
-        var (_, network) = await ModelNetworks.LoadAsync(services, model.Id, cancellationToken).ConfigureAwait(false);
+        // An imported model has no TorchSharp network: it is timed on ONNX Runtime, the one engine it runs on.
+        var network = model.IsImported
+            ? (await ModelNetworks.OpenAsync(services, model.Id, cancellationToken).ConfigureAwait(false)).Engine
+            : new TorchClassifierEngine((await ModelNetworks.LoadAsync(services, model.Id, cancellationToken).ConfigureAwait(false)).Network);
         var ms = await Task.Run(
             () =>
             {
@@ -144,7 +147,7 @@ public sealed class ModelAdvisor(VisionFactoryDb db, IServiceProvider services, 
                     var image = new byte[network.ImageSize * network.ImageSize * 3];
                     Array.Fill(image, (byte)128);
                     List<byte[]> input = [image];
-                    return CpuLatency.MedianMilliseconds(() => ImageClassifier.Probabilities(network, input, 1, cancellationToken), threads, cancellationToken: cancellationToken);
+                    return CpuLatency.MedianMilliseconds(() => network.Probabilities(input, 1, cancellationToken), threads, cancellationToken: cancellationToken);
                 }
             },
             cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,6 @@ public static class ModelNetworks
         var models = scope.ServiceProvider.GetRequiredService<ModelService>();
         var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
         var engines = scope.ServiceProvider.GetRequiredService<ModelEngines>();
-        return (model, engines.Open(new ModelArtifactReference(model.Id, model.ArtifactSha256, model.Classes), choice, cancellationToken));
+        return (model, engines.Open(ModelService.Reference(model), choice, cancellationToken));
     }
 }

@@ -52,7 +52,69 @@ public static class ModelsApi
             // Clients are scripts and the CLI with no cookies, so there is no cross-site request to forge.
             .DisableAntiforgery();
 
+        api.MapPost("/imports", Import)
+            .WithName("ImportModel")
+            .WithSummary("Makes an ONNX classifier a model (editors): multipart with 'file' (a .onnx, or a zip written by the export) and " +
+                "'labels' (comma-separated, output order) or a 'labels_file' part (JSON array or one per line); optional 'dataset' (<name>[@version], " +
+                "evaluated on its test split), 'size', 'mean', 'std' (R,G,B), 'bgr', 'fit', 'input_range' (1 or 255) for graphs that are not VisionFactory " +
+                "exports, and 'name'. The input contract is checked and one inference run before anything is stored.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithUploadLimit(limits.MaxImportUploadBytes, $"{ServerOptions.Section}:{nameof(ServerOptions.MaxImportUploadBytes)}", multipart: true)
+            .WithFormOptions(multipartBodyLengthLimit: limits.MaxImportUploadBytes)
+            // Clients are scripts and the CLI with no cookies, so there is no cross-site request to forge.
+            .DisableAntiforgery();
+
         return app;
+    }
+
+    private static async Task<Created<ImportedModel>> Import(HttpRequest request, ModelImportService imports, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+            throw ProblemException.Invalid("send the model as multipart/form-data: a 'file' part (.onnx or exported zip) and 'labels'");
+        var form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        var file = form.Files.GetFile("file")
+            ?? throw ProblemException.Invalid("no 'file' part: send the .onnx file, or the zip 'vf models export' wrote, as the form's 'file' part");
+        List<string>? labels = null;
+        if (Text(form, "labels") is { } inline)
+        {
+            labels = ModelImportService.SplitLabels(inline);
+        }
+
+        if (form.Files.GetFile("labels_file") is { } labelsFile)
+        {
+            if (labels is not null)
+                throw ProblemException.Invalid("give the labels once: 'labels' or 'labels_file'");
+            if (labelsFile.Length > 1 << 20)
+                throw ProblemException.Invalid("'labels_file' is larger than 1 MiB");
+            using var reader = new StreamReader(labelsFile.OpenReadStream());
+            labels = ModelImportService.ReadLabels(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), labelsFile.FileName);
+        }
+
+        var preparation = ModelImportRequest.PreparationOf(
+            Number(form, "size"), Text(form, "mean"), Text(form, "std"), Flag(form, "bgr"), Text(form, "fit"), Number(form, "input_range"));
+        var fileName = Path.GetFileName(string.IsNullOrEmpty(file.FileName) ? "model.onnx" : file.FileName);
+        await using var stream = file.OpenReadStream();
+        var result = await imports.ImportAsync(stream, new ModelImportRequest(fileName, labels, Text(form, "dataset"), preparation, Text(form, "name")), cancellationToken)
+            .ConfigureAwait(false);
+        return TypedResults.Created($"/api/models/{result.Model.Id}", ImportedModel.From(result));
+
+        static string? Text(IFormCollection form, string key) => form.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
+
+        static int? Number(IFormCollection form, string key) => Text(form, key) is not { } text
+            ? null
+            : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                ? n
+                : throw ProblemException.Invalid($"'{key}' is a whole number, not '{text}'");
+
+        static bool? Flag(IFormCollection form, string key) => Text(form, key)?.Trim().ToLowerInvariant() switch
+        {
+            null => null,
+            "true" or "1" or "yes" or "on" => true,
+            "false" or "0" or "no" or "off" => false,
+            var other => throw ProblemException.Invalid($"'{key}' is true or false, not '{other}'"),
+        };
     }
 
     private static async Task<Ok<List<ModelSummary>>> ListModels(ModelService models, CancellationToken cancellationToken)

@@ -112,7 +112,9 @@ public class VisionFactoryDb : DbContext
         modelBuilder.Entity<ModelVersion>(m =>
         {
             m.Property(x => x.Id).HasMaxLength(16);
-            m.HasOne(x => x.DatasetVersion).WithMany().HasForeignKey(x => x.DatasetVersionId);
+            m.HasOne(x => x.DatasetVersion).WithMany().HasForeignKey(x => x.DatasetVersionId).OnDelete(DeleteBehavior.Cascade);
+            m.Property(x => x.ImportedFrom).HasMaxLength(260);
+            m.Ignore(x => x.IsImported);
             AsJson(m.Property(x => x.Spec));
             AsJson(m.Property(x => x.Classes));
             AsJson(m.Property(x => x.History));

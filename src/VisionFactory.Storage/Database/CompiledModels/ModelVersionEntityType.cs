@@ -25,7 +25,7 @@ namespace VisionFactory.Storage.Database.CompiledModels
                 "VisionFactory.Domain.Models.ModelVersion",
                 typeof(ModelVersion),
                 baseEntityType,
-                propertyCount: 10,
+                propertyCount: 11,
                 navigationCount: 1,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 1,
@@ -68,10 +68,10 @@ namespace VisionFactory.Storage.Database.CompiledModels
 
             var datasetVersionId = runtimeEntityType.AddProperty(
                 "DatasetVersionId",
-                typeof(Guid),
+                typeof(Guid?),
                 propertyInfo: typeof(ModelVersion).GetProperty("DatasetVersionId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(ModelVersion).GetField("<DatasetVersionId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                sentinel: new Guid("00000000-0000-0000-0000-000000000000"));
+                nullable: true);
 
             var evaluation = runtimeEntityType.AddProperty(
                 "Evaluation",
@@ -114,6 +114,14 @@ namespace VisionFactory.Storage.Database.CompiledModels
                 int (List<EpochMetrics> v) => JsonSerializer.Serialize(v, VisionFactoryDb.Json).GetHashCode(StringComparison.Ordinal),
                 List<EpochMetrics> (List<EpochMetrics> v) => JsonSerializer.Deserialize<List<EpochMetrics>>(JsonSerializer.Serialize(v, VisionFactoryDb.Json), VisionFactoryDb.Json)));
 
+            var importedFrom = runtimeEntityType.AddProperty(
+                "ImportedFrom",
+                typeof(string),
+                propertyInfo: typeof(ModelVersion).GetProperty("ImportedFrom", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ModelVersion).GetField("<ImportedFrom>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 260);
+
             var spec = runtimeEntityType.AddProperty(
                 "Spec",
                 typeof(TrainingSpec),
@@ -149,8 +157,7 @@ namespace VisionFactory.Storage.Database.CompiledModels
             var runtimeForeignKey = declaringEntityType.AddForeignKey(new[] { declaringEntityType.FindProperty("DatasetVersionId") },
                 principalEntityType.FindKey(new[] { principalEntityType.FindProperty("Id") }),
                 principalEntityType,
-                deleteBehavior: DeleteBehavior.Cascade,
-                required: true);
+                deleteBehavior: DeleteBehavior.Cascade);
 
             var datasetVersion = declaringEntityType.AddNavigation("DatasetVersion",
                 runtimeForeignKey,

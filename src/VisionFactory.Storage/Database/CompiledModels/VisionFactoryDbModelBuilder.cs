@@ -11,7 +11,7 @@ namespace VisionFactory.Storage.Database.CompiledModels
     public partial class VisionFactoryDbModel
     {
         private VisionFactoryDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("6abc48c5-0c56-4132-a99c-48902e52ab3c"), entityTypeCount: 20)
+            : base(skipDetectChanges: false, modelId: new Guid("c01bebbd-c9b6-488a-a8fc-39a64ebbc558"), entityTypeCount: 20)
         {
         }
 

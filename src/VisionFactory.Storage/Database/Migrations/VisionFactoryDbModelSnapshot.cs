@@ -264,7 +264,7 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("DatasetVersionId")
+                    b.Property<Guid?>("DatasetVersionId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Evaluation")
@@ -275,6 +275,10 @@ namespace VisionFactory.Storage.Database.Migrations
 
                     b.Property<string>("History")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImportedFrom")
+                        .HasMaxLength(260)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Spec")
@@ -836,8 +840,7 @@ namespace VisionFactory.Storage.Database.Migrations
                     b.HasOne("VisionFactory.Domain.Datasets.DatasetVersion", "DatasetVersion")
                         .WithMany()
                         .HasForeignKey("DatasetVersionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.Navigation("DatasetVersion");
                 });

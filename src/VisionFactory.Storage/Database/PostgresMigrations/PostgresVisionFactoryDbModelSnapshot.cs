@@ -273,7 +273,7 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
-                    b.Property<Guid>("DatasetVersionId")
+                    b.Property<Guid?>("DatasetVersionId")
                         .HasColumnType("uuid");
 
                     b.Property<string>("Evaluation")
@@ -285,6 +285,10 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.Property<string>("History")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("ImportedFrom")
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)");
 
                     b.Property<string>("Spec")
                         .IsRequired()
@@ -851,8 +855,7 @@ namespace VisionFactory.Storage.Database.PostgresMigrations
                     b.HasOne("VisionFactory.Domain.Datasets.DatasetVersion", "DatasetVersion")
                         .WithMany()
                         .HasForeignKey("DatasetVersionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.Navigation("DatasetVersion");
                 });
