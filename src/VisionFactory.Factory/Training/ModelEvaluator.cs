@@ -46,11 +46,7 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
 
         var truth = images.Select(i => i.Label).ToList();
         var report = ClassificationMetrics.Compute(truth, probabilities, classes, split);
-        var predictions = images.Select((image, n) =>
-        {
-            var predicted = ClassificationMetrics.ArgMax(probabilities[n]);
-            return new ImagePrediction(image.Sha256, image.Label, predicted, probabilities[n][predicted], probabilities[n][image.Label]);
-        }).ToList();
+        var predictions = Predictions(images, probabilities);
         var stored = blobs.Put(JsonSerializer.SerializeToUtf8Bytes(predictions, PredictionsJson));
 
         // Full forwards even where the plain figures came from cached features: the changes act on pixels.
@@ -84,7 +80,7 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
         var probabilities = engine.Probabilities(
             images.Select(i => pixels.Get(i.Sha256, engine.ImageSize, engine.Fit)).ToList(), batchSize, cancellationToken);
         var report = ClassificationMetrics.Compute(images.Select(i => i.Label).ToList(), probabilities, classes, split);
-        var stored = StorePredictions(images, probabilities);
+        var stored = blobs.Put(JsonSerializer.SerializeToUtf8Bytes(Predictions(images, probabilities), PredictionsJson));
         double? latency = null;
         if (images.Count > 0)
         {
@@ -100,14 +96,13 @@ public sealed class ModelEvaluator(PixelSource pixels, FeatureExtractor features
         };
     }
 
-    private string StorePredictions(IReadOnlyList<LabelledImage> images, float[][] probabilities) =>
-        blobs.Put(JsonSerializer.SerializeToUtf8Bytes(
-            images.Select((image, n) =>
-            {
-                var predicted = ClassificationMetrics.ArgMax(probabilities[n]);
-                return new ImagePrediction(image.Sha256, image.Label, predicted, probabilities[n][predicted], probabilities[n][image.Label]);
-            }).ToList(),
-            PredictionsJson));
+    // Each image's predicted class, its probability and the true class's, as an evaluation stores them.
+    private static List<ImagePrediction> Predictions(IReadOnlyList<LabelledImage> images, float[][] probabilities) =>
+        [.. images.Select((image, n) =>
+        {
+            var predicted = ClassificationMetrics.ArgMax(probabilities[n]);
+            return new ImagePrediction(image.Sha256, image.Label, predicted, probabilities[n][predicted], probabilities[n][image.Label]);
+        })];
 
     /// <summary>The predictions an evaluation stored, or null when its blob is gone.</summary>
     public List<ImagePrediction>? ReadPredictions(EvaluationReport report)
